@@ -1,5 +1,104 @@
-"""aiolightsail: an asyncio client for the Amazon Lightsail instance API."""
+"""aiolightsail: an asyncio client for the Amazon Lightsail instance API.
+
+Typed results, typed errors, input checked before any request, async
+iteration over every page, and a fan-out over many accounts × regions.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from aiolightsail._client import DEFAULT_MAX_ATTEMPTS, LightsailClient
+from aiolightsail._errors import (
+    AccessDeniedError,
+    AccountSetupInProgressError,
+    APIError,
+    ExpiredCredentialsError,
+    InvalidInputError,
+    LightsailError,
+    NotFoundError,
+    OperationFailureError,
+    PaginationError,
+    RegionNotEnabledError,
+    RegionSetupInProgressError,
+    ResponseError,
+    ServiceError,
+    ThrottledError,
+    TransportError,
+    UnauthenticatedError,
+    ValidationError,
+)
+from aiolightsail._models import (
+    AddOn,
+    Blueprint,
+    Disk,
+    HostKeyAttributes,
+    Instance,
+    InstanceAccessDetails,
+    InstanceHardware,
+    InstanceMetadataOptions,
+    InstanceNetworking,
+    InstancePortInfo,
+    InstancePortState,
+    InstanceSnapshot,
+    InstanceState,
+    MetricDatapoint,
+    MonthlyTransfer,
+    Operation,
+    Page,
+    PasswordData,
+    PortInfo,
+    ResourceLocation,
+    Tag,
+    to_dict,
+)
+from aiolightsail._pagination import PageIterator
+from aiolightsail._regions import LIGHTSAIL_REGIONS, OPT_IN_REGIONS
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "DEFAULT_MAX_ATTEMPTS",
+    "LIGHTSAIL_REGIONS",
+    "OPT_IN_REGIONS",
+    "APIError",
+    "AccessDeniedError",
+    "AccountSetupInProgressError",
+    "AddOn",
+    "Blueprint",
+    "Disk",
+    "ExpiredCredentialsError",
+    "HostKeyAttributes",
+    "Instance",
+    "InstanceAccessDetails",
+    "InstanceHardware",
+    "InstanceMetadataOptions",
+    "InstanceNetworking",
+    "InstancePortInfo",
+    "InstancePortState",
+    "InstanceSnapshot",
+    "InstanceState",
+    "InvalidInputError",
+    "LightsailClient",
+    "LightsailError",
+    "MetricDatapoint",
+    "MonthlyTransfer",
+    "NotFoundError",
+    "Operation",
+    "OperationFailureError",
+    "Page",
+    "PageIterator",
+    "PaginationError",
+    "PasswordData",
+    "PortInfo",
+    "RegionNotEnabledError",
+    "RegionSetupInProgressError",
+    "ResourceLocation",
+    "ResponseError",
+    "ServiceError",
+    "Tag",
+    "ThrottledError",
+    "TransportError",
+    "UnauthenticatedError",
+    "ValidationError",
+    "__version__",
+    "to_dict",
+]

@@ -1,0 +1,771 @@
+"""``LightsailClient``: the fourteen instance operations, typed, over one aiobotocore client.
+
+This is the only module that calls aiobotocore. Every method checks its
+input first (``_validation``), sends one request, and builds models from the
+answer (``_models``); every exception from below is translated in one place
+(``_errors.translate``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import warnings
+from collections.abc import Mapping, Sequence
+from datetime import date
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from aiolightsail import _logging, _session
+from aiolightsail import _validation as check
+from aiolightsail._errors import ResponseError, ValidationError, translate
+from aiolightsail._models import (
+    Blueprint,
+    Instance,
+    InstanceAccessDetails,
+    InstancePortState,
+    InstanceSnapshot,
+    MetricDatapoint,
+    Operation,
+    Page,
+    PortInfo,
+    _Model,
+)
+from aiolightsail._pagination import PageIterator
+
+if TYPE_CHECKING:
+    from aiobotocore.session import AioSession
+    from types_aiobotocore_lightsail import LightsailClient as _BotoClient
+
+__all__ = ["DEFAULT_MAX_ATTEMPTS", "LightsailClient"]
+
+#: Total attempts per request (the first try included). botocore's own
+#: ``max_attempts`` counts *retries*; we pass ``total_max_attempts`` instead.
+DEFAULT_MAX_ATTEMPTS = 5
+_USER_AGENT = "aiolightsail/0.1"
+_M = TypeVar("_M", bound=_Model)
+
+
+class LightsailClient:
+    """An async client for one region of one AWS account.
+
+    Use it as an async context manager::
+
+        async with LightsailClient("eu-west-1", profile="prod") as client:
+            async for instance in client.iter_instances():
+                print(instance.name, instance.state.name)
+
+    Requests are signed, retried (botocore's ``standard`` mode: throttles,
+    5xx and connection errors, with jittered exponential backoff) and sent
+    over aiohttp; one client holds one connection pool.
+
+    Args:
+        region: the AWS region, e.g. ``"eu-west-1"``. Any well-formed region
+            name is accepted, so new regions work.
+        profile: an AWS config profile; credentials then come from it.
+        aws_access_key_id: a static access key (with ``aws_secret_access_key``).
+        aws_secret_access_key: the static secret key (never shown in ``repr``).
+        aws_session_token: the session token of temporary credentials.
+        endpoint_url: send requests here instead of AWS (e.g. the emulator).
+        max_attempts: total attempts per request, first try included.
+        connect_timeout: seconds to wait for a connection.
+        read_timeout: seconds to wait for an answer.
+        max_pool_connections: the connection pool's size.
+        session: an aiobotocore session to use instead of the shared one.
+
+    Raises:
+        ValidationError: an argument is malformed (nothing is opened).
+    """
+
+    def __init__(
+        self,
+        region: str,
+        *,
+        profile: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        endpoint_url: str | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        max_pool_connections: int = 10,
+        session: AioSession | None = None,
+    ) -> None:
+        self._region = check.region(region)
+        if profile is not None:
+            check.string(profile, "profile")
+        if (aws_access_key_id is None) != (aws_secret_access_key is None):
+            raise ValidationError(
+                "aws_secret_access_key" if aws_access_key_id else "aws_access_key_id",
+                "aws_access_key_id and aws_secret_access_key go together",
+                show=False,
+            )
+        if aws_session_token is not None and aws_access_key_id is None:
+            raise ValidationError(
+                "aws_session_token", "needs aws_access_key_id and aws_secret_access_key", show=False
+            )
+        if profile is not None and aws_access_key_id is not None:
+            raise ValidationError("profile", "give either a profile or static keys, not both")
+        for name, value in (
+            ("aws_access_key_id", aws_access_key_id),
+            ("aws_secret_access_key", aws_secret_access_key),
+            ("aws_session_token", aws_session_token),
+        ):
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ValidationError(name, "must be a non-empty str", show=False)
+        if endpoint_url is not None:
+            check.string(endpoint_url, "endpoint_url")
+            if not endpoint_url.startswith(("http://", "https://")):
+                raise ValidationError(
+                    "endpoint_url", "must start with http:// or https://", endpoint_url
+                )
+        check.integer(max_attempts, "max_attempts", low=1, high=100)
+        for name, seconds in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)):
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+                raise ValidationError(name, "must be a positive number of seconds", seconds)
+        check.integer(max_pool_connections, "max_pool_connections", low=1, high=10_000)
+
+        self._profile = profile
+        self._access_key_id = aws_access_key_id
+        self._secret_access_key = aws_secret_access_key
+        self._session_token = aws_session_token
+        self._endpoint_url = endpoint_url
+        self._max_attempts = max_attempts
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._max_pool_connections = max_pool_connections
+        self._session = session
+        self._client: _BotoClient | None = None
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._state = "new"
+
+    # -- lifecycle ----------------------------------------------------------
+
+    @property
+    def region(self) -> str:
+        """The client's region."""
+        return self._region
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` has run."""
+        return self._state == "closed"
+
+    def __repr__(self) -> str:
+        # Credentials are never shown; only where they come from.
+        source = (
+            f"profile={self._profile!r}"
+            if self._profile
+            else "static keys"
+            if self._access_key_id
+            else "default credentials"
+        )
+        endpoint = f", endpoint_url={self._endpoint_url!r}" if self._endpoint_url else ""
+        return f"<LightsailClient region={self._region!r} {source}{endpoint} [{self._state}]>"
+
+    async def __aenter__(self) -> Self:
+        if self._state != "new":
+            raise RuntimeError(
+                f"this LightsailClient is {self._state}; a client can be entered once. "
+                "Create a new LightsailClient instead."
+            )
+        self._state = "opening"
+        try:
+            await self._open()
+        except BaseException:
+            self._state = "closed"
+            raise
+        self._state = "open"
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _open(self) -> None:
+        from aiobotocore.config import AioConfig
+
+        _logging.install()
+        for secret in (self._secret_access_key, self._session_token):
+            _logging.register_secret(secret)
+        session = self._session or _session.get_session(self._profile)
+        await _session.prepare_session(session)
+        if self._access_key_id is None:
+            await _session.resolve_credentials(session)
+        config = AioConfig(
+            retries={"mode": "standard", "total_max_attempts": self._max_attempts},
+            connect_timeout=self._connect_timeout,
+            read_timeout=self._read_timeout,
+            max_pool_connections=self._max_pool_connections,
+            user_agent_extra=_USER_AGENT,
+        )
+        stack = contextlib.AsyncExitStack()
+        try:
+            self._client = await stack.enter_async_context(
+                session.create_client(
+                    "lightsail",
+                    region_name=self._region,
+                    endpoint_url=self._endpoint_url,
+                    aws_access_key_id=self._access_key_id,
+                    aws_secret_access_key=self._secret_access_key,
+                    aws_session_token=self._session_token,
+                    config=config,
+                )
+            )
+        except asyncio.CancelledError:
+            await stack.aclose()
+            raise
+        except Exception as exc:
+            await stack.aclose()
+            raise translate(exc, operation=None, region=self._region) from exc
+        self._stack = stack
+        # Modules imported while the client was built may have made new loggers.
+        _logging.install()
+
+    async def aclose(self) -> None:
+        """Close the connection pool. Idempotent; the client cannot be reopened."""
+        if self._state == "closed":
+            return
+        self._state = "closed"
+        stack, self._stack, self._client = self._stack, None, None
+        if stack is not None:
+            await stack.aclose()
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        if getattr(self, "_state", None) == "open":
+            _warn(
+                f"{self!r} was never closed; use 'async with LightsailClient(...)' "
+                "or await client.aclose()",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
+
+    def _require_open(self) -> _BotoClient:
+        if self._client is None:
+            if self._state == "closed":
+                raise RuntimeError(
+                    "this LightsailClient is closed; create a new one "
+                    "(async with LightsailClient(...) as client: ...)"
+                )
+            raise RuntimeError(
+                "this LightsailClient is not open; use it as "
+                "'async with LightsailClient(...) as client:'"
+            )
+        return self._client
+
+    # -- plumbing -------------------------------------------------------------
+
+    async def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        client = self._require_open()
+        try:
+            # _make_api_call is what every generated method of the client calls;
+            # using it keeps the wire name in one place instead of a name table.
+            call: Any = client._make_api_call  # type: ignore[attr-defined]  # not in the stubs
+            response: dict[str, Any] = await call(operation, params)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise translate(exc, operation=operation, region=self._region) from exc
+        return response
+
+    @staticmethod
+    def _member(response: Mapping[str, Any], key: str, operation: str, kind: type) -> Any:
+        value = response.get(key)
+        if not isinstance(value, kind):
+            raise ResponseError(
+                f"expected {key!r} to be a {kind.__name__}, got {type(value).__name__}",
+                operation=operation,
+            )
+        return value
+
+    def _one(self, response: Mapping[str, Any], key: str, operation: str, model: type[_M]) -> _M:
+        try:
+            return model.from_api(self._member(response, key, operation, Mapping))
+        except ResponseError as exc:
+            if exc.operation is None:
+                raise ResponseError(str(exc), operation=operation) from None
+            raise
+
+    def _many(
+        self,
+        response: Mapping[str, Any],
+        key: str,
+        operation: str,
+        model: type[_M],
+        *,
+        absent_ok: bool = True,
+    ) -> list[_M]:
+        if absent_ok and key not in response:
+            return []
+        items = self._member(response, key, operation, list)
+        try:
+            return [model.from_api(item) for item in items]
+        except ResponseError as exc:
+            raise ResponseError(str(exc), operation=operation) from None
+
+    async def _page(
+        self, operation: str, params: dict[str, Any], key: str, model: type[_M]
+    ) -> Page[_M]:
+        response = await self._call(operation, params)
+        token = response.get("nextPageToken")
+        if token is not None and not isinstance(token, str):
+            raise ResponseError("nextPageToken is not a string", operation=operation)
+        return Page(
+            items=tuple(self._many(response, key, operation, model)), next_page_token=token or None
+        )
+
+    @staticmethod
+    def _token(params: dict[str, Any], page_token: str | None) -> dict[str, Any]:
+        if page_token is not None:
+            params["pageToken"] = page_token
+        return params
+
+    # -- instances ------------------------------------------------------------
+
+    async def get_instance(self, instance_name: str) -> Instance:
+        """Get one instance.
+
+        Args:
+            instance_name: the instance's name.
+
+        Returns:
+            The instance.
+
+        Raises:
+            NotFoundError: there is no such instance in this account and region.
+            ValidationError: the name is malformed (nothing was sent).
+        """
+        name = check.resource_name(instance_name, "instance_name")
+        response = await self._call("GetInstance", {"instanceName": name})
+        return self._one(response, "instance", "GetInstance", Instance)
+
+    async def get_instances(self, *, page_token: str | None = None) -> Page[Instance]:
+        """Get one page of the region's instances.
+
+        Args:
+            page_token: a ``next_page_token`` from an earlier page; ``None`` for the first.
+
+        Returns:
+            The page; its ``next_page_token`` is ``None`` on the last page.
+        """
+        params = self._token({}, check.page_token(page_token))
+        return await self._page("GetInstances", params, "instances", Instance)
+
+    def iter_instances(self, *, page_token: str | None = None) -> PageIterator[Instance]:
+        """Iterate over every instance of the region, fetching pages as they are needed.
+
+        Args:
+            page_token: resume from this page (e.g. ``error.page_token`` of a failed scan).
+
+        Returns:
+            An async iterator of :class:`Instance`; see :class:`PageIterator`.
+        """
+        check.page_token(page_token)
+        return PageIterator(
+            lambda token: self.get_instances(page_token=token),
+            operation="GetInstances",
+            page_token=page_token,
+        )
+
+    async def get_instance_access_details(
+        self, instance_name: str, *, protocol: str = "ssh"
+    ) -> InstanceAccessDetails:
+        """Get temporary SSH or RDP credentials for an instance.
+
+        The returned key material and passwords are secrets: they are kept out
+        of ``repr``, logs and :func:`aiolightsail.to_dict`.
+
+        Args:
+            instance_name: the instance's name.
+            protocol: ``"ssh"`` or ``"rdp"``.
+
+        Returns:
+            The access details.
+        """
+        name = check.resource_name(instance_name, "instance_name")
+        proto = check.choice(protocol, "protocol", check.ACCESS_PROTOCOLS)
+        response = await self._call(
+            "GetInstanceAccessDetails", {"instanceName": name, "protocol": proto}
+        )
+        return self._one(
+            response, "accessDetails", "GetInstanceAccessDetails", InstanceAccessDetails
+        )
+
+    async def get_instance_metric_data(
+        self,
+        instance_name: str,
+        *,
+        metric_name: str,
+        start_time: Any,
+        end_time: Any,
+        period: int,
+        statistics: Sequence[str],
+        unit: str,
+    ) -> list[MetricDatapoint]:
+        """Get an instance metric's datapoints over a time window.
+
+        Args:
+            instance_name: the instance's name.
+            metric_name: e.g. ``"CPUUtilization"``, ``"NetworkIn"``.
+            start_time: an aware ``datetime``; naive ones are refused, not guessed.
+            end_time: an aware ``datetime`` later than ``start_time``.
+            period: the datapoints' granularity in seconds: 60..86400, whole minutes.
+            statistics: some of ``Minimum``, ``Maximum``, ``Sum``, ``Average``, ``SampleCount``.
+            unit: e.g. ``"Percent"``, ``"Bytes"``, ``"Count"``.
+
+        Returns:
+            The datapoints, sorted by timestamp.
+        """
+        name = check.resource_name(instance_name, "instance_name")
+        metric = check.choice(metric_name, "metric_name", check.METRIC_NAMES)
+        start, end = check.time_window(start_time, end_time)
+        params = {
+            "instanceName": name,
+            "metricName": metric,
+            "period": check.period(period),
+            "startTime": start,
+            "endTime": end,
+            "statistics": check.statistics(statistics),
+            "unit": check.choice(unit, "unit", check.METRIC_UNITS),
+        }
+        response = await self._call("GetInstanceMetricData", params)
+        points = self._many(response, "metricData", "GetInstanceMetricData", MetricDatapoint)
+        points.sort(key=lambda p: (p.timestamp is None, p.timestamp))
+        return points
+
+    async def get_instance_port_states(self, instance_name: str) -> list[InstancePortState]:
+        """Get the firewall port states of an instance.
+
+        Args:
+            instance_name: the instance's name.
+
+        Returns:
+            The port states.
+        """
+        name = check.resource_name(instance_name, "instance_name")
+        response = await self._call("GetInstancePortStates", {"instanceName": name})
+        return self._many(response, "portStates", "GetInstancePortStates", InstancePortState)
+
+    async def create_instances(
+        self,
+        *,
+        instance_names: Sequence[str],
+        availability_zone: str,
+        blueprint_id: str,
+        bundle_id: str,
+        key_pair_name: str | None = None,
+        user_data: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        ip_address_type: str | None = None,
+    ) -> list[Operation]:
+        """Create instances from a blueprint.
+
+        Args:
+            instance_names: the new instances' names (unique, at least one).
+            availability_zone: a zone of the client's region, e.g. ``"eu-west-1a"``.
+            blueprint_id: the image, e.g. ``"ubuntu_24_04"``.
+            bundle_id: the size, e.g. ``"nano_3_0"``.
+            key_pair_name: the SSH key pair to install.
+            user_data: a launch script (a secret: never logged or echoed).
+            tags: tags as ``{key: value}``; an empty value makes a key-only tag.
+            ip_address_type: ``"dualstack"``, ``"ipv4"`` or ``"ipv6"``.
+
+        Returns:
+            The operations the service started, one per instance.
+        """
+        params: dict[str, Any] = {
+            "instanceNames": check.resource_names(instance_names, "instance_names"),
+            "availabilityZone": check.availability_zone(
+                availability_zone, "availability_zone", in_region=self._region
+            ),
+            "blueprintId": check.string(blueprint_id, "blueprint_id"),
+            "bundleId": check.string(bundle_id, "bundle_id"),
+        }
+        self._launch_options(params, key_pair_name, user_data, tags, ip_address_type)
+        response = await self._call("CreateInstances", params)
+        return self._many(response, "operations", "CreateInstances", Operation)
+
+    @staticmethod
+    def _launch_options(
+        params: dict[str, Any],
+        key_pair_name: str | None,
+        user_data: str | None,
+        tags: Mapping[str, str] | None,
+        ip_address_type: str | None,
+    ) -> None:
+        if key_pair_name is not None:
+            params["keyPairName"] = check.resource_name(key_pair_name, "key_pair_name")
+        if user_data is not None:
+            params["userData"] = check.user_data(user_data)
+        if tags:
+            params["tags"] = check.tags(tags)
+        elif tags is not None:
+            check.tags(tags)
+        if ip_address_type is not None:
+            params["ipAddressType"] = check.choice(
+                ip_address_type, "ip_address_type", check.IP_ADDRESS_TYPES
+            )
+
+    async def create_instances_from_snapshot(
+        self,
+        *,
+        instance_names: Sequence[str],
+        availability_zone: str,
+        bundle_id: str,
+        instance_snapshot_name: str | None = None,
+        key_pair_name: str | None = None,
+        user_data: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        ip_address_type: str | None = None,
+        source_instance_name: str | None = None,
+        restore_date: date | None = None,
+        use_latest_restorable_auto_snapshot: bool | None = None,
+    ) -> list[Operation]:
+        """Create instances from a manual snapshot, or from an automatic one of an instance.
+
+        Give exactly one source: ``instance_snapshot_name`` (a manual snapshot),
+        or ``source_instance_name`` with either ``restore_date`` or
+        ``use_latest_restorable_auto_snapshot=True`` (an automatic snapshot).
+
+        Args:
+            instance_names: the new instances' names (unique, at least one).
+            availability_zone: a zone of the client's region.
+            bundle_id: the size, at least the snapshot's.
+            instance_snapshot_name: the manual snapshot to restore.
+            key_pair_name: the SSH key pair to install.
+            user_data: a launch script (a secret: never logged or echoed).
+            tags: tags as ``{key: value}``.
+            ip_address_type: ``"dualstack"``, ``"ipv4"`` or ``"ipv6"``.
+            source_instance_name: the instance whose automatic snapshot to restore.
+            restore_date: the day of the automatic snapshot.
+            use_latest_restorable_auto_snapshot: restore the newest automatic snapshot.
+
+        Returns:
+            The operations the service started.
+        """
+        params: dict[str, Any] = {
+            "instanceNames": check.resource_names(instance_names, "instance_names"),
+            "availabilityZone": check.availability_zone(
+                availability_zone, "availability_zone", in_region=self._region
+            ),
+            "bundleId": check.string(bundle_id, "bundle_id"),
+        }
+        if (instance_snapshot_name is None) == (source_instance_name is None):
+            raise ValidationError(
+                "instance_snapshot_name",
+                "give exactly one of instance_snapshot_name and source_instance_name",
+                instance_snapshot_name,
+            )
+        if instance_snapshot_name is not None:
+            params["instanceSnapshotName"] = check.resource_name(
+                instance_snapshot_name, "instance_snapshot_name"
+            )
+            if restore_date is not None or use_latest_restorable_auto_snapshot is not None:
+                raise ValidationError(
+                    "restore_date",
+                    "restore_date and use_latest_restorable_auto_snapshot only go with "
+                    "source_instance_name",
+                    restore_date,
+                )
+        else:
+            params["sourceInstanceName"] = check.resource_name(
+                source_instance_name, "source_instance_name"
+            )
+            latest = use_latest_restorable_auto_snapshot
+            if latest is not None:
+                check.boolean(latest, "use_latest_restorable_auto_snapshot")
+            if (restore_date is None) == (not latest):
+                raise ValidationError(
+                    "restore_date",
+                    "give either restore_date or use_latest_restorable_auto_snapshot=True",
+                    restore_date,
+                )
+            if restore_date is not None:
+                if not isinstance(restore_date, date):
+                    raise ValidationError("restore_date", "must be a datetime.date", restore_date)
+                params["restoreDate"] = restore_date.strftime("%Y-%m-%d")
+            else:
+                params["useLatestRestorableAutoSnapshot"] = True
+        self._launch_options(params, key_pair_name, user_data, tags, ip_address_type)
+        response = await self._call("CreateInstancesFromSnapshot", params)
+        return self._many(response, "operations", "CreateInstancesFromSnapshot", Operation)
+
+    async def delete_instance(
+        self, instance_name: str, *, force_delete_add_ons: bool = False
+    ) -> list[Operation]:
+        """Delete an instance.
+
+        Args:
+            instance_name: the instance's name.
+            force_delete_add_ons: also delete its add-ons (automatic snapshots).
+
+        Returns:
+            The operations the service started.
+        """
+        params: dict[str, Any] = {
+            "instanceName": check.resource_name(instance_name, "instance_name")
+        }
+        if check.boolean(force_delete_add_ons, "force_delete_add_ons"):
+            params["forceDeleteAddOns"] = True
+        response = await self._call("DeleteInstance", params)
+        return self._many(response, "operations", "DeleteInstance", Operation)
+
+    async def close_instance_public_ports(
+        self, instance_name: str, port_info: PortInfo
+    ) -> Operation:
+        """Close a firewall rule of an instance.
+
+        Args:
+            instance_name: the instance's name.
+            port_info: the rule to close.
+
+        Returns:
+            The operation the service started.
+        """
+        name = check.resource_name(instance_name, "instance_name")
+        if not isinstance(port_info, PortInfo):
+            raise ValidationError(
+                "port_info", f"must be a PortInfo, not {type(port_info).__name__}", port_info
+            )
+        params = {"instanceName": name, "portInfo": check.port_info(port_info)}
+        response = await self._call("CloseInstancePublicPorts", params)
+        return self._one(response, "operation", "CloseInstancePublicPorts", Operation)
+
+    # -- blueprints -----------------------------------------------------------
+
+    async def get_blueprints(
+        self, *, include_inactive: bool = False, page_token: str | None = None
+    ) -> Page[Blueprint]:
+        """Get one page of the images instances can be created from.
+
+        Args:
+            include_inactive: include blueprints no longer offered for new instances.
+            page_token: a ``next_page_token`` from an earlier page.
+
+        Returns:
+            The page.
+        """
+        params: dict[str, Any] = {}
+        if check.boolean(include_inactive, "include_inactive"):
+            params["includeInactive"] = True
+        self._token(params, check.page_token(page_token))
+        return await self._page("GetBlueprints", params, "blueprints", Blueprint)
+
+    def iter_blueprints(
+        self, *, include_inactive: bool = False, page_token: str | None = None
+    ) -> PageIterator[Blueprint]:
+        """Iterate over every blueprint, fetching pages as they are needed.
+
+        Args:
+            include_inactive: include blueprints no longer offered.
+            page_token: resume from this page.
+
+        Returns:
+            An async iterator of :class:`Blueprint`.
+        """
+        check.boolean(include_inactive, "include_inactive")
+        check.page_token(page_token)
+        return PageIterator(
+            lambda token: self.get_blueprints(include_inactive=include_inactive, page_token=token),
+            operation="GetBlueprints",
+            page_token=page_token,
+        )
+
+    # -- snapshots ------------------------------------------------------------
+
+    async def get_instance_snapshot(self, instance_snapshot_name: str) -> InstanceSnapshot:
+        """Get one instance snapshot.
+
+        Args:
+            instance_snapshot_name: the snapshot's name.
+
+        Returns:
+            The snapshot.
+
+        Raises:
+            NotFoundError: there is no such snapshot.
+        """
+        name = check.resource_name(instance_snapshot_name, "instance_snapshot_name")
+        response = await self._call("GetInstanceSnapshot", {"instanceSnapshotName": name})
+        return self._one(response, "instanceSnapshot", "GetInstanceSnapshot", InstanceSnapshot)
+
+    async def get_instance_snapshots(
+        self, *, page_token: str | None = None
+    ) -> Page[InstanceSnapshot]:
+        """Get one page of the region's instance snapshots.
+
+        Args:
+            page_token: a ``next_page_token`` from an earlier page.
+
+        Returns:
+            The page.
+        """
+        params = self._token({}, check.page_token(page_token))
+        return await self._page(
+            "GetInstanceSnapshots", params, "instanceSnapshots", InstanceSnapshot
+        )
+
+    def iter_instance_snapshots(
+        self, *, page_token: str | None = None
+    ) -> PageIterator[InstanceSnapshot]:
+        """Iterate over every instance snapshot of the region.
+
+        Args:
+            page_token: resume from this page.
+
+        Returns:
+            An async iterator of :class:`InstanceSnapshot`.
+        """
+        check.page_token(page_token)
+        return PageIterator(
+            lambda token: self.get_instance_snapshots(page_token=token),
+            operation="GetInstanceSnapshots",
+            page_token=page_token,
+        )
+
+    async def create_instance_snapshot(
+        self,
+        *,
+        instance_name: str,
+        instance_snapshot_name: str,
+        tags: Mapping[str, str] | None = None,
+    ) -> list[Operation]:
+        """Snapshot an instance.
+
+        Args:
+            instance_name: the instance to snapshot.
+            instance_snapshot_name: the new snapshot's name.
+            tags: tags as ``{key: value}``.
+
+        Returns:
+            The operations the service started.
+        """
+        params: dict[str, Any] = {
+            "instanceName": check.resource_name(instance_name, "instance_name"),
+            "instanceSnapshotName": check.resource_name(
+                instance_snapshot_name, "instance_snapshot_name"
+            ),
+        }
+        if tags is not None and (tag_list := check.tags(tags)):
+            params["tags"] = tag_list
+        response = await self._call("CreateInstanceSnapshot", params)
+        return self._many(response, "operations", "CreateInstanceSnapshot", Operation)
+
+    async def delete_instance_snapshot(self, instance_snapshot_name: str) -> list[Operation]:
+        """Delete an instance snapshot.
+
+        Args:
+            instance_snapshot_name: the snapshot's name.
+
+        Returns:
+            The operations the service started.
+        """
+        name = check.resource_name(instance_snapshot_name, "instance_snapshot_name")
+        response = await self._call("DeleteInstanceSnapshot", {"instanceSnapshotName": name})
+        return self._many(response, "operations", "DeleteInstanceSnapshot", Operation)

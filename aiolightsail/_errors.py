@@ -1,0 +1,360 @@
+"""The exception tree, and the one place that translates botocore's errors.
+
+::
+
+    LightsailError
+    ├── ValidationError (also ValueError)      bad input, caught before any request
+    ├── PaginationError                        a repeated or looping page token
+    ├── ResponseError                          a response the library cannot read
+    ├── TransportError (also OSError)          no usable answer: connection, timeout
+    └── APIError                               the service said no
+        ├── NotFoundError
+        ├── InvalidInputError
+        ├── AccessDeniedError
+        ├── UnauthenticatedError
+        │   └── ExpiredCredentialsError
+        ├── OperationFailureError
+        ├── ServiceError
+        ├── AccountSetupInProgressError
+        ├── RegionSetupInProgressError
+        ├── RegionNotEnabledError
+        └── ThrottledError
+
+Every error raised from a request is translated by :func:`translate` with
+``raise ... from exc``, so no botocore or aiohttp exception reaches a caller,
+and the original stays reachable as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+__all__ = [
+    "APIError",
+    "AccessDeniedError",
+    "AccountSetupInProgressError",
+    "ExpiredCredentialsError",
+    "InvalidInputError",
+    "LightsailError",
+    "NotFoundError",
+    "OperationFailureError",
+    "PaginationError",
+    "RegionNotEnabledError",
+    "RegionSetupInProgressError",
+    "ResponseError",
+    "ServiceError",
+    "ThrottledError",
+    "TransportError",
+    "UnauthenticatedError",
+    "ValidationError",
+    "translate",
+]
+
+
+class LightsailError(Exception):
+    """The root of every error aiolightsail raises.
+
+    Attributes:
+        page_token: set on errors raised while fetching a page of a list
+            operation: the ``pageToken`` of the page that failed (``None`` for
+            the first page). Passing it back as ``page_token=`` resumes the
+            listing with no item skipped or repeated.
+    """
+
+    page_token: str | None = None
+
+
+class ValidationError(LightsailError, ValueError):
+    """An argument broke a rule; nothing was sent.
+
+    Attributes:
+        parameter: the parameter's name as the caller wrote it (``"port_info.from_port"``).
+        rule: the rule that was broken, in words.
+        value: the offending value (never a secret: secret parameters are not echoed).
+    """
+
+    def __init__(self, parameter: str, rule: str, value: object = None, *, show: bool = True):
+        self.parameter = parameter
+        self.rule = rule
+        self.value = value if show else None
+        shown = f" (got {value!r})" if show else ""
+        super().__init__(f"{parameter}: {rule}{shown}")
+
+
+class PaginationError(LightsailError):
+    """The service sent a page token it had already sent: following it would loop forever."""
+
+
+class ResponseError(LightsailError):
+    """The service answered with something the library cannot read (bad JSON, wrong types)."""
+
+    def __init__(self, message: str, *, operation: str | None = None) -> None:
+        self.operation = operation
+        super().__init__(f"{operation}: {message}" if operation else message)
+
+
+class TransportError(LightsailError, OSError):
+    """No usable answer arrived: the connection failed, was dropped, or timed out.
+
+    Raised only after botocore's retries are spent.
+    """
+
+    def __init__(self, message: str, *, operation: str | None = None, region: str | None = None):
+        self.operation = operation
+        self.region = region
+        super().__init__(message)
+
+
+class APIError(LightsailError):
+    """The service refused a request.
+
+    Attributes:
+        code: the service's error code (``"NotFoundException"``).
+        message: the service's message.
+        operation: the wire operation (``"GetInstance"``).
+        region: the region the request went to.
+        request_id: AWS's request id, for support cases.
+        http_status: the HTTP status of the answer.
+        tip: Lightsail's own hint on what to do, when it sent one.
+        docs: a link to Lightsail's documentation, when it sent one.
+    """
+
+    #: The error codes this class stands for (consulted by :func:`translate`).
+    codes: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        operation: str | None = None,
+        region: str | None = None,
+        request_id: str | None = None,
+        http_status: int | None = None,
+        tip: str | None = None,
+        docs: str | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.operation = operation
+        self.region = region
+        self.request_id = request_id
+        self.http_status = http_status
+        self.tip = tip
+        self.docs = docs
+        where = " ".join(part for part in (operation, region) if part)
+        super().__init__(f"{code}: {message}" + (f" [{where}]" if where else ""))
+
+
+class NotFoundError(APIError):
+    """The named resource does not exist in this account and region."""
+
+    codes = frozenset({"NotFoundException"})
+
+
+class InvalidInputError(APIError):
+    """The service rejected the input (a rule the client-side checks do not know)."""
+
+    codes = frozenset({"InvalidInputException", "ValidationException", "SerializationException"})
+
+
+class AccessDeniedError(APIError):
+    """The credentials are valid but not allowed to do this."""
+
+    codes = frozenset({"AccessDeniedException", "AccessDenied"})
+
+
+class UnauthenticatedError(APIError):
+    """The service did not accept the credentials or the signature."""
+
+    codes = frozenset(
+        {
+            "UnauthenticatedException",
+            "UnrecognizedClientException",
+            "InvalidSignatureException",
+            "IncompleteSignatureException",
+            "MissingAuthenticationTokenException",
+            "InvalidClientTokenId",
+            "SignatureDoesNotMatch",
+        }
+    )
+
+
+class ExpiredCredentialsError(UnauthenticatedError):
+    """The temporary (STS) credentials have expired."""
+
+    codes = frozenset({"ExpiredTokenException", "ExpiredToken", "RequestExpired"})
+
+
+class OperationFailureError(APIError):
+    """The operation was accepted but could not be carried out (a resource's state forbids it)."""
+
+    codes = frozenset({"OperationFailureException"})
+
+
+class ServiceError(APIError):
+    """The service failed on its side (HTTP 5xx), after botocore's retries."""
+
+    codes = frozenset({"ServiceException", "InternalFailure", "ServiceUnavailable"})
+
+
+class AccountSetupInProgressError(APIError):
+    """Lightsail is still being set up for this account; try again in a few minutes."""
+
+    codes = frozenset({"AccountSetupInProgressException"})
+
+
+class RegionSetupInProgressError(APIError):
+    """Lightsail is still being set up in this region for this account."""
+
+    codes = frozenset({"RegionSetupInProgressException"})
+
+
+class RegionNotEnabledError(APIError):
+    """The account has not enabled this opt-in region.
+
+    AWS answers such requests with ``UnrecognizedClientException`` ("The
+    security token included in the request is invalid"), the same code as a
+    bad key; :func:`translate` raises this class instead when the region is an
+    opt-in region (``aiolightsail.OPT_IN_REGIONS``), so fan-outs can report it
+    apart from genuinely bad credentials.
+    """
+
+
+class ThrottledError(APIError):
+    """The service is rate-limiting these credentials, after botocore's retries.
+
+    Lightsail's model declares no throttling error; throttles arrive as
+    ``ThrottlingException`` (HTTP 400) or HTTP 429.
+    """
+
+    codes = frozenset(
+        {
+            "ThrottlingException",
+            "Throttling",
+            "TooManyRequestsException",
+            "RequestLimitExceeded",
+            "RequestThrottled",
+            "RequestThrottledException",
+            "SlowDown",
+        }
+    )
+
+
+_BY_CODE: dict[str, type[APIError]] = {
+    code: cls
+    for cls in (
+        NotFoundError,
+        InvalidInputError,
+        AccessDeniedError,
+        UnauthenticatedError,
+        ExpiredCredentialsError,
+        OperationFailureError,
+        ServiceError,
+        AccountSetupInProgressError,
+        RegionSetupInProgressError,
+        ThrottledError,
+    )
+    for code in cls.codes
+}
+
+
+def _api_error_class(code: str, status: int | None, region: str | None) -> type[APIError]:
+    if code == "UnrecognizedClientException" and region is not None:
+        from aiolightsail._regions import OPT_IN_REGIONS
+
+        if region in OPT_IN_REGIONS:
+            return RegionNotEnabledError
+    if (cls := _BY_CODE.get(code)) is not None:
+        return cls
+    if status == 429:
+        return ThrottledError
+    if status is not None and status >= 500:
+        return ServiceError
+    return APIError
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def api_error_from_response(
+    response: Mapping[str, Any], *, operation: str | None, region: str | None
+) -> APIError:
+    """Build the most specific :class:`APIError` from a botocore error response dict.
+
+    botocore puts ``Error.Code``/``Error.Message`` from ``__type``/``message``
+    and, for modeled Lightsail errors, also copies the body's ``code``,
+    ``docs`` and ``tip`` members to the top level of the response
+    (``botocore.endpoint._add_modeled_error_fields``).
+    """
+    error = response.get("Error") or {}
+    meta = response.get("ResponseMetadata") or {}
+    status = meta.get("HTTPStatusCode")
+    status = status if isinstance(status, int) else None
+    code = _str_or_none(error.get("Code")) or (str(status) if status else "Unknown")
+    message = _str_or_none(error.get("Message")) or _str_or_none(response.get("message")) or ""
+    cls = _api_error_class(code, status, region)
+    return cls(
+        message,
+        code=code,
+        operation=operation,
+        region=region,
+        request_id=_str_or_none(meta.get("RequestId")),
+        http_status=status,
+        tip=_str_or_none(response.get("tip")),
+        docs=_str_or_none(response.get("docs")),
+    )
+
+
+def translate(exc: BaseException, *, operation: str | None, region: str | None) -> LightsailError:
+    """Map an exception raised by botocore, aiobotocore or aiohttp to aiolightsail's tree.
+
+    Callers ``raise translate(exc, ...) from exc``. Exceptions that are
+    already :class:`LightsailError` come back unchanged;
+    :class:`asyncio.CancelledError` must never be passed here.
+
+    Args:
+        exc: what the request raised.
+        operation: the wire operation name, for the message.
+        region: the region of the client.
+
+    Returns:
+        The exception to raise.
+    """
+    # Imported here: botocore.exceptions is cheap, but keeping the import local
+    # documents that this function is the only place that knows botocore's tree.
+    from botocore import exceptions as bce
+    from botocore.parsers import ResponseParserError
+
+    assert not isinstance(exc, asyncio.CancelledError)  # noqa: S101 - a programming error
+    if isinstance(exc, LightsailError):
+        return exc
+    if isinstance(exc, bce.ClientError):
+        return api_error_from_response(exc.response, operation=operation, region=region)
+    if isinstance(exc, ResponseParserError):
+        return ResponseError(f"unreadable response: {exc}", operation=operation)
+    if isinstance(exc, bce.NoCredentialsError | bce.PartialCredentialsError):
+        return UnauthenticatedError(
+            str(exc), code="NoCredentials", operation=operation, region=region
+        )
+    if isinstance(exc, bce.ProfileNotFound):
+        return ValidationError("profile", "no such profile in the AWS config files", show=False)
+    if isinstance(exc, bce.HTTPClientError | bce.ConnectionError | OSError | TimeoutError):
+        return TransportError(
+            f"{operation or 'request'} failed in {region or 'unknown region'}: "
+            f"{type(exc).__name__}: {exc}",
+            operation=operation,
+            region=region,
+        )
+    if isinstance(exc, bce.BotoCoreError):
+        return LightsailError(f"{operation or 'request'} failed: {exc}")
+    if isinstance(exc, ValueError | TypeError | KeyError | AttributeError):
+        # A body whose members have the wrong types reaches us as one of these
+        # from model conversion or botocore's parser; report it, don't crash.
+        return ResponseError(
+            f"unreadable response: {type(exc).__name__}: {exc}", operation=operation
+        )
+    return LightsailError(f"{operation or 'request'} failed: {type(exc).__name__}: {exc}")

@@ -1,0 +1,360 @@
+"""Pure checks of user input, run before any request is built.
+
+Each check raises :class:`~aiolightsail.ValidationError` naming the parameter,
+the rule and the value, and returns the value in the form the wire wants.
+The enumerations below are copied from botocore's Lightsail model
+(``botocore/data/lightsail/2016-11-28/service-2.json``); ``tests/test_validation.py``
+compares them with the installed model so that drift is noticed on upgrade.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from aiolightsail._errors import ValidationError
+from aiolightsail._regions import REGION_PATTERN
+
+__all__ = [
+    "ACCESS_PROTOCOLS",
+    "IP_ADDRESS_TYPES",
+    "METRIC_NAMES",
+    "METRIC_STATISTICS",
+    "METRIC_UNITS",
+    "NETWORK_PROTOCOLS",
+]
+
+# ResourceName in botocore's model is `\w[\w\-]*\w` (Java regex: ASCII word
+# characters), but the service also accepts `.` inside names, and the console
+# documents "2 to 255 characters, start and end with a letter or number; may
+# contain periods, dashes and underscores". We accept the union, so a name the
+# service accepts (including a leading `_` it has allowed in the past) is never
+# refused here.
+_RESOURCE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*[A-Za-z0-9_]")
+_RESOURCE_NAME_MAX = 255
+
+_AVAILABILITY_ZONE = re.compile(r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d{1,2})[a-z]")
+
+# Tag rules from the Lightsail developer guide ("Tags in Lightsail"): keys 1-128
+# and values 0-256 Unicode characters of letters, digits, spaces and + - = . _ : / @.
+_TAG_TEXT = re.compile(r"[\w\s+\-=.:/@]*")
+_TAG_KEY_MAX = 128
+_TAG_VALUE_MAX = 256
+
+NETWORK_PROTOCOLS = frozenset({"tcp", "all", "udp", "icmp", "icmpv6"})
+ACCESS_PROTOCOLS = frozenset({"ssh", "rdp"})
+IP_ADDRESS_TYPES = frozenset({"dualstack", "ipv4", "ipv6"})
+CIDR_LIST_ALIASES = frozenset({"lightsail-connect"})
+METRIC_NAMES = frozenset(
+    {
+        "CPUUtilization",
+        "NetworkIn",
+        "NetworkOut",
+        "StatusCheckFailed",
+        "StatusCheckFailed_Instance",
+        "StatusCheckFailed_System",
+        "BurstCapacityTime",
+        "BurstCapacityPercentage",
+        "MetadataNoToken",
+        "DiskReadOps",
+        "DiskWriteOps",
+        "DiskReadBytes",
+        "DiskWriteBytes",
+        "DiskTotalReadTime",
+        "DiskTotalWriteTime",
+        "DiskQueueLength",
+    }
+)
+METRIC_STATISTICS = frozenset({"Minimum", "Maximum", "Sum", "Average", "SampleCount"})
+METRIC_UNITS = frozenset(
+    {
+        "Seconds",
+        "Microseconds",
+        "Milliseconds",
+        "Bytes",
+        "Kilobytes",
+        "Megabytes",
+        "Gigabytes",
+        "Terabytes",
+        "Bits",
+        "Kilobits",
+        "Megabits",
+        "Gigabits",
+        "Terabits",
+        "Percent",
+        "Count",
+        "Bytes/Second",
+        "Kilobytes/Second",
+        "Megabytes/Second",
+        "Gigabytes/Second",
+        "Terabytes/Second",
+        "Bits/Second",
+        "Kilobits/Second",
+        "Megabits/Second",
+        "Gigabits/Second",
+        "Terabits/Second",
+        "Count/Second",
+        "None",
+    }
+)
+# MetricPeriod in the model: 60..86400; the service also wants whole minutes.
+PERIOD_MIN, PERIOD_MAX, PERIOD_STEP = 60, 86400, 60
+PORT_MIN, PORT_MAX = -1, 65535
+# ICMP type and code are each 0..255, or -1 for "all".
+_ICMP_MAX = 255
+
+
+def _choices(values: Iterable[str]) -> str:
+    return ", ".join(sorted(values))
+
+
+def string(value: object, parameter: str, *, allow_empty: bool = False) -> str:
+    """Check that ``value`` is a ``str`` (non-empty unless ``allow_empty``)."""
+    if not isinstance(value, str):
+        raise ValidationError(parameter, f"must be a str, not {type(value).__name__}", value)
+    if not allow_empty and not value.strip():
+        raise ValidationError(parameter, "must not be empty or blank", value)
+    return value
+
+
+def boolean(value: object, parameter: str) -> bool:
+    """Check that ``value`` is a real ``bool`` (``0``/``"false"`` are refused, not guessed)."""
+    if not isinstance(value, bool):
+        raise ValidationError(parameter, f"must be a bool, not {type(value).__name__}", value)
+    return value
+
+
+def integer(value: object, parameter: str, *, low: int, high: int) -> int:
+    """Check that ``value`` is an ``int`` (not a bool) in ``low..high``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(parameter, f"must be an int, not {type(value).__name__}", value)
+    if not low <= value <= high:
+        raise ValidationError(parameter, f"must be between {low} and {high}", value)
+    return value
+
+
+def resource_name(value: object, parameter: str) -> str:
+    """Check a Lightsail resource name (instances, snapshots, key pairs)."""
+    name = string(value, parameter)
+    if not 2 <= len(name) <= _RESOURCE_NAME_MAX:
+        raise ValidationError(parameter, f"must be 2 to {_RESOURCE_NAME_MAX} characters long", name)
+    if not _RESOURCE_NAME.fullmatch(name):
+        raise ValidationError(
+            parameter,
+            "must contain only letters, digits, '_', '-' and '.', "
+            "and start and end with a letter, digit or '_'",
+            name,
+        )
+    return name
+
+
+def resource_names(values: object, parameter: str) -> list[str]:
+    """Check a non-empty sequence of unique resource names (not a bare string)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise ValidationError(parameter, "must be a list of names, not a single string", values)
+    names = [resource_name(v, f"{parameter}[{i}]") for i, v in enumerate(values)]
+    if not names:
+        raise ValidationError(parameter, "must name at least one resource", names)
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValidationError(parameter, f"names must be unique; {name!r} repeats", names)
+        seen.add(name)
+    return names
+
+
+def choice(value: object, parameter: str, allowed: frozenset[str]) -> str:
+    """Check that ``value`` is one of ``allowed`` (case-sensitive, as the service is)."""
+    text = string(value, parameter)
+    if text not in allowed:
+        raise ValidationError(parameter, f"must be one of {_choices(allowed)}", text)
+    return text
+
+
+def region(value: object, parameter: str = "region") -> str:
+    """Check a region name's form; unknown but well-formed regions pass, so new regions work."""
+    text = string(value, parameter)
+    if not REGION_PATTERN.fullmatch(text):
+        raise ValidationError(parameter, "must be an AWS region name such as 'eu-west-1'", text)
+    return text
+
+
+def availability_zone(value: object, parameter: str, *, in_region: str) -> str:
+    """Check an availability zone name and that it lies in the client's region."""
+    text = string(value, parameter)
+    match = _AVAILABILITY_ZONE.fullmatch(text)
+    if match is None:
+        raise ValidationError(
+            parameter, "must be an availability zone name such as 'eu-west-1a'", text
+        )
+    if match["region"] != in_region:
+        raise ValidationError(parameter, f"must be in the client's region {in_region!r}", text)
+    return text
+
+
+def page_token(value: object, parameter: str = "page_token") -> str | None:
+    """Check an optional page token: ``None`` or a non-empty ``str``."""
+    if value is None:
+        return None
+    return string(value, parameter)
+
+
+def aware_datetime(value: object, parameter: str) -> datetime:
+    """Check that ``value`` is a timezone-aware ``datetime`` (naive ones are not guessed)."""
+    if not isinstance(value, datetime):
+        raise ValidationError(parameter, f"must be a datetime, not {type(value).__name__}", value)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            parameter, "must be timezone-aware (e.g. datetime.now(timezone.utc))", value
+        )
+    return value
+
+
+def time_window(start: object, end: object) -> tuple[datetime, datetime]:
+    """Check ``start_time < end_time``, both aware."""
+    start_time = aware_datetime(start, "start_time")
+    end_time = aware_datetime(end, "end_time")
+    if not start_time < end_time:
+        raise ValidationError("end_time", "must be later than start_time", end_time)
+    return start_time, end_time
+
+
+def period(value: object, parameter: str = "period") -> int:
+    """Check a metric period in seconds: 60..86400 and a whole number of minutes."""
+    seconds = integer(value, parameter, low=PERIOD_MIN, high=PERIOD_MAX)
+    if seconds % PERIOD_STEP:
+        raise ValidationError(parameter, f"must be a multiple of {PERIOD_STEP} seconds", seconds)
+    return seconds
+
+
+def statistics(values: object, parameter: str = "statistics") -> list[str]:
+    """Check a non-empty list of unique metric statistics."""
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, Iterable):
+        raise ValidationError(parameter, "must be a list of statistics", values)
+    chosen = [choice(v, f"{parameter}[{i}]", METRIC_STATISTICS) for i, v in enumerate(values)]
+    if not chosen:
+        raise ValidationError(
+            parameter, f"must name at least one of {_choices(METRIC_STATISTICS)}", chosen
+        )
+    if len(set(chosen)) != len(chosen):
+        raise ValidationError(parameter, "must not repeat a statistic", chosen)
+    return chosen
+
+
+def tags(value: object, parameter: str = "tags") -> list[dict[str, str]]:
+    """Check a ``Mapping[str, str]`` of tags and return Lightsail's ``[{key, value}]`` form.
+
+    A key with an empty value is allowed (Lightsail has key-only tags).
+    """
+    if not isinstance(value, Mapping):
+        raise ValidationError(parameter, "must be a mapping of tag keys to values", value)
+    out: list[dict[str, str]] = []
+    for key, tag_value in value.items():
+        where = f"{parameter}[{key!r}]"
+        string(key, f"{parameter} key")
+        if len(key) > _TAG_KEY_MAX or not _TAG_TEXT.fullmatch(key):
+            raise ValidationError(
+                f"{parameter} key",
+                f"must be 1 to {_TAG_KEY_MAX} letters, digits, spaces or + - = . _ : / @",
+                key,
+            )
+        if key.lower().startswith("aws:"):
+            raise ValidationError(f"{parameter} key", "the prefix 'aws:' is reserved by AWS", key)
+        string(tag_value, where, allow_empty=True)
+        if len(tag_value) > _TAG_VALUE_MAX or not _TAG_TEXT.fullmatch(tag_value):
+            raise ValidationError(
+                where,
+                f"must be at most {_TAG_VALUE_MAX} letters, digits, spaces or + - = . _ : / @",
+                tag_value,
+            )
+        out.append({"key": key, "value": tag_value})
+    return out
+
+
+def _cidrs(values: object, parameter: str, version: int) -> list[str]:
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise ValidationError(
+            parameter, "must be a list of CIDR blocks, not a single string", values
+        )
+    out = []
+    for i, item in enumerate(values):
+        text = string(item, f"{parameter}[{i}]")
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            network = None
+        if network is None or network.version != version or "/" not in text:
+            raise ValidationError(
+                f"{parameter}[{i}]",
+                f"must be an IPv{version} CIDR block such as "
+                + ("'203.0.113.0/24'" if version == 4 else "'2001:db8::/32'"),
+                text,
+            )
+        out.append(text)
+    return out
+
+
+_PORT_INFO_FIELDS = ("from_port", "to_port", "protocol", "cidrs", "ipv6_cidrs", "cidr_list_aliases")
+
+
+def port_info(value: Any, parameter: str = "port_info") -> dict[str, Any]:
+    """Check a :class:`~aiolightsail.PortInfo` and return its wire form.
+
+    For ``tcp``, ``udp`` and ``all`` the ports are ``0..65535`` (``-1`` allowed
+    as the service allows it) with ``from_port <= to_port``. For ``icmp`` and
+    ``icmpv6`` the fields carry the ICMP *type* and *code* (Lightsail's API
+    reference: "specify 8 as the fromPort (ICMP type), and -1 as the toPort
+    (ICMP code), to enable ICMP Ping"), so each is ``-1..255`` and no order
+    between them is required.
+    """
+    # Duck-typed so that this module needs nothing from _models (imports flow one way).
+    if not all(hasattr(value, attr) for attr in _PORT_INFO_FIELDS):
+        raise ValidationError(parameter, f"must be a PortInfo, not {type(value).__name__}", value)
+    wire: dict[str, Any] = {}
+    protocol = None
+    if value.protocol is not None:
+        protocol = choice(value.protocol, f"{parameter}.protocol", NETWORK_PROTOCOLS)
+        wire["protocol"] = protocol
+    icmp = protocol in {"icmp", "icmpv6"}
+    high = _ICMP_MAX if icmp else PORT_MAX
+    for attr in ("from_port", "to_port"):
+        port = getattr(value, attr)
+        if port is not None:
+            integer(port, f"{parameter}.{attr}", low=PORT_MIN, high=high)
+    if (
+        not icmp
+        and value.from_port is not None
+        and value.to_port is not None
+        and value.from_port > value.to_port
+    ):
+        raise ValidationError(
+            f"{parameter}.from_port",
+            f"must not be greater than to_port ({value.to_port})",
+            value.from_port,
+        )
+    if value.from_port is not None:
+        wire["fromPort"] = value.from_port
+    if value.to_port is not None:
+        wire["toPort"] = value.to_port
+    if value.cidrs:
+        wire["cidrs"] = _cidrs(value.cidrs, f"{parameter}.cidrs", 4)
+    if value.ipv6_cidrs:
+        wire["ipv6Cidrs"] = _cidrs(value.ipv6_cidrs, f"{parameter}.ipv6_cidrs", 6)
+    if value.cidr_list_aliases:
+        wire["cidrListAliases"] = [
+            choice(alias, f"{parameter}.cidr_list_aliases[{i}]", CIDR_LIST_ALIASES)
+            for i, alias in enumerate(value.cidr_list_aliases)
+        ]
+    return wire
+
+
+def user_data(value: object) -> str:
+    """Check a launch script; its content is never echoed in the error (it may hold secrets)."""
+    if not isinstance(value, str):
+        raise ValidationError("user_data", f"must be a str, not {type(value).__name__}", show=False)
+    return value

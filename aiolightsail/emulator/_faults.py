@@ -1,0 +1,210 @@
+"""Injected faults: latency, throttling, server errors and dropped connections.
+
+Two mechanisms, both applied after authentication (AWS authenticates before it
+throttles):
+
+- **rates**, drawn from a seeded RNG so that a run is reproducible: each
+  request draws once and is dropped, throttled or failed with the configured
+  probabilities, optionally only for some operations;
+- **scripts**: :meth:`Faults.fail_next` makes the next *N* calls of an
+  operation fail with a given :class:`FaultKind`, for deterministic tests.
+
+The throttle codes are ones botocore retries in both its ``legacy`` and
+``standard`` modes: ``ThrottlingException`` with HTTP 400 and any HTTP 429
+(``botocore/data/_retry.json``, ``botocore/retries/standard.py``).
+"""
+
+from __future__ import annotations
+
+import collections
+import enum
+import random
+
+import attrs
+
+from aiolightsail.emulator._errors import ServiceError
+
+__all__ = ["FaultKind", "Faults", "Stats"]
+
+
+class FaultKind(enum.Enum):
+    """What an injected fault does to a request."""
+
+    #: HTTP 400 ``ThrottlingException`` "Rate exceeded", as the AWS front end throttles.
+    THROTTLE = "throttle"
+    #: HTTP 429 ``TooManyRequestsException``.
+    TOO_MANY_REQUESTS = "too_many_requests"
+    #: HTTP 500 ``ServiceException`` (Lightsail's modelled server fault).
+    SERVER_ERROR = "server_error"
+    #: HTTP 503 ``ServiceUnavailableException``.
+    UNAVAILABLE = "unavailable"
+    #: The connection is closed without any response.
+    DROP = "drop"
+
+    def to_error(self) -> ServiceError:
+        """Return the error response this fault sends.
+
+        Raises:
+            ValueError: For :attr:`DROP`, which sends nothing.
+        """
+        if self is FaultKind.THROTTLE:
+            return ServiceError("ThrottlingException", "Rate exceeded", status=400)
+        if self is FaultKind.TOO_MANY_REQUESTS:
+            return ServiceError("TooManyRequestsException", "Too Many Requests", status=429)
+        if self is FaultKind.SERVER_ERROR:
+            return ServiceError(
+                "ServiceException",
+                "An internal error occurred. Please try again.",
+                status=500,
+                code="InternalError",
+                tip="Retry the request; if the problem persists, contact AWS Support.",
+            )
+        if self is FaultKind.UNAVAILABLE:
+            return ServiceError("ServiceUnavailableException", "Service Unavailable", status=503)
+        raise ValueError("a dropped connection has no error response")
+
+
+def _rate(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{attribute.name} must be between 0 and 1, got {value!r}")
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative, got {value!r}")
+
+
+@attrs.define(kw_only=True)
+class Faults:
+    """The emulator's fault plan; mutable while the emulator runs.
+
+    Attributes:
+        latency: Seconds added to every response.
+        jitter: Up to this many more seconds, drawn uniformly per request.
+        throttle_rate: Probability that a request is throttled.
+        throttle_kind: :attr:`FaultKind.THROTTLE` (HTTP 400) or
+            :attr:`FaultKind.TOO_MANY_REQUESTS` (HTTP 429).
+        error_rate: Probability that a request fails with a server error.
+        error_kind: :attr:`FaultKind.SERVER_ERROR` (500) or :attr:`FaultKind.UNAVAILABLE` (503).
+        drop_rate: Probability that the connection is dropped with no response.
+        operations: If set, rate-based faults and latency apply only to these
+            operations (wire names, e.g. ``{"GetInstances"}``).
+        seed: Seeds the RNG that draws faults and jitter.
+    """
+
+    latency: float = attrs.field(default=0.0, validator=_non_negative)
+    jitter: float = attrs.field(default=0.0, validator=_non_negative)
+    throttle_rate: float = attrs.field(default=0.0, validator=_rate)
+    throttle_kind: FaultKind = FaultKind.THROTTLE
+    error_rate: float = attrs.field(default=0.0, validator=_rate)
+    error_kind: FaultKind = FaultKind.SERVER_ERROR
+    drop_rate: float = attrs.field(default=0.0, validator=_rate)
+    operations: frozenset[str] | None = None
+    seed: int = 0
+    _rng: random.Random = attrs.field(init=False, repr=False)
+    _scripted: dict[str | None, collections.deque[FaultKind]] = attrs.field(
+        factory=dict, init=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def reseed(self, seed: int) -> None:
+        """Restart the fault RNG from ``seed`` (reproduce a run from here on).
+
+        Args:
+            seed: The new seed.
+        """
+        self.seed = seed
+        self._rng = random.Random(seed)
+
+    def fail_next(
+        self, operation: str | None = None, count: int = 1, kind: FaultKind = FaultKind.THROTTLE
+    ) -> None:
+        """Make the next ``count`` calls of ``operation`` fail with ``kind``.
+
+        Scripted faults are queued (first in, first out) and take precedence
+        over rates.
+
+        Args:
+            operation: A wire operation name, or ``None`` for whichever comes next.
+            count: How many calls to fail.
+            kind: How they fail.
+
+        Raises:
+            ValueError: If ``count`` is negative.
+        """
+        if count < 0:
+            raise ValueError(f"count must not be negative, got {count!r}")
+        self._scripted.setdefault(operation, collections.deque()).extend([kind] * count)
+
+    def clear(self) -> None:
+        """Remove every fault: rates, latency and scripts."""
+        self.latency = self.jitter = 0.0
+        self.throttle_rate = self.error_rate = self.drop_rate = 0.0
+        self.operations = None
+        self._scripted.clear()
+
+    def pending(self, operation: str | None = None) -> int:
+        """Return how many scripted faults are still queued for ``operation``."""
+        return len(self._scripted.get(operation, ()))
+
+    def _applies_to(self, operation: str) -> bool:
+        return self.operations is None or operation in self.operations
+
+    def delay(self, operation: str) -> float:
+        """Return the seconds to wait before answering a call of ``operation``."""
+        if not self._applies_to(operation) or (self.latency == 0 and self.jitter == 0):
+            return 0.0
+        return self.latency + (self._rng.uniform(0, self.jitter) if self.jitter else 0.0)
+
+    def decide(self, operation: str) -> FaultKind | None:
+        """Return the fault to inject into this call of ``operation``, if any."""
+        for key in (operation, None):
+            queue = self._scripted.get(key)
+            if queue:
+                return queue.popleft()
+        if not self._applies_to(operation):
+            return None
+        total = self.drop_rate + self.throttle_rate + self.error_rate
+        if total == 0:
+            return None
+        draw = self._rng.random()
+        if draw < self.drop_rate:
+            return FaultKind.DROP
+        if draw < self.drop_rate + self.throttle_rate:
+            return self.throttle_kind
+        if draw < total:
+            return self.error_kind
+        return None
+
+
+@attrs.define
+class Stats:
+    """Counters for tests and benchmarks.
+
+    Attributes:
+        requests: Lightsail calls received, by operation (faulted ones included).
+        errors: Error responses sent, by ``__type``.
+        faults: Faults injected, by :class:`FaultKind` value.
+        sts_requests: STS calls answered.
+        auth_failures: Requests refused by authentication.
+    """
+
+    requests: collections.Counter[str] = attrs.field(factory=collections.Counter)
+    errors: collections.Counter[str] = attrs.field(factory=collections.Counter)
+    faults: collections.Counter[str] = attrs.field(factory=collections.Counter)
+    sts_requests: int = 0
+    auth_failures: int = 0
+
+    @property
+    def total_requests(self) -> int:
+        """All Lightsail calls received."""
+        return sum(self.requests.values())
+
+    def reset(self) -> None:
+        """Zero every counter."""
+        self.requests.clear()
+        self.errors.clear()
+        self.faults.clear()
+        self.sts_requests = self.auth_failures = 0
