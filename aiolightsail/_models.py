@@ -228,7 +228,7 @@ def to_dict(model: Any, *, include_secrets: bool = False) -> dict[str, Any]:
     def keep(attribute: attrs.Attribute[Any], _value: Any) -> bool:
         return include_secrets or not attribute.metadata.get("secret", False)
 
-    return attrs.asdict(model, filter=keep, retain_collection_types=False)
+    return attrs.asdict(model, filter=keep)
 
 
 # -- models -------------------------------------------------------------------
