@@ -21,11 +21,13 @@ from aiolightsail._errors import (
     RegionSetupInProgressError,
     ResponseError,
     ServiceError,
+    TargetTimeoutError,
     ThrottledError,
     TransportError,
     UnauthenticatedError,
     ValidationError,
 )
+from aiolightsail._fleet import Fleet, FleetFailure, FleetStream, Target
 from aiolightsail._models import (
     AddOn,
     Blueprint,
@@ -66,6 +68,9 @@ __all__ = [
     "Blueprint",
     "Disk",
     "ExpiredCredentialsError",
+    "Fleet",
+    "FleetFailure",
+    "FleetStream",
     "HostKeyAttributes",
     "Instance",
     "InstanceAccessDetails",
@@ -95,6 +100,8 @@ __all__ = [
     "ResponseError",
     "ServiceError",
     "Tag",
+    "Target",
+    "TargetTimeoutError",
     "ThrottledError",
     "TransportError",
     "UnauthenticatedError",

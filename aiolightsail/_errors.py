@@ -7,6 +7,7 @@
     ├── PaginationError                        a repeated or looping page token
     ├── ResponseError                          a response the library cannot read
     ├── TransportError (also OSError)          no usable answer: connection, timeout
+    │   └── TargetTimeoutError (also TimeoutError)  a fleet target ran past target_timeout
     └── APIError                               the service said no
         ├── NotFoundError
         ├── InvalidInputError
@@ -45,6 +46,7 @@ __all__ = [
     "RegionSetupInProgressError",
     "ResponseError",
     "ServiceError",
+    "TargetTimeoutError",
     "ThrottledError",
     "TransportError",
     "UnauthenticatedError",
@@ -105,6 +107,10 @@ class TransportError(LightsailError, OSError):
         self.operation = operation
         self.region = region
         super().__init__(message)
+
+
+class TargetTimeoutError(TransportError, TimeoutError):
+    """A :class:`~aiolightsail.Fleet` target spent longer than ``target_timeout`` on requests."""
 
 
 class APIError(LightsailError):

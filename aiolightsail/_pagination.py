@@ -10,7 +10,8 @@ frame and no request in flight, because requests only run inside
 Checkpoints: :attr:`PageIterator.page_token` is the token of the page in
 flight. An error raised while fetching a page carries that token as
 ``error.page_token``; passing it back as ``page_token=`` resumes with no item
-skipped or repeated.
+skipped or repeated. Iterating the same iterator again after such an error
+retries that page.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class PageIterator(Generic[T]):
         self._items: tuple[T, ...] = ()
         self._index = 0
         self._done = False
+        self._in_flight = False
         self._seen: set[str] = set() if page_token is None else {page_token}
 
     def __aiter__(self) -> Self:
@@ -56,7 +58,7 @@ class PageIterator(Generic[T]):
 
     async def __anext__(self) -> T:
         while self._index >= len(self._items):
-            page = await self._next_page()
+            page = await self.next_page()
             if page is None:
                 raise StopAsyncIteration
             self._items, self._index = page.items, 0
@@ -64,29 +66,38 @@ class PageIterator(Generic[T]):
         self._index += 1
         return item
 
-    async def _next_page(self) -> Page[T] | None:
+    async def next_page(self) -> Page[T] | None:
+        """Fetch the next page (``None`` after the last); iterate items or pages instead.
+
+        After an error, calling it again retries the same page.
+        """
         if self._done:
             return None
-        if self.pages_fetched:
-            token = self.next_page_token
-            if not token:
-                # botocore's paginators also stop on an empty token.
-                self._done = True
-                self.next_page_token = None
-                return None
-            if token in self._seen:
-                self._done = True
-                raise PaginationError(
-                    f"{self.operation}: the service repeated page token {token!r}; "
-                    "following it would loop forever"
-                )
-            self._seen.add(token)
-            self.page_token = token
+        if not self._in_flight:
+            if self.pages_fetched:
+                token = self.next_page_token
+                if not token:
+                    # botocore's paginators also stop on an empty token.
+                    self._done = True
+                    self.next_page_token = None
+                    return None
+                if token in self._seen:
+                    self._done = True
+                    raise PaginationError(
+                        f"{self.operation}: the service repeated page token {token!r}; "
+                        "following it would loop forever"
+                    )
+                self._seen.add(token)
+                self.page_token = token
+            self._in_flight = True
         try:
             page = await self._fetch(self.page_token)
         except LightsailError as exc:
+            # The page stays in flight: iterating again retries it, and the
+            # token lets a later run resume exactly here.
             exc.page_token = self.page_token
             raise
+        self._in_flight = False
         self.pages_fetched += 1
         self.next_page_token = page.next_page_token or None
         return page
@@ -101,7 +112,7 @@ class PageIterator(Generic[T]):
             rest = self._items[self._index :]
             self._index = len(self._items)
             yield Page(items=rest, next_page_token=self.next_page_token)
-        while (page := await self._next_page()) is not None:
+        while (page := await self.next_page()) is not None:
             self._items, self._index = page.items, len(page.items)
             yield page
 

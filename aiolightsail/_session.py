@@ -21,11 +21,21 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from aiobotocore.credentials import AioRefreshableCredentials
+
 if TYPE_CHECKING:
     from aiobotocore.credentials import AioCredentials
     from aiobotocore.session import AioSession
 
-__all__ = ["get_session", "prepare_session", "resolve_credentials"]
+__all__ = [
+    "RoleSession",
+    "assume_role_session",
+    "clear",
+    "get_session",
+    "new_session",
+    "prepare_session",
+    "resolve_credentials",
+]
 
 _lock = threading.Lock()
 _sessions: dict[str | None, AioSession] = {}
@@ -34,25 +44,33 @@ _credential_locks: weakref.WeakKeyDictionary[
     AioSession, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
 ] = weakref.WeakKeyDictionary()
 _prepared: weakref.WeakSet[AioSession] = weakref.WeakSet()
+_loader: Any = None
+
+
+def new_session(profile: str | None = None) -> AioSession:
+    """A new aiobotocore session that shares the process-wide data loader."""
+    global _loader
+    from aiobotocore.session import AioSession
+
+    session = AioSession(profile=profile)
+    with _lock:
+        if _loader is None:
+            _loader = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", _loader)
+    return session
 
 
 def get_session(profile: str | None = None) -> AioSession:
     """The process-wide aiobotocore session for ``profile`` (``None``: the default chain).
 
-    Sessions share the first session's data loader, so the Lightsail model is
-    loaded and parsed once per process.
+    All sessions share one data loader, so the Lightsail model is loaded and
+    parsed once per process.
     """
-    with _lock:
-        session = _sessions.get(profile)
-        if session is None:
-            from aiobotocore.session import AioSession
-
-            session = AioSession(profile=profile)
-            if _sessions:
-                first = next(iter(_sessions.values()))
-                session.register_component("data_loader", first.get_component("data_loader"))
-            _sessions[profile] = session
-        return session
+    session = _sessions.get(profile)
+    if session is None:
+        session = _sessions.setdefault(profile, new_session(profile))
+    return session
 
 
 def _warm(session: AioSession) -> None:
@@ -88,3 +106,107 @@ async def resolve_credentials(session: AioSession) -> AioCredentials | None:
     async with lock:
         credentials: Any = await session.get_credentials()
         return credentials  # type: ignore[no-any-return]
+
+
+class _AssumedRoleCredentials(AioRefreshableCredentials):
+    """Refreshable STS credentials that can also be refreshed on demand.
+
+    botocore refreshes 15 minutes before the expiry it was told; a service
+    that revokes or expires the token earlier (``ExpiredTokenException``)
+    needs :meth:`force_refresh`.
+    """
+
+    async def force_refresh(self) -> None:
+        """Fetch new credentials now, whatever the recorded expiry says."""
+        # Both members are aiobotocore's (credentials.py), absent from the type stubs.
+        this: Any = self
+        async with this._refresh_lock:
+            await this._protected_refresh(is_mandatory=True)
+
+
+class _FixedProvider:
+    """A credential provider that hands out one credentials object."""
+
+    METHOD = "aiolightsail-assume-role"
+    CANONICAL_NAME = "aiolightsail-assume-role"
+
+    def __init__(self, credentials: _AssumedRoleCredentials) -> None:
+        self._credentials = credentials
+
+    async def load(self) -> _AssumedRoleCredentials:
+        return self._credentials
+
+
+class RoleSession:
+    """An aiobotocore session whose credentials come from ``sts:AssumeRole``, refreshed.
+
+    One per (role, base credentials): every region of that account shares it,
+    so the role is assumed once, not once per region.
+    """
+
+    def __init__(self, session: AioSession, credentials: _AssumedRoleCredentials) -> None:
+        self.session = session
+        self.credentials = credentials
+
+
+async def assume_role_session(
+    role_arn: str,
+    *,
+    base: AioSession,
+    region: str,
+    endpoint_url: str | None = None,
+    access_key: tuple[str, str, str | None] | None = None,
+    session_name: str = "aiolightsail",
+) -> RoleSession:
+    """Assume ``role_arn`` with ``base``'s credentials (or ``access_key``) and wrap the result.
+
+    STS is called at its regional endpoint in ``region`` (or at
+    ``endpoint_url``, e.g. the emulator, which serves STS too).
+
+    Raises:
+        botocore exceptions; callers translate them.
+    """
+    from aiobotocore.config import AioConfig
+    from aiobotocore.credentials import AioCredentialResolver
+
+    await prepare_session(base)
+    if access_key is None:
+        await resolve_credentials(base)
+
+    async def fetch() -> dict[str, Any]:
+        keys = access_key or (None, None, None)
+        async with base.create_client(
+            "sts",
+            region_name=region,
+            endpoint_url=endpoint_url,
+            aws_access_key_id=keys[0],
+            aws_secret_access_key=keys[1],
+            aws_session_token=keys[2],
+            config=AioConfig(retries={"mode": "standard", "total_max_attempts": 5}),
+        ) as sts:
+            answer = await sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)
+        creds = answer["Credentials"]
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": creds["Expiration"].isoformat(),
+        }
+
+    credentials = _AssumedRoleCredentials.create_from_metadata(
+        await fetch(), refresh_using=fetch, method=_FixedProvider.METHOD
+    )
+    session = new_session()
+    providers: list[Any] = [_FixedProvider(credentials)]  # duck-typed provider, as botocore's
+    session.register_component("credential_provider", AioCredentialResolver(providers=providers))
+    return RoleSession(session, credentials)
+
+
+def clear() -> None:
+    """Forget the shared sessions (they re-read the AWS config files when next used).
+
+    For tests that change ``AWS_CONFIG_FILE``/``AWS_SHARED_CREDENTIALS_FILE``,
+    and for long-running programs after the files change.
+    """
+    with _lock:
+        _sessions.clear()

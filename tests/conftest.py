@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiohttp import ClientResponse
 from aioresponses import aioresponses
 from botocore.retries.standard import ExponentialBackoff
 
-from aiolightsail import LightsailClient
+from aiolightsail import LightsailClient, _session
+
+if TYPE_CHECKING:
+    from aiolightsail.emulator import Emulator
 
 ENDPOINT = "http://127.0.0.1:9"  # never contacted: aioresponses answers first
 TARGET_PREFIX = "Lightsail_20161128."
@@ -36,6 +40,8 @@ def _isolate_from_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # Shared sessions cache what they read from the config files; start each test afresh.
+    _session.clear()
 
 
 @pytest.fixture
@@ -145,3 +151,43 @@ async def client(
     """An open client in eu-west-1 whose requests go to ``wire``."""
     async with client_factory() as opened:
         yield opened
+
+
+# -- the emulator, for behaviour tests over real HTTP --------------------------
+
+ACCOUNTS = [
+    ("111111111111", "AKIAACCOUNTAEXAMPLE1", "account-a-secret-key-0000000000000000000"),
+    ("222222222222", "AKIAACCOUNTBEXAMPLE2", "account-b-secret-key-0000000000000000000"),
+    ("333333333333", "AKIAACCOUNTCEXAMPLE3", "account-c-secret-key-0000000000000000000"),
+]
+PAGE_SIZE = 5
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    """An emulator on 127.0.0.1:0 with three accounts, a manual clock and 5-item pages."""
+    from aiolightsail.emulator import Account, Clock, Emulator
+
+    accounts = [Account(account_id=a, access_key_id=k, secret_access_key=s) for a, k, s in ACCOUNTS]
+    async with Emulator(accounts, page_size=PAGE_SIZE, clock=Clock.manual()) as emu:
+        yield emu
+
+
+def keys(account: int) -> dict[str, Any]:
+    """Static-key arguments for one of the emulator's accounts."""
+    _, key, secret = ACCOUNTS[account]
+    return {"aws_access_key_id": key, "aws_secret_access_key": secret}
+
+
+# The in-process emulator's own tasks: accepting and serving connections.
+_SERVER_TASKS = ("RequestHandler.", "BaseSelectorEventLoop._accept_connection")
+
+
+def stray_tasks() -> set[asyncio.Task[Any]]:
+    """Tasks still pending besides the test's own and the in-process emulator's server tasks."""
+    return {
+        task
+        for task in asyncio.all_tasks()
+        if task is not asyncio.current_task()
+        and not getattr(task.get_coro(), "__qualname__", "").startswith(_SERVER_TASKS)
+    }
