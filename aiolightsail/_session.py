@@ -48,11 +48,17 @@ _loader: Any = None
 
 
 def new_session(profile: str | None = None) -> AioSession:
-    """A new aiobotocore session that shares the process-wide data loader."""
+    """A new aiobotocore session that shares the process-wide data loader.
+
+    It also parses the library's operations with the lean parser (``_parsing``).
+    """
     global _loader
     from aiobotocore.session import AioSession
 
+    from aiolightsail._parsing import LeanResponseParserFactory
+
     session = AioSession(profile=profile)
+    session.register_component("response_parser_factory", LeanResponseParserFactory())
     with _lock:
         if _loader is None:
             _loader = session.get_component("data_loader")
