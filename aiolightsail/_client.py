@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from aiolightsail import _logging, _session
 from aiolightsail import _validation as check
 from aiolightsail._errors import ResponseError, ValidationError, translate
+from aiolightsail._http import SharedSSLSession
 from aiolightsail._models import (
     Blueprint,
     Instance,
@@ -203,6 +204,7 @@ class LightsailClient:
             read_timeout=self._read_timeout,
             max_pool_connections=self._max_pool_connections,
             user_agent_extra=_USER_AGENT,
+            http_session_cls=SharedSSLSession,
         )
         stack = contextlib.AsyncExitStack()
         try:
