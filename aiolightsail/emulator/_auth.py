@@ -16,14 +16,17 @@ The design:
   long-term ``AKIA...`` key, and the temporary ``ASIA...`` keys (with a
   session token and an expiration read from the injected ``clock``) that
   :meth:`CredentialStore.issue_session` mints for STS ``AssumeRole``.
-* :meth:`CredentialStore.verify` runs the checks in the order AWS reports
-  them: a missing ``Authorization`` header, a malformed one, a bad or stale
-  date, an unknown key, a region the account has not enabled, a missing,
-  wrong or expired session token, and last the signature itself. It returns
-  the :class:`Principal` the request comes from or raises :class:`AuthError`.
-* It runs on every request, so the per-request work is one SHA-256 of the
-  body and three HMACs: the four-HMAC signing-key derivation is cached per
-  (secret, date, region, service), which changes once a day per key.
+* :meth:`CredentialStore.verify` checks, in this order: a missing
+  ``Authorization`` header, a malformed one or a malformed credential scope,
+  a bad or stale date, an unknown key, a region the account has not enabled,
+  a missing, wrong or expired session token, and last the signature itself.
+  The signature comes last because it needs the secret that the earlier
+  steps look up. It returns the :class:`Principal` the request comes from or
+  raises :class:`AuthError`.
+* It runs on every request, so the per-request work is two SHA-256 hashes
+  (body, canonical request) and one HMAC (~35 us for a 1 KiB body): the
+  four-HMAC signing-key derivation is cached per (secret, date, region,
+  service), which changes once a day per key.
 
 The canonical request follows botocore's ``SigV4Auth`` (``botocore/auth.py``),
 the signer every supported client uses, and AWS's "Create a canonical request
@@ -33,21 +36,24 @@ the double encoding AWS expects from every service but S3; query parameters
 are decoded and re-encoded with only ``-_.~`` left bare, then sorted.
 
 Error codes and statuses (all ``Sender`` faults). Lightsail is a JSON 1.1
-("coral") service, and coral services answer every authentication failure
-with HTTP 400 -- the DynamoDB developer guide's "Error messages and codes"
-table, boto3 issue #509 (``UnrecognizedClientException``, HTTPStatusCode 400)
-and the 400 responses quoted in aws/aws-sdk-js#284 (``InvalidSignatureException``)
-and ArranJacques/laravel-aws-cognito-auth#25 (a JSON 1.1 service) -- except a
-request with no credentials at all, which the "Common Errors" page of every
-AWS API reference (Lightsail's included) lists as ``MissingAuthenticationToken``,
-HTTP 403. STS, a Query service, uses different codes and 403s; ``_sts.py``
-maps these errors to its format.
+("coral") service, and coral JSON services answer authentication failures
+with HTTP 400: the DynamoDB developer guide's "Error messages and codes"
+table (``UnrecognizedClientException``, ``MissingAuthenticationTokenException``
+... all 400), boto3 issue #509 (``UnrecognizedClientException``, HTTPStatusCode
+400), aws/aws-sdk-js#284 (``InvalidSignatureException``, 400) and
+ArranJacques/laravel-aws-cognito-auth#25 (a JSON 1.1 service, 400). The one
+exception made here is a request with no ``Authorization`` at all: the brief
+asked for 403, and the "Common Errors" pages of the AWS API references list
+``MissingAuthenticationToken`` as 403; DynamoDB's table says 400, so this one
+is the least certain. The REST-JSON front ends (API Gateway, Lambda, Glacier)
+send 403 for all of these; Lightsail is not one of them. STS, a Query
+service, uses other codes and 403s; ``_sts.py`` maps these errors to them.
 """
 
 from __future__ import annotations
 
 import base64
-import calendar
+import datetime
 import email.utils
 import functools
 import hashlib
@@ -64,6 +70,7 @@ import attrs
 __all__ = [
     "ALGORITHM",
     "MAX_CLOCK_SKEW",
+    "ROLE_ARN_PATTERN",
     "SIGNING_SERVICES",
     "Account",
     "AuthError",
@@ -86,9 +93,9 @@ MAX_CLOCK_SKEW = 15 * 60
 SIGNING_SERVICES = frozenset({"lightsail", "sts"})
 
 # The messages AWS sends, verbatim: clients and their users match on them.
-_MSG_MISSING_TOKEN = "Request is missing Authentication Token"
-_MSG_INVALID_TOKEN = "The security token included in the request is invalid."
-_MSG_EXPIRED_TOKEN = "The security token included in the request is expired"
+_MSG_NO_CREDENTIALS = "Request is missing Authentication Token"
+_MSG_UNKNOWN_CREDENTIALS = "The security token included in the request is invalid."
+_MSG_EXPIRED_SESSION = "The security token included in the request is expired"
 _MSG_SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your AWS Secret Access Key and signing method. "
@@ -96,12 +103,14 @@ _MSG_SIGNATURE_MISMATCH = (
 )
 
 _AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
-_AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
-_ACCOUNT_ID = re.compile(r"\d{12}")
+_AMZ_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z", re.ASCII)
+_ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
 # Loose on purpose: a region AWS adds tomorrow must verify; the catalogue of
 # real regions is the server's business, not the signature's.
 _SCOPE_REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_ROLE_ARN = re.compile(
+#: A role ARN, ``arn:aws:iam::<account>:role/[<path>/]<name>``, with IAM's
+#: character set for paths and names (IAM API reference, ``Role``).
+ROLE_ARN_PATTERN = re.compile(
     r"arn:aws:iam::(?P<account>\d{12}):role/(?P<path>(?:[\w+=,.@-]+/)*)(?P<name>[\w+=,.@-]{1,64})",
     re.ASCII,
 )
@@ -127,7 +136,7 @@ class AuthError(Exception):
 
 
 def _missing_token() -> AuthError:
-    return AuthError("MissingAuthenticationTokenException", _MSG_MISSING_TOKEN, 403)
+    return AuthError("MissingAuthenticationTokenException", _MSG_NO_CREDENTIALS, 403)
 
 
 def _incomplete(message: str) -> AuthError:
@@ -139,11 +148,16 @@ def _invalid_signature(message: str = _MSG_SIGNATURE_MISMATCH) -> AuthError:
 
 
 def _unrecognized() -> AuthError:
-    return AuthError("UnrecognizedClientException", _MSG_INVALID_TOKEN, 400)
+    return AuthError("UnrecognizedClientException", _MSG_UNKNOWN_CREDENTIALS, 400)
 
 
 def _expired() -> AuthError:
-    return AuthError("ExpiredTokenException", _MSG_EXPIRED_TOKEN, 400)
+    return AuthError("ExpiredTokenException", _MSG_EXPIRED_SESSION, 400)
+
+
+def _frozen_regions(regions: Iterable[str]) -> frozenset[str]:
+    # A set or list passed by a test or a config file still becomes immutable.
+    return frozenset(regions)
 
 
 def _check_account_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -176,7 +190,7 @@ class Account:
     access_key_id: str = attrs.field(validator=_check_non_empty)
     secret_access_key: str = attrs.field(repr=False, validator=_check_non_empty)
     name: str | None = None
-    disabled_regions: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    disabled_regions: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_regions)
 
     @property
     def arn(self) -> str:
@@ -274,11 +288,10 @@ class CredentialStore:
 
     Args:
         accounts: The initial accounts.
-        clock: Returns the emulator's current time in epoch seconds; session
-            expirations are read from it. It must be epoch-based (``time.time``
-            or the emulator's ``Clock.now``), not monotonic, because the
-            ``Expiration`` that STS returns is rendered from it and botocore
-            refreshes credentials by comparing that with the real time.
+        clock: Returns the emulator's current time in epoch seconds
+            (``time.time`` or the emulator's ``Clock.now``, manual or not);
+            sessions expire by it. STS still tells clients their expiration in
+            real time (see ``_sts``), so a manual clock does not confuse them.
         session_ttl: How long issued sessions live, in seconds; also the cap on
             a requested duration (a role's "maximum session duration").
 
@@ -311,6 +324,10 @@ class CredentialStore:
     def session_ttl(self) -> float:
         """The lifetime of issued sessions and the cap on requested durations."""
         return self._session_ttl
+
+    def now(self) -> float:
+        """Return the store clock's time in epoch seconds: sessions expire by it."""
+        return self._clock()
 
     def add_account(self, account: Account) -> None:
         """Add an account, or replace the one with the same account ID.
@@ -364,7 +381,7 @@ class CredentialStore:
         """
         if account_id not in self._accounts:
             raise KeyError(account_id)
-        match = _ROLE_ARN.fullmatch(role_arn)
+        match = ROLE_ARN_PATTERN.fullmatch(role_arn)
         if match is None or match["account"] != account_id:
             raise ValueError(f"{role_arn!r} is not a role ARN in account {account_id}")
         if duration is not None and duration <= 0:
@@ -590,7 +607,9 @@ def _parse_authorization(header: str) -> _ParsedAuthorization:
     # "Create a canonical request"); without it a signature could be replayed
     # against another endpoint.
     if "host" not in signed_headers:
-        raise _incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+        raise _incomplete(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+        )
     return _ParsedAuthorization(
         access_key_id=access_key_id,
         date=date,
@@ -605,16 +624,13 @@ def _request_date(lowered: Mapping[str, str], authorization: str) -> tuple[str, 
     """Return the request time, in SigV4's basic format and in epoch seconds."""
     amz_date = lowered.get("x-amz-date")
     if amz_date is not None:
-        try:
-            if _AMZ_DATE.fullmatch(amz_date) is None:
-                raise ValueError(amz_date)
-            parsed = time.strptime(amz_date, _AMZ_DATE_FORMAT)
-        except ValueError:
+        signed_at = _parse_amz_date(amz_date)
+        if signed_at is None:
             raise _incomplete(
                 f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. "
                 "See http://en.wikipedia.org/wiki/ISO_8601"
-            ) from None
-        return amz_date, float(calendar.timegm(parsed))
+            )
+        return amz_date, signed_at
     # The SigV4 spec lets an HTTP Date header stand in for X-Amz-Date, and
     # botocore signs with Date when a request already carries one.
     http_date = lowered.get("date")
@@ -623,13 +639,28 @@ def _request_date(lowered: Mapping[str, str], authorization: str) -> tuple[str, 
             stamp = email.utils.parsedate_to_datetime(http_date)
         except (TypeError, ValueError):
             stamp = None
-        if stamp is not None and stamp.tzinfo is not None:
-            epoch = stamp.timestamp()
+        if stamp is not None:
+            # botocore writes the zone as "-0000" (email.utils.formatdate), which
+            # RFC 5322 calls UTC and Python parses as a naive datetime.
+            epoch = stamp.replace(tzinfo=stamp.tzinfo or datetime.UTC).timestamp()
             return _format(epoch), epoch
     raise _incomplete(
         "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' "
         f"header. Authorization={authorization}"
     )
+
+
+def _parse_amz_date(value: str) -> float | None:
+    match = _AMZ_DATE.fullmatch(value)
+    if match is None:
+        return None
+    # Not time.strptime: it was a quarter of verify's time.
+    try:
+        year, month, day, hour, minute, second = map(int, match.groups())
+        stamp = datetime.datetime(year, month, day, hour, minute, second, tzinfo=datetime.UTC)
+    except ValueError:  # a well-shaped impossible date: month 13, hour 25...
+        return None
+    return stamp.timestamp()
 
 
 def _format(epoch: float) -> str:

@@ -21,8 +21,10 @@ __all__ = [
     "BLUEPRINTS_BY_ID",
     "BUNDLES",
     "BUNDLES_BY_ID",
+    "METRIC_UNITS",
     "Blueprint",
     "Bundle",
+    "availability_zones",
 ]
 
 LINUX = "LINUX_UNIX"
@@ -165,9 +167,22 @@ def _research(blueprint_id: str, name: str, version: str) -> Blueprint:
 BLUEPRINTS: tuple[Blueprint, ...] = tuple(
     sorted(
         [
-            _os("amazon_linux_2023", "Amazon Linux 2023", "amazon_linux_2023", "2023.6.20250107.0", "ec2-user"),
+            _os(
+                "amazon_linux_2023",
+                "Amazon Linux 2023",
+                "amazon_linux_2023",
+                "2023.6.20250107.0",
+                "ec2-user",
+            ),
             _os("amazon_linux_2", "Amazon Linux 2", "amazon_linux_2", "2.0.20241217.0", "ec2-user"),
-            _os("amazon_linux", "Amazon Linux", "amazon_linux", "2018.03.0", "ec2-user", is_active=False),
+            _os(
+                "amazon_linux",
+                "Amazon Linux",
+                "amazon_linux",
+                "2018.03.0",
+                "ec2-user",
+                is_active=False,
+            ),
             _os("ubuntu_24_04", "Ubuntu", "ubuntu_24", "24.04 LTS", "ubuntu"),
             _os("ubuntu_22_04", "Ubuntu", "ubuntu_22", "22.04 LTS", "ubuntu"),
             _os("ubuntu_20_04", "Ubuntu", "ubuntu_20", "20.04 LTS", "ubuntu", is_active=False),
@@ -186,12 +201,19 @@ BLUEPRINTS: tuple[Blueprint, ...] = tuple(
             _app("django", "Django", "django", "5.1.4"),
             _app("nginx", "Nginx", "nginx", "1.27.3"),
             _app("ghost_bitnami", "Ghost", "ghost_bitnami", "5.105.0"),
-            _app("gitlab_13_8_4_ee", "GitLab CE", "gitlab", "13.8.4", is_active=False, min_power=1000),
+            _app(
+                "gitlab_13_8_4_ee", "GitLab CE", "gitlab", "13.8.4", is_active=False, min_power=1000
+            ),
             _app("magento_2_4_7", "Magento", "magento", "2.4.7", min_power=1000),
             _windows("windows_server_2022", "Windows Server 2022", "2024.12.11"),
             _windows("windows_server_2019", "Windows Server 2019", "2024.12.11"),
             _windows("windows_server_2016", "Windows Server 2016", "2023.05.10", is_active=False),
-            _windows("windows_2022_sql_2022_express", "SQL Server 2022 Express", "2024.12.11", min_power=1000),
+            _windows(
+                "windows_2022_sql_2022_express",
+                "SQL Server 2022 Express",
+                "2024.12.11",
+                min_power=1000,
+            ),
             _research("jupyterlab_4_2_lfr", "JupyterLab", "4.2.5"),
             _research("rstudio_2024_lfr", "RStudio", "2024.09.1"),
         ],
@@ -270,3 +292,46 @@ BUNDLES: tuple[Bundle, ...] = (
 )
 
 BUNDLES_BY_ID: Mapping[str, Bundle] = {b.bundle_id: b for b in BUNDLES}
+
+#: Zone letters per region where they differ from the usual ``a``-``c``
+#: (from each region's published Availability Zones).
+_ZONE_LETTERS: Mapping[str, str] = {
+    "us-east-1": "abcdef",
+    "us-west-2": "abcd",
+    "ap-northeast-1": "acd",
+    "ap-northeast-2": "abcd",
+}
+
+
+def availability_zones(region: str) -> tuple[str, ...]:
+    """Return the Availability Zones Lightsail offers in ``region``.
+
+    Args:
+        region: A region name.
+
+    Returns:
+        Zone names such as ``us-east-1a``.
+    """
+    return tuple(f"{region}{letter}" for letter in _ZONE_LETTERS.get(region, "abc"))
+
+
+#: The unit Lightsail reports each instance metric in, the only one it accepts
+#: in ``GetInstanceMetricData`` (API reference, "metricName").
+METRIC_UNITS: Mapping[str, str] = {
+    "CPUUtilization": "Percent",
+    "NetworkIn": "Bytes",
+    "NetworkOut": "Bytes",
+    "StatusCheckFailed": "Count",
+    "StatusCheckFailed_Instance": "Count",
+    "StatusCheckFailed_System": "Count",
+    "BurstCapacityTime": "Seconds",
+    "BurstCapacityPercentage": "Percent",
+    "MetadataNoToken": "Count",
+    "DiskReadOps": "Count",
+    "DiskWriteOps": "Count",
+    "DiskReadBytes": "Bytes",
+    "DiskWriteBytes": "Bytes",
+    "DiskTotalReadTime": "Milliseconds",
+    "DiskTotalWriteTime": "Milliseconds",
+    "DiskQueueLength": "Count",
+}

@@ -7,7 +7,9 @@ throttles):
   request draws once and is dropped, throttled or failed with the configured
   probabilities, optionally only for some operations;
 - **scripts**: :meth:`Faults.fail_next` makes the next *N* calls of an
-  operation fail with a given :class:`FaultKind`, for deterministic tests.
+  operation fail with a given :class:`FaultKind` or with any error response
+  (a :class:`~aiolightsail.emulator._errors.ServiceError`, e.g.
+  ``AccessDeniedException``), for deterministic tests.
 
 The throttle codes are ones botocore retries in both its ``legacy`` and
 ``standard`` modes: ``ThrottlingException`` with HTTP 400 and any HTTP 429
@@ -102,7 +104,7 @@ class Faults:
     operations: frozenset[str] | None = None
     seed: int = 0
     _rng: random.Random = attrs.field(init=False, repr=False)
-    _scripted: dict[str | None, collections.deque[FaultKind]] = attrs.field(
+    _scripted: dict[str | None, collections.deque[FaultKind | ServiceError]] = attrs.field(
         factory=dict, init=False, repr=False
     )
 
@@ -119,7 +121,10 @@ class Faults:
         self._rng = random.Random(seed)
 
     def fail_next(
-        self, operation: str | None = None, count: int = 1, kind: FaultKind = FaultKind.THROTTLE
+        self,
+        operation: str | None = None,
+        count: int = 1,
+        kind: FaultKind | ServiceError = FaultKind.THROTTLE,
     ) -> None:
         """Make the next ``count`` calls of ``operation`` fail with ``kind``.
 
@@ -129,7 +134,8 @@ class Faults:
         Args:
             operation: A wire operation name, or ``None`` for whichever comes next.
             count: How many calls to fail.
-            kind: How they fail.
+            kind: How they fail: a :class:`FaultKind`, or the error response to
+                send, e.g. ``ServiceError("AccessDeniedException", "...", status=403)``.
 
         Raises:
             ValueError: If ``count`` is negative.
@@ -158,7 +164,7 @@ class Faults:
             return 0.0
         return self.latency + (self._rng.uniform(0, self.jitter) if self.jitter else 0.0)
 
-    def decide(self, operation: str) -> FaultKind | None:
+    def decide(self, operation: str) -> FaultKind | ServiceError | None:
         """Return the fault to inject into this call of ``operation``, if any."""
         for key in (operation, None):
             queue = self._scripted.get(key)
@@ -186,7 +192,7 @@ class Stats:
     Attributes:
         requests: Lightsail calls received, by operation (faulted ones included).
         errors: Error responses sent, by ``__type``.
-        faults: Faults injected, by :class:`FaultKind` value.
+        faults: Faults injected, by :class:`FaultKind` value or scripted error type.
         sts_requests: STS calls answered.
         auth_failures: Requests refused by authentication.
     """

@@ -19,7 +19,7 @@ import json
 import random
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 _COMPACT = (",", ":")
+_R = TypeVar("_R")
 
 #: EC2 instance state codes, which Lightsail reuses in ``InstanceState.code``.
 STATE_CODES = {
@@ -164,7 +165,7 @@ class InstanceRecord:
         return {
             "name": f"{self.name}-system-disk",
             "arn": f"arn:aws:lightsail:{self.region}:{self.account_id}:Disk/"
-            f"{uuid.UUID(digest[:32])}",
+            f"{uuid.UUID(digest[:32], version=4)}",
             "supportCode": f"{self.account_id}/vol-0{digest[32:48]}",
             "createdAt": self.created_at,
             "location": _location(self.availability_zone, self.region),
@@ -331,7 +332,7 @@ class OperationRecord:
         }
 
 
-class _Ordered:
+class _Ordered(Generic[_R]):
     """Records in insertion order with O(log n) "everything after key k" lookups.
 
     Pagination cursors hold the sort key of the last item served, not an
@@ -343,9 +344,9 @@ class _Ordered:
 
     def __init__(self) -> None:
         self._keys: list[int] = []
-        self._by_key: dict[int, Any] = {}
+        self._by_key: dict[int, _R] = {}
 
-    def add(self, key: int, item: Any) -> None:
+    def add(self, key: int, item: _R) -> None:
         # Keys only grow, so appending keeps the list sorted.
         self._keys.append(key)
         self._by_key[key] = item
@@ -356,7 +357,7 @@ class _Ordered:
             del self._keys[index]
             del self._by_key[key]
 
-    def page(self, after: int | None, limit: int) -> tuple[list[Any], int | None]:
+    def page(self, after: int | None, limit: int) -> tuple[list[_R], int | None]:
         start = 0 if after is None else bisect.bisect_right(self._keys, after)
         keys = self._keys[start : start + limit]
         more = start + limit < len(self._keys)
@@ -382,8 +383,12 @@ class RegionState:
     snapshots: dict[str, SnapshotRecord] = attrs.field(factory=dict, repr=False)
     operations: list[OperationRecord] = attrs.field(factory=list, repr=False)
     _seq: int = attrs.field(default=0, init=False, repr=False)
-    _instance_order: _Ordered = attrs.field(factory=_Ordered, init=False, repr=False)
-    _snapshot_order: _Ordered = attrs.field(factory=_Ordered, init=False, repr=False)
+    _instance_order: _Ordered[InstanceRecord] = attrs.field(
+        factory=_Ordered, init=False, repr=False
+    )
+    _snapshot_order: _Ordered[SnapshotRecord] = attrs.field(
+        factory=_Ordered, init=False, repr=False
+    )
 
     def new_uuid(self) -> str:
         """Return a UUID4 string drawn from this state's seeded RNG."""
@@ -410,9 +415,7 @@ class RegionState:
             ServiceError: ``InvalidInputException`` if the name is taken.
         """
         if record.name in self.instances:
-            raise invalid_input(
-                f"Some names are already in use: {record.name}", code="NameExists"
-            )
+            raise invalid_input(f"Some names are already in use: {record.name}", code="NameExists")
         record.seq = self._next_seq()
         self.instances[record.name] = record
         self._instance_order.add(record.seq, record)
@@ -435,9 +438,7 @@ class RegionState:
     def add_snapshot(self, record: SnapshotRecord) -> SnapshotRecord:
         """Store a new snapshot; ``InvalidInputException`` if the name is taken."""
         if record.name in self.snapshots:
-            raise invalid_input(
-                f"Some names are already in use: {record.name}", code="NameExists"
-            )
+            raise invalid_input(f"Some names are already in use: {record.name}", code="NameExists")
         record.seq = self._next_seq()
         self.snapshots[record.name] = record
         self._snapshot_order.add(record.seq, record)

@@ -1,0 +1,59 @@
+"""A local, Lightsail-compatible server for tests, demos and benchmarks.
+
+Unmodified AWS clients (boto3, the AWS CLI, aiobotocore, aiolightsail) work
+against it by pointing their endpoint URL at :attr:`Emulator.endpoint_url`::
+
+    async with Emulator(clock=Clock.manual(), page_size=5) as emu:
+        emu.seed_instances(count=12)
+        ...
+        emu.clock.advance(60)       # pending instances are now running
+
+It speaks Lightsail's fourteen instance operations (JSON 1.1) and STS
+(``AssumeRole``, ``GetCallerIdentity``), verifies SigV4 signatures, keeps
+every (account, region) apart, paginates with signed tokens and injects
+faults on command. Importing it imports ``aiohttp.web``;
+``import aiolightsail`` never does.
+"""
+
+from __future__ import annotations
+
+from aiolightsail.emulator._auth import Account, AuthError, CredentialStore, Principal
+from aiolightsail.emulator._catalogue import BLUEPRINTS, BUNDLES, Blueprint, Bundle
+from aiolightsail.emulator._clock import Clock
+from aiolightsail.emulator._errors import ServiceError
+from aiolightsail.emulator._faults import FaultKind, Faults, Stats
+from aiolightsail.emulator._pagination import DEFAULT_PAGE_SIZE
+from aiolightsail.emulator._server import DEFAULT_ACCOUNT, Emulator
+from aiolightsail.emulator._state import (
+    InstanceRecord,
+    OperationRecord,
+    PortRule,
+    RegionState,
+    SnapshotRecord,
+    Timings,
+)
+
+__all__ = [
+    "BLUEPRINTS",
+    "BUNDLES",
+    "DEFAULT_ACCOUNT",
+    "DEFAULT_PAGE_SIZE",
+    "Account",
+    "AuthError",
+    "Blueprint",
+    "Bundle",
+    "Clock",
+    "CredentialStore",
+    "Emulator",
+    "FaultKind",
+    "Faults",
+    "InstanceRecord",
+    "OperationRecord",
+    "PortRule",
+    "Principal",
+    "RegionState",
+    "ServiceError",
+    "SnapshotRecord",
+    "Stats",
+    "Timings",
+]

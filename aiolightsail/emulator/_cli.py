@@ -1,0 +1,127 @@
+"""``aiolightsail emulator``: run the Lightsail emulator from the command line.
+
+Mounted as a subcommand of the ``aiolightsail`` group, and runnable alone as
+``python -m aiolightsail.emulator``. It prints the endpoint URL, the accounts'
+keys (fake ones, made for the emulator) and ready-to-paste shell lines, then
+serves until SIGINT or SIGTERM and shuts down cleanly (exit status 0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+
+import click
+
+from aiolightsail.emulator._auth import Account
+from aiolightsail.emulator._faults import Faults
+from aiolightsail.emulator._pagination import DEFAULT_PAGE_SIZE
+from aiolightsail.emulator._server import Emulator
+
+__all__ = ["DEFAULT_PORT", "emulator_command"]
+
+#: The default port: fixed so that ``--endpoint-url`` lines survive restarts;
+#: next to LocalStack's 4566 without clashing with it.
+DEFAULT_PORT = 4570
+
+
+def _parse_account(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> list[Account]:
+    accounts = []
+    for value in values:
+        account_id, _, rest = value.partition(":")
+        access_key_id, _, secret = rest.partition(":")
+        try:
+            accounts.append(
+                Account(
+                    account_id=account_id, access_key_id=access_key_id, secret_access_key=secret
+                )
+            )
+        except ValueError as exc:
+            raise click.BadParameter(f"{value!r}: {exc} (expected ID:ACCESS_KEY:SECRET)") from exc
+    return accounts
+
+
+@click.command("emulator")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
+    help="Port to bind; 0 picks a free one.",
+)  # fmt: skip
+@click.option(
+    "--account", "accounts", multiple=True, metavar="ID:ACCESS_KEY:SECRET",
+    callback=_parse_account,
+    help="An account that may call the emulator (repeatable); AWS's example keys if none.",
+)  # fmt: skip
+@click.option(
+    "--page-size", type=click.IntRange(min=1), default=DEFAULT_PAGE_SIZE, show_default=True,
+    help="Items per page of GetInstances, GetInstanceSnapshots and GetBlueprints.",
+)  # fmt: skip
+@click.option(
+    "--latency-ms", type=click.FloatRange(min=0), default=0.0, show_default=True,
+    help="Latency added to every Lightsail response.",
+)  # fmt: skip
+@click.option(
+    "--throttle-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+    help="Share of calls answered with ThrottlingException.",
+)  # fmt: skip
+@click.option(
+    "--error-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+    help="Share of calls answered with a 500 ServiceException.",
+)  # fmt: skip
+@click.option("--demo", is_flag=True, help="Seed three accounts with a few hundred resources.")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of fake data and faults."
+)
+def emulator_command(
+    host: str,
+    port: int,
+    accounts: list[Account],
+    page_size: int,
+    latency_ms: float,
+    throttle_rate: float,
+    error_rate: float,
+    demo: bool,
+    seed: int,
+) -> None:
+    """Run a local Lightsail-compatible endpoint until interrupted."""
+    faults = Faults(
+        latency=latency_ms / 1000, throttle_rate=throttle_rate, error_rate=error_rate, seed=seed
+    )
+    emulator = Emulator(
+        accounts or None, host=host, port=port, page_size=page_size, faults=faults, seed=seed
+    )
+    asyncio.run(_serve(emulator, demo=demo))
+
+
+async def _serve(emulator: Emulator, *, demo: bool) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        # Not available on Windows' event loop: Ctrl+C then ends asyncio.run instead.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    async with emulator:
+        if demo:
+            emulator.seed_demo()
+        _announce(emulator)
+        await stop.wait()
+    click.echo("Emulator stopped.", err=True)
+
+
+def _announce(emulator: Emulator) -> None:
+    url = emulator.endpoint_url
+    default = emulator.default_account
+    click.echo(f"Lightsail emulator listening on {url}")
+    click.echo("Accounts (ID, access key, secret):")
+    for account in emulator.accounts.values():
+        click.echo(f"  {account.account_id}  {account.access_key_id}  {account.secret_access_key}")
+    click.echo("Use it from a shell:")
+    click.echo(f"  export AWS_ACCESS_KEY_ID={default.access_key_id}")
+    click.echo(f"  export AWS_SECRET_ACCESS_KEY={default.secret_access_key}")
+    click.echo("  export AWS_DEFAULT_REGION=us-east-1")
+    click.echo(f"  export AWS_ENDPOINT_URL={url}")
+    click.echo(f"  aws lightsail get-instances --endpoint-url {url}")
+    click.echo("Press Ctrl+C to stop.")

@@ -1,0 +1,192 @@
+"""The service's own input validation, with messages that name the parameter.
+
+botocore validates required members and types client side, but not patterns,
+enums or ranges, and other clients validate nothing; Lightsail answers those
+with ``InvalidInputException`` (HTTP 400). A member of the wrong JSON type
+never gets that far at AWS: the JSON front end refuses it with
+``SerializationException``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from aiolightsail.emulator._errors import ServiceError, invalid_input
+
+__all__ = [
+    "NAME_RULE",
+    "check_resource_name",
+    "optional_bool",
+    "optional_str",
+    "port_info",
+    "required",
+    "required_str",
+    "resource_name",
+    "string_list",
+    "tags",
+    "timestamp",
+]
+
+#: Lightsail resource names: 2-255 characters, alphanumerics and underscores
+#: at both ends, periods, hyphens and underscores allowed in between.
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,253}[A-Za-z0-9_]", re.ASCII)
+NAME_RULE = (
+    "must be 2-255 characters, start and end with a letter, number or underscore, "
+    "and contain only letters, numbers, periods, hyphens and underscores"
+)
+_PROTOCOLS = ("tcp", "all", "udp", "icmp", "icmpv6")
+_MAX_TAGS = 50
+
+
+def _wrong_type(name: str, expected: str, value: object) -> ServiceError:
+    return ServiceError(
+        "SerializationException",
+        f"Unexpected value for {name}: expected {expected}, got {type(value).__name__}",
+    )
+
+
+def required(params: Mapping[str, Any], name: str) -> Any:
+    """Return ``params[name]``; ``InvalidInputException`` if absent or null."""
+    value = params.get(name)
+    if value is None:
+        raise invalid_input(f"The {name} parameter is required.")
+    return value
+
+
+def required_str(params: Mapping[str, Any], name: str) -> str:
+    """Return the required non-empty string member ``name``."""
+    value = required(params, name)
+    if not isinstance(value, str):
+        raise _wrong_type(name, "a string", value)
+    if not value.strip():
+        raise invalid_input(f"The {name} parameter must not be empty.")
+    return value
+
+
+def optional_str(params: Mapping[str, Any], name: str) -> str | None:
+    """Return the string member ``name``, or ``None`` if absent."""
+    value = params.get(name)
+    if value is not None and not isinstance(value, str):
+        raise _wrong_type(name, "a string", value)
+    return value
+
+
+def optional_bool(params: Mapping[str, Any], name: str) -> bool | None:
+    """Return the boolean member ``name``, or ``None`` if absent."""
+    value = params.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise _wrong_type(name, "a boolean", value)
+    return value
+
+
+def check_resource_name(value: str, name: str) -> str:
+    """Return ``value`` if it is a valid resource name, else raise naming ``name``."""
+    if _NAME.fullmatch(value) is None:
+        raise invalid_input(f"The {name} {value!r} is not valid: a resource name {NAME_RULE}.")
+    return value
+
+
+def resource_name(params: Mapping[str, Any], name: str) -> str:
+    """Return the required resource-name member ``name``, validated."""
+    return check_resource_name(required_str(params, name), name)
+
+
+def enum(params: Mapping[str, Any], name: str, allowed: Collection[str]) -> str | None:
+    """Return the enum member ``name`` (``None`` if absent), checked against ``allowed``."""
+    value = optional_str(params, name)
+    if value is not None and value not in allowed:
+        raise invalid_input(
+            f"The {name} {value!r} is not valid: expected one of {', '.join(allowed)}."
+        )
+    return value
+
+
+def integer(params: Mapping[str, Any], name: str) -> int:
+    """Return the required integer member ``name``."""
+    value = required(params, name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _wrong_type(name, "an integer", value)
+    return value
+
+
+def timestamp(params: Mapping[str, Any], name: str) -> float:
+    """Return the required timestamp member ``name`` (epoch seconds on the wire)."""
+    value = required(params, name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _wrong_type(name, "a timestamp in epoch seconds", value)
+    return float(value)
+
+
+def string_list(params: Mapping[str, Any], name: str, *, required_: bool = False) -> list[str]:
+    """Return the list-of-strings member ``name`` (empty if absent and optional)."""
+    value = params.get(name)
+    if value is None:
+        if required_:
+            raise invalid_input(f"The {name} parameter is required.")
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _wrong_type(name, "a list of strings", value)
+    return value
+
+
+def tags(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Return the ``tags`` member as (key, value) pairs, validated as Lightsail does."""
+    value = params.get("tags")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _wrong_type("tags", "a list of tags", value)
+    if len(value) > _MAX_TAGS:
+        raise invalid_input(f"The tags parameter has {len(value)} tags; at most 50 are allowed.")
+    pairs: list[tuple[str, str]] = []
+    for tag in value:
+        if not isinstance(tag, dict):
+            raise _wrong_type("tags", "a list of tags", tag)
+        key, tag_value = tag.get("key"), tag.get("value", "")
+        if not isinstance(key, str) or not 1 <= len(key) <= 128:
+            raise invalid_input("Each tag key (tags[].key) must be 1-128 characters.")
+        if not isinstance(tag_value, str) or len(tag_value) > 256:
+            raise invalid_input(f"The value of tag {key!r} must be at most 256 characters.")
+        if key.lower().startswith("aws:"):
+            raise invalid_input(f"The tag key {key!r} is reserved: keys may not start with aws:.")
+        if any(key == k for k, _ in pairs):
+            raise invalid_input(f"The tag key {key!r} appears more than once in tags.")
+        pairs.append((key, tag_value))
+    return tuple(pairs)
+
+
+def port_info(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the validated ``portInfo`` member.
+
+    Returns:
+        ``fromPort``, ``toPort``, ``protocol``, and the optional ``cidrs``,
+        ``ipv6Cidrs`` and ``cidrListAliases`` lists (``None`` when absent).
+    """
+    value = required(params, "portInfo")
+    if not isinstance(value, dict):
+        raise _wrong_type("portInfo", "a PortInfo structure", value)
+    from_port = integer(value, "fromPort") if "fromPort" in value else None
+    to_port = integer(value, "toPort") if "toPort" in value else None
+    if from_port is None or to_port is None:
+        raise invalid_input("The portInfo parameter requires fromPort and toPort.")
+    protocol = enum(value, "protocol", _PROTOCOLS)
+    if protocol is None:
+        raise invalid_input("The portInfo.protocol parameter is required.")
+    for name, port in (("fromPort", from_port), ("toPort", to_port)):
+        if not -1 <= port <= 65535:  # the documented port range
+            raise invalid_input(
+                f"The portInfo.{name} {port} is not valid: ports range from -1 to 65535."
+            )
+    if protocol in ("tcp", "udp") and (from_port < 0 or to_port < 0):
+        raise invalid_input(f"For protocol {protocol}, ports must be 0-65535 (-1 is for icmp).")
+    if protocol in ("tcp", "udp") and from_port > to_port:
+        raise invalid_input(
+            f"The portInfo.fromPort {from_port} is greater than portInfo.toPort {to_port}."
+        )
+    lists = {
+        name: (string_list(value, name) if name in value else None)
+        for name in ("cidrs", "ipv6Cidrs", "cidrListAliases")
+    }
+    return {"fromPort": from_port, "toPort": to_port, "protocol": protocol, **lists}
