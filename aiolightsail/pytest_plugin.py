@@ -22,6 +22,10 @@ Fixtures:
     - ``emulator.faults.fail_next("GetInstances", 2, FaultKind.THROTTLE)`` fails calls.
     - ``emulator.state(account_id, region)`` is the live state, for assertions.
 
+``lightsail_client``
+    An open :class:`~aiolightsail.LightsailClient` for us-east-1 of the
+    emulator's default account.
+
 ``lightsail_client_kwargs``
     ``endpoint_url``, ``region_name`` (us-east-1) and the default account's keys,
     ready for ``boto3.client("lightsail", **kwargs)`` or aiobotocore's
@@ -44,9 +48,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from aiolightsail import LightsailClient
     from aiolightsail.emulator import Emulator
 
-__all__ = ["lightsail_client_kwargs", "lightsail_emulator", "lightsail_emulator_options"]
+__all__ = [
+    "lightsail_client",
+    "lightsail_client_kwargs",
+    "lightsail_emulator",
+    "lightsail_emulator_options",
+]
 
 #: The fixture's page size: small, so that a handful of items spans pages.
 FIXTURE_PAGE_SIZE = 5
@@ -81,3 +91,18 @@ async def lightsail_emulator(lightsail_emulator_options: dict[str, Any]) -> Asyn
 def lightsail_client_kwargs(lightsail_emulator: Emulator) -> dict[str, str]:
     """Client keyword arguments for the emulator's default account in us-east-1."""
     return lightsail_emulator.client_kwargs()
+
+
+@_async_fixture
+async def lightsail_client(lightsail_emulator: Emulator) -> AsyncIterator[LightsailClient]:
+    """An open ``LightsailClient`` for us-east-1 of the emulator's default account."""
+    from aiolightsail import LightsailClient
+
+    account = lightsail_emulator.default_account
+    async with LightsailClient(
+        "us-east-1",
+        endpoint_url=lightsail_emulator.endpoint_url,
+        aws_access_key_id=account.access_key_id,
+        aws_secret_access_key=account.secret_access_key,
+    ) as client:
+        yield client

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession
 
+from aiolightsail import LightsailClient
 from aiolightsail.emulator import Emulator
 from aiolightsail.pytest_plugin import FIXTURE_PAGE_SIZE
 from tests.emulator.helpers import RawClient
@@ -33,6 +34,15 @@ def test_client_kwargs_fixture_points_at_the_emulator(
 ) -> None:
     """lightsail_client_kwargs holds the endpoint, region and default account's keys."""
     assert lightsail_client_kwargs == lightsail_emulator.client_kwargs()
+
+
+async def test_client_fixture_lists_the_seeded_instances(
+    lightsail_emulator: Emulator, lightsail_client: LightsailClient
+) -> None:
+    """lightsail_client is an open client of the default account that sees seeded instances."""
+    seeded = lightsail_emulator.seed_instances(count=12)
+    names = [instance.name async for instance in lightsail_client.iter_instances()]
+    assert names == [record.name for record in seeded]
 
 
 class TestOptions:
