@@ -178,7 +178,11 @@ class FleetStream(Generic[T]):
         self._fleet = fleet
         self._targets = targets
         self._produce = produce
-        self._queue: asyncio.Queue[_Event] = asyncio.Queue(maxsize=max(1, len(targets)))
+        # Pages waiting for the consumer: each producer also holds at most one page
+        # while it waits here, so a stream's memory is bounded by its targets.
+        self._queue: asyncio.Queue[_Event] = asyncio.Queue(
+            maxsize=max(1, min(len(targets), fleet.concurrency))
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self._buffer: tuple[Any, ...] = ()
         self._buffer_target: Target | None = None

@@ -9,11 +9,12 @@ so it is built once per settings, in a thread as aiobotocore does, and cached.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from typing import Any
 
 from aiobotocore.httpsession import AIOHTTPSession
+
+from aiolightsail._once import run_once
 
 __all__ = ["SharedSSLSession"]
 
@@ -39,6 +40,7 @@ class SharedSSLSession(_Base):  # type: ignore[misc]  # a base typed Any, see ab
     async def _create_connector(self, proxy_url: str | None) -> Any:
         key = (self._verify, self._cert_file, self._key_file, proxy_url)
         if key not in _contexts:
-            # Build the context off the event loop (file I/O, ~50 ms), once.
-            await asyncio.to_thread(self._build_ssl_contexts, proxy_url)
+            # Build the context off the event loop (file I/O, ~50 ms), once,
+            # even when many clients make their first request together.
+            await run_once(("ssl", *key), lambda: self._build_ssl_contexts(proxy_url))
         return await super()._create_connector(proxy_url)

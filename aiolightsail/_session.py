@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiobotocore.credentials import AioRefreshableCredentials
 
+from aiolightsail._once import forget, run_once
+
 if TYPE_CHECKING:
     from aiobotocore.credentials import AioCredentials
     from aiobotocore.session import AioSession
@@ -93,8 +95,9 @@ async def prepare_session(session: AioSession) -> None:
     """Do a session's blocking file I/O (config files, service model) in a thread, once."""
     if session in _prepared:
         return
-    await asyncio.to_thread(_warm, session)
+    await run_once(("warm", id(session)), lambda: _warm(session))
     _prepared.add(session)
+    forget(("warm", id(session)))
 
 
 async def resolve_credentials(session: AioSession) -> AioCredentials | None:

@@ -1,0 +1,97 @@
+"""Concurrent use never piles blocking or CPU-heavy work into one turn of the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from aiolightsail import LightsailClient
+from aiolightsail._gate import cpu_turn
+from aiolightsail._once import forget, run_once
+
+
+async def _ticks(counter: list[int], stop: asyncio.Event) -> None:
+    """Count event-loop iterations: one increment per turn of the loop."""
+    while not stop.is_set():
+        counter[0] += 1
+        await asyncio.sleep(0)
+
+
+async def test_run_once_runs_shared_work_once() -> None:
+    """Twenty concurrent callers of the same key share one run of the work, in a thread."""
+    calls: list[int] = []
+    main = threading.get_ident()
+
+    def work() -> str:
+        calls.append(threading.get_ident())
+        return "ready"
+
+    key = ("test", "shared")
+    try:
+        results = await asyncio.gather(*(run_once(key, work) for _ in range(20)))
+    finally:
+        forget(key)
+    assert results == ["ready"] * 20
+    assert len(calls) == 1
+    assert calls[0] != main, "the work runs off the event loop's thread"
+
+
+async def test_run_once_does_not_cache_failures() -> None:
+    """A failed run raises to its callers and the next call tries again."""
+    attempts: list[int] = []
+
+    def work() -> int:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OSError("disk hiccup")
+        return 7
+
+    key = ("test", "retry")
+    try:
+        with pytest.raises(OSError, match="hiccup"):
+            await run_once(key, work)
+        assert await run_once(key, work) == 7
+    finally:
+        forget(key)
+    assert len(attempts) == 2
+
+
+async def test_cpu_turns_are_spread_over_loop_iterations() -> None:
+    """Tasks ready in the same iteration take the gate in different iterations."""
+    counter, stop = [0], asyncio.Event()
+    ticker = asyncio.create_task(_ticks(counter, stop))
+    seen: list[int] = []
+
+    async def step() -> None:
+        async with cpu_turn():
+            seen.append(counter[0])
+
+    await asyncio.gather(*(step() for _ in range(10)))
+    stop.set()
+    await ticker
+    assert len(set(seen)) == 10, f"turns shared an iteration: {seen}"
+
+
+async def test_many_clients_open_without_piling_up(
+    client_factory: Callable[..., LightsailClient],
+) -> None:
+    """Sixteen clients opened at once are each built in their own loop iteration."""
+    counter, stop = [0], asyncio.Event()
+    ticker = asyncio.create_task(_ticks(counter, stop))
+    finished: list[int] = []
+
+    async def open_one(client: LightsailClient) -> None:
+        await client.__aenter__()
+        finished.append(counter[0])
+
+    clients = [client_factory() for _ in range(16)]
+    try:
+        await asyncio.gather(*(open_one(c) for c in clients))
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+        stop.set()
+        await ticker
+    assert len(set(finished)) == 16, f"creations shared an iteration: {finished}"
