@@ -260,6 +260,21 @@ class _Model:
 _CONVERTERS: dict[type, Callable[[Any], Any]] = {}
 
 
+def compile_converters() -> None:
+    """Compile every model's converter now (~35 ms), e.g. in a thread at start-up."""
+    roots: tuple[type[_Model], ...] = (
+        Instance,
+        Blueprint,
+        InstanceSnapshot,
+        InstanceAccessDetails,
+        InstancePortState,
+        MetricDatapoint,
+        Operation,
+    )
+    for cls in roots:
+        cls._converter()
+
+
 def to_dict(model: Any, *, include_secrets: bool = False) -> dict[str, Any]:
     """A model as plain data (nested dicts, lists, datetimes), for JSON/CSV output.
 

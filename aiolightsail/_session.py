@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiobotocore.credentials import AioRefreshableCredentials
 
+from aiolightsail._models import compile_converters
 from aiolightsail._once import forget, run_once
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ def _warm(session: AioSession) -> None:
     warm_up: Any = session.warm_up_loader_caches  # type: ignore[attr-defined]  # not in the stubs
     warm_up("lightsail")
     warm_up("sts")
+    compile_converters()
 
 
 async def prepare_session(session: AioSession) -> None:
