@@ -158,6 +158,13 @@ class FleetFailure:
 _Event = tuple[Literal["items", "failure", "done"], Target, Any]
 
 
+@attrs.define
+class _Budget:
+    """What is left of a target's ``target_timeout`` (``None``: no limit)."""
+
+    remaining: float | None
+
+
 class FleetStream(Generic[T]):
     """A merged stream of ``(target, item)`` from every target, items as their pages arrive.
 
@@ -606,7 +613,7 @@ class Fleet:
 
         async def produce(target: Target, queue: asyncio.Queue[_Event]) -> None:
             iterator: PageIterator[T] | None = None
-            budget = [self.target_timeout]
+            budget = _Budget(self.target_timeout)
             try:
                 client = await self._timed(self.client(target), budget)
                 iterator = make(client, tokens.get(target))
@@ -640,22 +647,22 @@ class Fleet:
             await role.credentials.force_refresh()
             return await iterator.next_page()
 
-    async def _timed(self, awaitable: Awaitable[R], budget: list[float | None] | None = None) -> R:
-        remaining = budget[0] if budget is not None else self.target_timeout
-        if remaining is None:
+    async def _timed(self, awaitable: Awaitable[R], budget: _Budget | None = None) -> R:
+        """Await within the target's remaining time (``target_timeout`` when no budget)."""
+        budget = budget or _Budget(self.target_timeout)
+        if budget.remaining is None:
             return await awaitable
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
-            async with asyncio.timeout(max(remaining, 0.0)):
+            async with asyncio.timeout(max(budget.remaining, 0.0)):
                 return await awaitable
         except TimeoutError as exc:
             raise TargetTimeoutError(
                 f"target took longer than target_timeout={self.target_timeout}s"
             ) from exc
         finally:
-            if budget is not None:
-                budget[0] = remaining - (loop.time() - started)
+            budget.remaining -= loop.time() - started
 
     def _stream(
         self,
