@@ -195,10 +195,6 @@ class LightsailClient:
         _logging.install()
         for secret in (self._secret_access_key, self._session_token):
             _logging.register_secret(secret)
-        session = self._session or _session.get_session(self._profile)
-        await _session.prepare_session(session)
-        if self._access_key_id is None:
-            await _session.resolve_credentials(session)
         config = AioConfig(
             retries={"mode": "standard", "total_max_attempts": self._max_attempts},
             connect_timeout=self._connect_timeout,
@@ -209,6 +205,11 @@ class LightsailClient:
         )
         stack = contextlib.AsyncExitStack()
         try:
+            # A missing profile or a broken config file fails here, translated too.
+            session = self._session or _session.get_session(self._profile)
+            await _session.prepare_session(session)
+            if self._access_key_id is None:
+                await _session.resolve_credentials(session)
             async with cpu_turn():  # ~5 ms of CPU with no suspension point: take turns
                 self._client = await stack.enter_async_context(
                     session.create_client(

@@ -155,7 +155,7 @@ class FleetFailure:
     page_token: str | None = None
 
 
-_Event = tuple[Literal["items", "failure", "done"], Target, Any]
+_Event = tuple[Literal["items", "failure", "raise", "done"], Target, Any]
 
 
 @attrs.define
@@ -174,6 +174,8 @@ class FleetStream(Generic[T]):
 
     Attributes:
         failures: the targets that failed in this stream, as they fail.
+        targets_total: how many targets the stream covers.
+        targets_done: how many have finished (answered in full, or failed), for progress.
     """
 
     def __init__(
@@ -198,6 +200,8 @@ class FleetStream(Generic[T]):
         self._started = False
         self._closed = False
         self.failures: list[FleetFailure] = []
+        self.targets_total = len(targets)
+        self.targets_done = 0
 
     def __aiter__(self) -> Self:
         return self
@@ -243,8 +247,13 @@ class FleetStream(Generic[T]):
                 if self._fleet.fail_fast:
                     await self.aclose()
                     raise payload.error
+            elif kind == "raise":
+                # Not a target's failure but a programming error (in `fn`, or ours).
+                await self.aclose()
+                raise payload
             else:
                 self._remaining -= 1
+                self.targets_done += 1
         item = self._buffer[self._index]
         self._index += 1
         assert self._buffer_target is not None  # noqa: S101 - set with the buffer
@@ -596,6 +605,8 @@ class Fleet:
                 raise
             except LightsailError as exc:
                 await queue.put(("failure", target, FleetFailure(target=target, error=exc)))
+            except Exception as exc:  # noqa: BLE001 - `fn` is the caller's: hand its bug back
+                await queue.put(("raise", target, exc))
             else:
                 await queue.put(("items", target, (result,)))
             await queue.put(("done", target, None))
@@ -631,6 +642,8 @@ class Fleet:
                 token = iterator.page_token if iterator is not None else tokens.get(target)
                 failure = FleetFailure(target=target, error=exc, page_token=token)
                 await queue.put(("failure", target, failure))
+            except Exception as exc:  # noqa: BLE001 - a bug must surface, not hang the stream
+                await queue.put(("raise", target, exc))
             await queue.put(("done", target, None))
 
         return self._stream(targets, produce)

@@ -308,3 +308,31 @@ async def test_fleet_lifecycle_errors() -> None:
     with pytest.raises(RuntimeError, match="closed"):
         fleet.iter_instances()
     await fleet.aclose()
+
+
+async def test_unknown_profile_is_a_failure_not_a_hang(emulator: Emulator) -> None:
+    """A target whose profile does not exist fails with ValidationError; the stream ends."""
+    good = Target("eu-west-1", endpoint_url=emulator.endpoint_url, **keys(0))
+    missing = Target("eu-west-1", profile="no-such-profile", endpoint_url=emulator.endpoint_url)
+    async with Fleet([good, missing]) as fleet:
+        stream = fleet.iter_instances()
+        assert [t async for t, _ in stream] == []
+        (failure,) = stream.failures
+    assert failure.target == missing
+    assert isinstance(failure.error, al.ValidationError)
+    assert failure.error.parameter == "profile"
+    assert (stream.targets_done, stream.targets_total) == (2, 2)
+
+
+async def test_map_hands_back_the_callers_own_bug(emulator: Emulator) -> None:
+    """An exception from the function given to map (not a LightsailError) is raised, not hidden."""
+
+    async def broken(client: LightsailClient) -> int:
+        raise KeyError("oops")
+
+    targets = [Target(r, endpoint_url=emulator.endpoint_url, **keys(0)) for r in REGIONS]
+    async with Fleet(targets) as fleet:
+        with pytest.raises(KeyError, match="oops"):
+            async for _ in fleet.map(broken):
+                pass
+        assert stray_tasks() == set()
