@@ -1,0 +1,8 @@
+"""``python -m aiolightsail``: the ``aiolightsail`` command."""
+
+from __future__ import annotations
+
+from aiolightsail._cli import main
+
+if __name__ == "__main__":
+    main()

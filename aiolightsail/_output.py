@@ -1,0 +1,432 @@
+"""How the ``aiolightsail`` command prints: a table for people, JSON/NDJSON/CSV for programs.
+
+Failures get one line each (:func:`describe_failure`), for stderr.
+
+Every machine-readable record is ``{"account": ..., "region": ..., **fields}``:
+the target the item came from, then every attribute of the model in its
+declared order, secrets left out (:func:`aiolightsail.to_dict`). Datetimes are
+ISO 8601 in UTC with a ``Z`` suffix; tuples become lists. Tables, JSON and CSV
+are sorted by account, region and name, so two runs diff cleanly; NDJSON is
+written as each target answers, for pipelines that want lines early.
+
+CSV has one column per leaf attribute, nested models flattened with dotted
+names (``location.region_name``, ``state.name``); lists (tags, disks, ports)
+stay whole, JSON-encoded in one cell. The columns come from the model class,
+not from the data, so every run of a command has the same header, whichever
+attributes happen to be empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from types import NoneType, UnionType
+from typing import IO, Any
+
+import attrs
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from aiolightsail import _logging
+from aiolightsail._errors import APIError
+from aiolightsail._fleet import FleetFailure, Target
+from aiolightsail._models import Blueprint, Instance, InstanceSnapshot, to_dict
+
+__all__ = [
+    "FORMATS",
+    "KINDS",
+    "Kind",
+    "csv_columns",
+    "describe_failure",
+    "flatten",
+    "iso",
+    "record",
+    "write_csv",
+    "write_json",
+    "write_ndjson_line",
+    "write_table",
+]
+
+#: The values of ``--output``.
+FORMATS = ("table", "json", "ndjson", "csv")
+
+#: The columns every record starts with: where the item came from.
+TARGET_COLUMNS = ("account", "region")
+
+
+def iso(moment: datetime) -> str:
+    """An aware datetime as ISO 8601 in UTC, ``Z``-suffixed: ``2024-01-01T00:00:00Z``.
+
+    Args:
+        moment: the datetime (aware; models only hold aware ones).
+
+    Returns:
+        The text.
+    """
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _plain(value: Any) -> Any:
+    """``to_dict`` output made JSON-ready: datetimes as text, tuples as lists."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def record(target: Target, item: Any) -> dict[str, Any]:
+    """One item as a JSON-ready record: its target's account and region, then its fields.
+
+    Args:
+        target: the target the item came from.
+        item: a model (``Instance``, ``Blueprint``, ``InstanceSnapshot``).
+
+    Returns:
+        ``{"account": ..., "region": ..., **fields}``, secrets left out.
+    """
+    return {"account": target.account, "region": target.region, **_plain(to_dict(item))}
+
+
+def describe_failure(failure: FleetFailure) -> str:
+    """One line for a failed target: its label, the error class, the message, Lightsail's tip.
+
+    Known secrets (the keys the process uses) are redacted, in case a message echoes one.
+
+    Args:
+        failure: the failure.
+
+    Returns:
+        ``"prod/eu-west-1: AccessDeniedError (AccessDeniedException): ... Tip: ..."``.
+    """
+    error = failure.error
+    line = f"{failure.target.label}: {type(error).__name__}"
+    if isinstance(error, APIError):
+        line += f" ({error.code})"
+        if error.message:
+            line += f": {error.message}"
+        if error.tip:
+            line += f" Tip: {error.tip}"
+    elif str(error):
+        line += f": {error}"
+    return _logging.redact(" ".join(line.split()))
+
+
+# -- CSV ----------------------------------------------------------------------------
+
+
+def _unwrap_optional(hint: Any) -> Any:
+    if typing.get_origin(hint) in (UnionType, typing.Union):
+        args = [arg for arg in typing.get_args(hint) if arg is not NoneType]
+        if len(args) == 1:
+            return args[0]
+    return hint
+
+
+def _leaf_paths(model: type, prefix: str = "") -> list[str]:
+    hints = typing.get_type_hints(model)
+    paths: list[str] = []
+    for field in attrs.fields(model):
+        if field.metadata.get("secret", False):
+            continue
+        hint = _unwrap_optional(hints[field.name])
+        name = prefix + field.name
+        if isinstance(hint, type) and attrs.has(hint):
+            paths += _leaf_paths(hint, name + ".")
+        else:
+            paths.append(name)
+    return paths
+
+
+def csv_columns(model: type) -> list[str]:
+    """The CSV header for a model: the target columns, then its leaf attributes, dotted.
+
+    Args:
+        model: the model class.
+
+    Returns:
+        The column names, in the model's declared order.
+    """
+    return [*TARGET_COLUMNS, *_leaf_paths(model)]
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested record flattened to dotted keys; lists are left whole.
+
+    Args:
+        data: a record from :func:`record`.
+        prefix: prepended to every key (used by the recursion).
+
+    Returns:
+        ``{"location.region_name": ..., "tags": [...], ...}``.
+    """
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[prefix + key] = value
+    return flat
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    # bools, numbers and lists are written as JSON, so a reader decodes every
+    # non-text cell the same way (true/false, 1.5, [{"key": ...}]).
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_csv(stream: IO[str], model: type, records: Iterable[Mapping[str, Any]]) -> None:
+    """Write records as CSV with the model's stable header.
+
+    Args:
+        stream: where to write.
+        model: the records' model class (it fixes the columns).
+        records: records from :func:`record`.
+    """
+    columns = csv_columns(model)
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(columns)
+    for data in records:
+        flat = flatten(data)
+        writer.writerow([_cell(flat.get(column)) for column in columns])
+
+
+# -- JSON ---------------------------------------------------------------------------
+
+
+def write_json(stream: IO[str], records: Sequence[Mapping[str, Any]]) -> None:
+    """Write records as one JSON array, indented for reading.
+
+    Args:
+        stream: where to write.
+        records: records from :func:`record`.
+    """
+    stream.write(json.dumps(list(records), indent=2, ensure_ascii=False))
+    stream.write("\n")
+
+
+def write_ndjson_line(stream: IO[str], data: Mapping[str, Any]) -> None:
+    """Write one record as one line of JSON (newline-delimited JSON).
+
+    Args:
+        stream: where to write.
+        data: a record from :func:`record`.
+    """
+    stream.write(json.dumps(data, ensure_ascii=False))
+    stream.write("\n")
+
+
+# -- tables -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Column:
+    """One column of a human-readable table.
+
+    Attributes:
+        header: the heading.
+        value: the cell's text for ``(target, item)``.
+        justify: ``left`` or ``right``.
+        wrap: prose that may wrap at spaces when the table is too wide;
+            identifiers (names, ids, addresses) are squeezed last.
+    """
+
+    header: str
+    value: Callable[[Target, Any], str]
+    justify: typing.Literal["left", "right"] = "left"
+    wrap: bool = False
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _day(value: datetime | None) -> str:
+    # The UTC day is enough to read a table; the machine formats keep the full time.
+    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+_ACCOUNT = Column("account", lambda target, _: target.account)
+_REGION = Column("region", lambda target, _: target.region)
+
+
+@attrs.frozen
+class Kind:
+    """A listable resource: its model, its name, and how it shows in a table.
+
+    Attributes:
+        name: the plural, as in the command (``instances``).
+        model: the model class.
+        columns: the table's columns.
+        key: the item's own sort key (after account and region).
+    """
+
+    name: str
+    model: type
+    columns: tuple[Column, ...]
+    key: Callable[[Any], str]
+
+    def sort_key(self, target: Target, item: Any) -> tuple[str, str, str]:
+        """Sort by account, region, then the item's name: two runs print in the same order."""
+        return (target.account, target.region, self.key(item))
+
+
+def _instance_state(_target: Target, item: Instance) -> str:
+    return _text(item.state.name if item.state else None)
+
+
+INSTANCES = Kind(
+    "instances",
+    Instance,
+    (
+        Column("name", lambda _, i: _text(i.name)),
+        _ACCOUNT,
+        _REGION,
+        Column("state", _instance_state),
+        Column("public IP", lambda _, i: _text(i.public_ip_address)),
+        Column("blueprint", lambda _, i: _text(i.blueprint_id)),
+        Column("bundle", lambda _, i: _text(i.bundle_id)),
+    ),
+    key=lambda item: item.name or "",
+)
+
+
+def _blueprint_name(_target: Target, item: Blueprint) -> str:
+    inactive = " (inactive)" if item.is_active is False else ""
+    return _text(item.name) + inactive
+
+
+BLUEPRINTS = Kind(
+    "blueprints",
+    Blueprint,
+    (
+        Column("blueprint", lambda _, b: _text(b.blueprint_id)),
+        _ACCOUNT,
+        _REGION,
+        Column("name", _blueprint_name, wrap=True),
+        Column("platform", lambda _, b: _text(b.platform)),
+        Column("version", lambda _, b: _text(b.version), wrap=True),
+    ),
+    key=lambda item: item.blueprint_id or "",
+)
+SNAPSHOTS = Kind(
+    "snapshots",
+    InstanceSnapshot,
+    (
+        Column("name", lambda _, s: _text(s.name)),
+        _ACCOUNT,
+        _REGION,
+        Column("state", lambda _, s: _text(s.state)),
+        Column("from instance", lambda _, s: _text(s.from_instance_name)),
+        Column("GB", lambda _, s: _text(s.size_in_gb), justify="right"),
+        Column("created", lambda _, s: _day(s.created_at)),
+    ),
+    key=lambda item: item.name or "",
+)
+
+#: The listable resources, by command name.
+KINDS = {kind.name: kind for kind in (INSTANCES, BLUEPRINTS, SNAPSHOTS)}
+
+
+#: Spaces between two columns (the right padding of each cell).
+_GAP = 2
+
+
+def _table(
+    columns: Sequence[Column],
+    rows: Iterable[tuple[Target, Any]],
+    widths: Sequence[int | None] | None = None,
+    *,
+    fits: bool = True,
+) -> Table:
+    # A rule under the header, no borders, two spaces between columns.
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, _GAP - 1, 0, 0), pad_edge=False, show_edge=False)
+    for column, width in zip(columns, widths or [None] * len(columns), strict=True):
+        # Folding is the last resort on a very narrow terminal: a cut name
+        # would name another instance, a folded one is still whole.
+        table.add_column(
+            column.header,
+            justify=column.justify,
+            width=width,
+            no_wrap=fits and not column.wrap,
+            overflow="fold",
+        )
+    for target, item in rows:
+        table.add_row(*(column.value(target, item) for column in columns))
+    return table
+
+
+def write_table(
+    console: Console,
+    kind: Kind,
+    rows: Sequence[tuple[Target, Any]],
+    *,
+    targets: int,
+    failed: int,
+) -> None:
+    """Print rows as a table that fits the console (80 columns when not a terminal).
+
+    When every column fits, one table; otherwise one table per target under
+    an ``account · region`` heading, the account and region columns dropped,
+    every group's columns aligned. Twelve-digit account ids, region names and
+    addresses do not fit seven columns in 80; grouping keeps every value whole.
+
+    Args:
+        console: where to print.
+        kind: what the rows are.
+        rows: ``(target, item)`` pairs, sorted by account and region.
+        targets: how many targets were queried (for the summary line).
+        failed: how many of them failed (for the summary line).
+    """
+    answered = targets - failed
+    of = f"{answered} of {targets}" if failed else f"{targets}"
+    where = f"{of} {'target' if targets == 1 else 'targets'}"
+    if not rows:
+        console.print(f"No {kind.name} in {where}.", highlight=False)
+        return
+    flat = _table(kind.columns, rows)
+    # measure() clamps to the console's width; ask for the natural width instead.
+    natural = console.measure(flat, options=console.options.update_width(1_000_000))
+    if natural.maximum <= console.width:
+        console.print(flat)
+    else:
+        columns = [c for c in kind.columns if c not in (_ACCOUNT, _REGION)]
+        texts = [[column.header, *(column.value(*row) for row in rows)] for column in columns]
+        widths: list[int | None] = [
+            # Prose may wrap, so it needs only its longest word; the rest
+            # get their widest value, the same in every group so they align.
+            None if column.wrap else max(map(cell_len, cells))
+            for column, cells in zip(columns, texts, strict=True)
+        ]
+        least = [
+            max(cell_len(word) for cell in cells for word in cell.split() or [""])
+            if width is None
+            else width
+            for width, cells in zip(widths, texts, strict=True)
+        ]
+        fits = sum(least) + _GAP * (len(least) - 1) <= console.width
+        if not fits:
+            # A very narrow terminal: let each group fit on its own, folding
+            # identifiers rather than cutting them.
+            widths = [None] * len(columns)
+        groups = itertools.groupby(rows, key=lambda row: (row[0].account, row[0].region))
+        for (account, region), group in groups:
+            members = list(group)
+            heading = Text.assemble((account, "bold"), " · ", (region, "bold"))
+            heading.append(f" · {len(members)} {kind.name}", style="dim")
+            console.print(heading)
+            console.print(_table(columns, members, widths, fits=fits))
+    console.print(f"{len(rows)} {kind.name} from {where}.", highlight=False)
