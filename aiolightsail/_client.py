@@ -117,11 +117,11 @@ class LightsailClient:
             if value is not None and (not isinstance(value, str) or not value):
                 raise ValidationError(name, "must be a non-empty str", show=False)
         if endpoint_url is not None:
-            check.string(endpoint_url, "endpoint_url")
-            if not endpoint_url.startswith(("http://", "https://")):
-                raise ValidationError(
-                    "endpoint_url", "must start with http:// or https://", endpoint_url
-                )
+            check.endpoint_url(endpoint_url)
+        if session is not None and not hasattr(session, "create_client"):
+            raise ValidationError(
+                "session", f"must be an aiobotocore AioSession, not {type(session).__name__}"
+            )
         check.integer(max_attempts, "max_attempts", low=1, high=100)
         for name, seconds in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)):
             if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
@@ -298,16 +298,10 @@ class LightsailClient:
             raise
 
     def _many(
-        self,
-        response: Mapping[str, Any],
-        key: str,
-        operation: str,
-        model: type[_M],
-        *,
-        absent_ok: bool = True,
+        self, response: Mapping[str, Any], key: str, operation: str, model: type[_M]
     ) -> list[_M]:
-        if absent_ok and key not in response:
-            return []
+        # A missing list is an error, not an empty list: a page read as empty
+        # would end a listing early and lose every item after it.
         items = self._member(response, key, operation, list)
         try:
             return [model.from_api(item) for item in items]
@@ -570,13 +564,16 @@ class LightsailClient:
             params["instanceSnapshotName"] = check.resource_name(
                 instance_snapshot_name, "instance_snapshot_name"
             )
-            if restore_date is not None or use_latest_restorable_auto_snapshot is not None:
-                raise ValidationError(
-                    "restore_date",
-                    "restore_date and use_latest_restorable_auto_snapshot only go with "
-                    "source_instance_name",
-                    restore_date,
-                )
+            for name, given in (
+                ("restore_date", restore_date),
+                ("use_latest_restorable_auto_snapshot", use_latest_restorable_auto_snapshot),
+            ):
+                if given is not None:
+                    raise ValidationError(
+                        name,
+                        "only goes with source_instance_name, not instance_snapshot_name",
+                        given,
+                    )
         else:
             params["sourceInstanceName"] = check.resource_name(
                 source_instance_name, "source_instance_name"

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import re
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, Literal, Self, TypeVar
@@ -63,6 +64,17 @@ def _optional_text(_target: Any, attribute: attrs.Attribute[Any], value: Any) ->
         check.string(value, attribute.name)
 
 
+def _optional_secret(_target: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    # Never echo what was given: it may be the secret itself.
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ValidationError(attribute.name, "must be a non-empty str", show=False)
+
+
+def _optional_endpoint(_target: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        check.endpoint_url(value, attribute.name)
+
+
 @attrs.frozen
 class Target:
     """One (account, region) to query.
@@ -91,12 +103,12 @@ class Target:
         default=None, kw_only=True, validator=_optional_text
     )
     aws_secret_access_key: str | None = attrs.field(
-        default=None, kw_only=True, repr=False, validator=_optional_text
+        default=None, kw_only=True, repr=False, validator=_optional_secret
     )
     aws_session_token: str | None = attrs.field(
-        default=None, kw_only=True, repr=False, validator=_optional_text
+        default=None, kw_only=True, repr=False, validator=_optional_secret
     )
-    endpoint_url: str | None = attrs.field(default=None, kw_only=True, validator=_optional_text)
+    endpoint_url: str | None = attrs.field(default=None, kw_only=True, validator=_optional_endpoint)
     name: str | None = attrs.field(default=None, kw_only=True, validator=_optional_text)
 
     def __attrs_post_init__(self) -> None:
@@ -155,7 +167,7 @@ class FleetFailure:
     page_token: str | None = None
 
 
-_Event = tuple[Literal["items", "failure", "raise", "done"], Target, Any]
+_Event = tuple[Literal["items", "failure", "raise", "done", "closed"], Target | None, Any]
 
 
 @attrs.define
@@ -228,6 +240,7 @@ class FleetStream(Generic[T]):
         if self._closed:
             raise StopAsyncIteration
         if not self._started:
+            self._fleet._require_open()
             self._start()
         while self._index >= len(self._buffer):
             if self._remaining == 0:
@@ -251,6 +264,11 @@ class FleetStream(Generic[T]):
                 # Not a target's failure but a programming error (in `fn`, or ours).
                 await self.aclose()
                 raise payload
+            elif kind == "closed":
+                raise RuntimeError(
+                    "the Fleet was closed while this stream was being read; "
+                    "its results are incomplete"
+                )
             else:
                 self._remaining -= 1
                 self.targets_done += 1
@@ -267,6 +285,15 @@ class FleetStream(Generic[T]):
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _abort(self) -> None:
+        """The fleet is closing: stop the producers and wake a consumer waiting for items."""
+        for task in self._tasks:
+            task.cancel()
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        if not self._closed:
+            self._queue.put_nowait(("closed", None, None))
 
     def __del__(self) -> None:
         # Left with `break` and dropped: stop the producers now rather than at fleet close.
@@ -328,6 +355,7 @@ class Fleet:
         self._client_locks: dict[Target, asyncio.Lock] = {}
         self._roles: dict[tuple[str | None, ...], asyncio.Task[_session.RoleSession]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._streams: weakref.WeakSet[FleetStream[Any]] = weakref.WeakSet()
 
     @classmethod
     def across(
@@ -401,6 +429,8 @@ class Fleet:
         if self._state == "closed":
             return
         self._state = "closed"
+        for stream in list(self._streams):
+            stream._abort()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -592,6 +622,8 @@ class Fleet:
             The stream; targets whose ``fn`` raised a LightsailError are in its ``failures``.
         """
         semaphore = self._require_open()
+        if not callable(fn):
+            raise ValidationError("fn", "must be an async function of a LightsailClient", fn)
 
         async def produce(target: Target, queue: asyncio.Queue[_Event]) -> None:
             async def work() -> R:
@@ -621,6 +653,12 @@ class Fleet:
     ) -> FleetStream[T]:
         semaphore = self._require_open()
         tokens = dict(page_tokens or {})
+        for target, token in tokens.items():
+            if target not in self.targets:
+                raise ValidationError(
+                    "page_tokens", "must be keyed by targets of this fleet", target
+                )
+            check.page_token(token, f"page_tokens[{target.label!r}]")
 
         async def produce(target: Target, queue: asyncio.Queue[_Event]) -> None:
             iterator: PageIterator[T] | None = None
@@ -687,4 +725,6 @@ class Fleet:
         if unknown:
             raise ValidationError("targets", "must be targets of this fleet", unknown[0])
         self.failures = []
-        return FleetStream(self, chosen, produce)
+        stream: FleetStream[Any] = FleetStream(self, chosen, produce)
+        self._streams.add(stream)
+        return stream

@@ -38,8 +38,9 @@ _PATTERNS = (
     re.compile(rf"('(?:{_REDACTED_MEMBERS})'\s*:\s*')((?:[^'\\]|\\.)*)(')"),
     # STS XML: <SecretAccessKey>...</SecretAccessKey>, <SessionToken>...</SessionToken>
     re.compile(r"(<(SecretAccessKey|SessionToken)>)(.*?)(</\2>)", re.DOTALL),
-    # Headers in reprs and in the canonical request: x-amz-security-token: ...
-    re.compile(r"""((?i:x-amz-security-token)['"]?\s*[:=]\s*['"]?)([^'"\s,}]+)()"""),
+    # Headers in reprs (str or bytes values) and in the canonical request:
+    # 'X-Amz-Security-Token': b'...', x-amz-security-token:...
+    re.compile(r"""((?i:x-amz-security-token)['"]?\s*[:=]\s*b?['"]?)([^'"\s,}]+)()"""),
 )
 
 _known: set[str] = set()

@@ -72,6 +72,13 @@ class _LeanJSONParser(_JSONParser):  # type: ignore[misc]  # a base typed Any, s
             raise ResponseParserError(
                 f"the response body is a JSON {type(parsed).__name__}, not an object"
             )
+        if "__type" in parsed:
+            # An error document with a 200 status (a misbehaving proxy): reading
+            # it as a result would make a page look empty and lose its items.
+            raise ResponseParserError(
+                f"a successful response carries an error: {parsed.get('__type')!s}: "
+                f"{parsed.get('message') or parsed.get('Message') or ''}"
+            )
         self._inject_response_metadata(parsed, response["headers"])
         return parsed
 

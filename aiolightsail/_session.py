@@ -180,11 +180,16 @@ async def assume_role_session(
     from aiobotocore.config import AioConfig
     from aiobotocore.credentials import AioCredentialResolver
 
+    from aiolightsail import _logging
+
+    # STS answers carry a secret key and a session token: redact before the first call.
+    _logging.install()
     await prepare_session(base)
     if access_key is None:
         await resolve_credentials(base)
 
     async def fetch() -> dict[str, Any]:
+        _logging.install()  # cheap; covers loggers made by modules imported since
         keys = access_key or (None, None, None)
         async with base.create_client(
             "sts",

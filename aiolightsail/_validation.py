@@ -43,6 +43,8 @@ _AVAILABILITY_ZONE = re.compile(r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d{1,2})[a-z]"
 _TAG_TEXT = re.compile(r"[\w\s+\-=.:/@]*")
 _TAG_KEY_MAX = 128
 _TAG_VALUE_MAX = 256
+# "Each resource can have a maximum of 50 tags" (Lightsail developer guide).
+_TAGS_MAX = 50
 
 NETWORK_PROTOCOLS = frozenset({"tcp", "all", "udp", "icmp", "icmpv6"})
 ACCESS_PROTOCOLS = frozenset({"ssh", "rdp"})
@@ -195,6 +197,14 @@ def availability_zone(value: object, parameter: str, *, in_region: str) -> str:
     return text
 
 
+def endpoint_url(value: object, parameter: str = "endpoint_url") -> str:
+    """Check an endpoint URL: an ``http://`` or ``https://`` URL."""
+    text = string(value, parameter)
+    if not text.startswith(("http://", "https://")):
+        raise ValidationError(parameter, "must start with http:// or https://", text)
+    return text
+
+
 def page_token(value: object, parameter: str = "page_token") -> str | None:
     """Check an optional page token: ``None`` or a non-empty ``str``."""
     if value is None:
@@ -253,6 +263,8 @@ def tags(value: object, parameter: str = "tags") -> list[dict[str, str]]:
     """
     if not isinstance(value, Mapping):
         raise ValidationError(parameter, "must be a mapping of tag keys to values", value)
+    if len(value) > _TAGS_MAX:
+        raise ValidationError(parameter, f"must hold at most {_TAGS_MAX} tags", len(value))
     out: list[dict[str, str]] = []
     for key, tag_value in value.items():
         where = f"{parameter}[{key!r}]"
@@ -305,42 +317,37 @@ _PORT_INFO_FIELDS = ("from_port", "to_port", "protocol", "cidrs", "ipv6_cidrs", 
 def port_info(value: Any, parameter: str = "port_info") -> dict[str, Any]:
     """Check a :class:`~aiolightsail.PortInfo` and return its wire form.
 
-    For ``tcp``, ``udp`` and ``all`` the ports are ``0..65535`` (``-1`` allowed
-    as the service allows it) with ``from_port <= to_port``. For ``icmp`` and
-    ``icmpv6`` the fields carry the ICMP *type* and *code* (Lightsail's API
-    reference: "specify 8 as the fromPort (ICMP type), and -1 as the toPort
-    (ICMP code), to enable ICMP Ping"), so each is ``-1..255`` and no order
-    between them is required.
+    ``from_port``, ``to_port`` and ``protocol`` are required, as the service
+    requires them. Lightsail's API reference (``PortInfo``): for ``tcp``,
+    ``udp`` and ``all`` the ports are ``0..65535`` with ``from_port <=
+    to_port``; for ``icmp`` and ``icmpv6`` the fields carry the ICMP *type* and
+    *code* ("specify 8 as the fromPort (ICMP type), and -1 as the toPort (ICMP
+    code), to enable ICMP Ping"), so each is ``-1..255`` and no order between
+    them is required. (The model's ``Port`` shape allows ``-1..65535`` for all.)
     """
     # Duck-typed so that this module needs nothing from _models (imports flow one way).
     if not all(hasattr(value, attr) for attr in _PORT_INFO_FIELDS):
         raise ValidationError(parameter, f"must be a PortInfo, not {type(value).__name__}", value)
-    wire: dict[str, Any] = {}
-    protocol = None
-    if value.protocol is not None:
-        protocol = choice(value.protocol, f"{parameter}.protocol", NETWORK_PROTOCOLS)
-        wire["protocol"] = protocol
+    if value.protocol is None:
+        raise ValidationError(f"{parameter}.protocol", "is required", None)
+    protocol = choice(value.protocol, f"{parameter}.protocol", NETWORK_PROTOCOLS)
     icmp = protocol in {"icmp", "icmpv6"}
-    high = _ICMP_MAX if icmp else PORT_MAX
+    low, high = (PORT_MIN, _ICMP_MAX) if icmp else (0, PORT_MAX)
     for attr in ("from_port", "to_port"):
-        port = getattr(value, attr)
-        if port is not None:
-            integer(port, f"{parameter}.{attr}", low=PORT_MIN, high=high)
-    if (
-        not icmp
-        and value.from_port is not None
-        and value.to_port is not None
-        and value.from_port > value.to_port
-    ):
+        if getattr(value, attr) is None:
+            raise ValidationError(f"{parameter}.{attr}", "is required", None)
+        integer(getattr(value, attr), f"{parameter}.{attr}", low=low, high=high)
+    if not icmp and value.from_port > value.to_port:
         raise ValidationError(
             f"{parameter}.from_port",
             f"must not be greater than to_port ({value.to_port})",
             value.from_port,
         )
-    if value.from_port is not None:
-        wire["fromPort"] = value.from_port
-    if value.to_port is not None:
-        wire["toPort"] = value.to_port
+    wire: dict[str, Any] = {
+        "fromPort": value.from_port,
+        "toPort": value.to_port,
+        "protocol": protocol,
+    }
     if value.cidrs:
         wire["cidrs"] = _cidrs(value.cidrs, f"{parameter}.cidrs", 4)
     if value.ipv6_cidrs:

@@ -126,6 +126,11 @@ BAD_CALLS: list[tuple[str, Callable[[Any], Awaitable[Any]], str]] = [
         "port_info",
     ),
     ("port below -1", _close(from_port=-2, to_port=80, protocol="tcp"), "port_info.from_port"),
+    ("tcp port -1", _close(from_port=-1, to_port=80, protocol="tcp"), "port_info.from_port"),
+    ("all from after to", _close(from_port=90, to_port=80, protocol="all"), "port_info.from_port"),
+    ("protocol missing", _close(from_port=80, to_port=80), "port_info.protocol"),
+    ("to_port missing", _close(from_port=80, protocol="udp"), "port_info.to_port"),
+    ("51 tags", _create(tags={f"k{i}": "v" for i in range(51)}), "tags"),
     ("port above 65535", _close(from_port=1, to_port=65536, protocol="tcp"), "port_info.to_port"),
     ("from after to", _close(from_port=90, to_port=80, protocol="tcp"), "port_info.from_port"),
     ("port not int", _close(from_port="80", to_port=80, protocol="tcp"), "port_info.from_port"),
@@ -147,12 +152,12 @@ BAD_CALLS: list[tuple[str, Callable[[Any], Awaitable[Any]], str]] = [
     ),
     (
         "ipv6 cidr given v4",
-        _close(from_port=80, to_port=80, ipv6_cidrs=["10.0.0.0/8"]),
+        _close(from_port=80, to_port=80, protocol="tcp", ipv6_cidrs=["10.0.0.0/8"]),
         "port_info.ipv6_cidrs[0]",
     ),
     (
         "alias",
-        _close(from_port=22, to_port=22, cidr_list_aliases=["everyone"]),
+        _close(from_port=22, to_port=22, protocol="tcp", cidr_list_aliases=["everyone"]),
         "port_info.cidr_list_aliases[0]",
     ),
 ]
@@ -235,9 +240,9 @@ def test_property_names_with_foreign_characters_refused(name: str) -> None:
         check.resource_name(name, "instance_name")
 
 
-@given(st.integers(-1, 65535), st.integers(-1, 65535))
+@given(st.integers(0, 65535), st.integers(0, 65535))
 def test_property_port_order(low: int, high: int) -> None:
-    """For tcp, a range is accepted exactly when from_port <= to_port."""
+    """For tcp, a range of ports 0-65535 is accepted exactly when from_port <= to_port."""
     port = PortInfo(from_port=low, to_port=high, protocol="tcp")
     if low <= high:
         assert check.port_info(port) == {"fromPort": low, "toPort": high, "protocol": "tcp"}

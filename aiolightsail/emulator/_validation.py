@@ -174,14 +174,17 @@ def port_info(params: Mapping[str, Any]) -> dict[str, Any]:
     protocol = enum(value, "protocol", _PROTOCOLS)
     if protocol is None:
         raise invalid_input("The portInfo.protocol parameter is required.")
+    # Lightsail's API reference (PortInfo): tcp, udp and all take ports 0-65535;
+    # for icmp and icmpv6 fromPort is the ICMP type and toPort the code, -1 meaning all.
+    icmp = protocol in ("icmp", "icmpv6")
+    low, high = (-1, 255) if icmp else (0, 65535)
     for name, port in (("fromPort", from_port), ("toPort", to_port)):
-        if not -1 <= port <= 65535:  # the documented port range
+        if not low <= port <= high:
             raise invalid_input(
-                f"The portInfo.{name} {port} is not valid: ports range from -1 to 65535."
+                f"The portInfo.{name} {port} is not valid for protocol {protocol}: "
+                f"it must be {low} to {high}."
             )
-    if protocol in ("tcp", "udp") and (from_port < 0 or to_port < 0):
-        raise invalid_input(f"For protocol {protocol}, ports must be 0-65535 (-1 is for icmp).")
-    if protocol in ("tcp", "udp") and from_port > to_port:
+    if not icmp and from_port > to_port:
         raise invalid_input(
             f"The portInfo.fromPort {from_port} is greater than portInfo.toPort {to_port}."
         )
