@@ -293,22 +293,31 @@ def _ip_address_type(params: Mapping[str, Any], bundle: Bundle) -> str:
     return ip_type
 
 
+def _structure(request: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    detail = request.get(name) or {}
+    if not isinstance(detail, dict):
+        raise invalid_input(f"The addOns {name} member must be a structure.")
+    return detail
+
+
 def _add_ons(params: Mapping[str, Any]) -> list[dict[str, str]]:
     requests = params.get("addOns") or []
     if not isinstance(requests, list):
         raise invalid_input("The addOns parameter must be a list of add-on requests.")
     add_ons: list[dict[str, str]] = []
     for request in requests:
+        if not isinstance(request, dict):
+            raise invalid_input("Each addOns entry must be an AddOnRequest structure.")
         kind = v.enum(request, "addOnType", ("AutoSnapshot", "StopInstanceOnIdle"))
         if kind == "AutoSnapshot":
-            detail = request.get("autoSnapshotAddOnRequest") or {}
+            detail = _structure(request, "autoSnapshotAddOnRequest")
             at = v.optional_str(detail, "snapshotTimeOfDay") or "06:00"
             add_ons.append(
                 {"name": kind, "status": "Enabled", "snapshotTimeOfDay": at,
                  "nextSnapshotTimeOfDay": at}
             )  # fmt: skip
         elif kind == "StopInstanceOnIdle":
-            detail = request.get("stopInstanceOnIdleRequest") or {}
+            detail = _structure(request, "stopInstanceOnIdleRequest")
             add_ons.append(
                 {"name": kind, "status": "Enabled",
                  "threshold": v.optional_str(detail, "threshold") or "5",

@@ -9,6 +9,7 @@ never gets that far at AWS: the JSON front end refuses it with
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -111,11 +112,18 @@ def integer(params: Mapping[str, Any], name: str) -> int:
     return value
 
 
+# Year 9999, the last a timestamp can name.
+_MAX_EPOCH = 253_402_300_799
+
+
 def timestamp(params: Mapping[str, Any], name: str) -> float:
     """Return the required timestamp member ``name`` (epoch seconds on the wire)."""
     value = required(params, name)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _wrong_type(name, "a timestamp in epoch seconds", value)
+    # NaN and infinities parse as JSON numbers (Python's json accepts them).
+    if not math.isfinite(value) or abs(value) > _MAX_EPOCH:
+        raise invalid_input(f"The {name} parameter is not a valid timestamp.")
     return float(value)
 
 
