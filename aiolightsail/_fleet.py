@@ -664,7 +664,8 @@ class Fleet:
             iterator: PageIterator[T] | None = None
             budget = _Budget(self.target_timeout)
             try:
-                client = await self._timed(self.client(target), budget)
+                async with semaphore:  # a new client is work too: count it against the bound
+                    client = await self._timed(self.client(target), budget)
                 iterator = make(client, tokens.get(target))
                 lock = self._target_locks.setdefault(target, asyncio.Lock())
                 while True:

@@ -62,12 +62,28 @@ def new_session(profile: str | None = None) -> AioSession:
 
     session = AioSession(profile=profile)
     session.register_component("response_parser_factory", LeanResponseParserFactory())
+    session.register("creating-client-class.lightsail", _without_generated_methods)
     with _lock:
         if _loader is None:
             _loader = session.get_component("data_loader")
         else:
             session.register_component("data_loader", _loader)
     return session
+
+
+def _without_generated_methods(class_attributes: dict[str, Any], **_: Any) -> None:
+    """Drop the ~160 generated operation methods from our clients' classes.
+
+    botocore builds a new client class per client, with one method (and its
+    docstring and OperationModel) per Lightsail operation: about 2,400 objects
+    per client that the garbage collector walks on every full collection; with
+    hundreds of targets that made collections take 200+ ms (benchmarks/RESULTS.md).
+    ``LightsailClient`` calls ``_make_api_call`` by wire name and needs none of
+    them. ``creating-client-class`` is botocore's hook for shaping that class.
+    """
+    for name, value in list(class_attributes.items()):
+        if callable(value) and not name.startswith("_"):
+            del class_attributes[name]
 
 
 def get_session(profile: str | None = None) -> AioSession:

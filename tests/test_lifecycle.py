@@ -56,3 +56,13 @@ async def test_closed_client_does_not_warn(client_factory: Callable[..., Lightsa
         pass
     del client
     gc.collect()
+
+
+async def test_client_class_is_trimmed(client: LightsailClient, wire: Wire) -> None:
+    """Our aiobotocore clients carry no generated operation methods, yet every call works."""
+    wire.reply({"instances": []})
+    assert (await client.get_instances()).items == ()
+    inner = client._client
+    assert inner is not None
+    assert not hasattr(inner, "get_instances")
+    assert not hasattr(inner, "create_instances")
