@@ -1,0 +1,61 @@
+"""aiolightsail through its public API: ``LightsailClient`` and ``Fleet``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import ClassVar
+
+from aiolightsail import Fleet, Instance, LightsailClient, Target
+from benchmarks.harness import BenchTarget
+
+__all__ = ["Aiolightsail"]
+
+
+class Aiolightsail:
+    """Items are ``aiolightsail.Instance`` models (parsing into them is counted)."""
+
+    blocking: ClassVar[bool] = False
+
+    async def open(self, target: BenchTarget) -> LightsailClient:
+        """See :class:`benchmarks.contenders.Contender`."""
+        client = LightsailClient(
+            target.region,
+            aws_access_key_id=target.access_key_id,
+            aws_secret_access_key=target.secret_access_key,
+            endpoint_url=target.endpoint_url,
+        )
+        return await client.__aenter__()
+
+    async def first_page(self, client: LightsailClient) -> int:
+        """See :class:`benchmarks.contenders.Contender`."""
+        return len((await client.get_instances()).items)
+
+    def items(self, client: LightsailClient) -> AsyncIterator[Instance]:
+        """See :class:`benchmarks.contenders.Contender`."""
+        return client.iter_instances()
+
+    async def close(self, client: LightsailClient) -> None:
+        """See :class:`benchmarks.contenders.Contender`."""
+        await client.aclose()
+
+    async def sweep(self, targets: Sequence[BenchTarget], *, concurrency: int) -> int:
+        """``Fleet(targets, concurrency=...).iter_instances()``; a failed target is an error."""
+        fleet_targets = [
+            Target(
+                t.region,
+                aws_access_key_id=t.access_key_id,
+                aws_secret_access_key=t.secret_access_key,
+                endpoint_url=t.endpoint_url,
+            )
+            for t in targets
+        ]
+        count = 0
+        async with Fleet(fleet_targets, concurrency=concurrency) as fleet:
+            async for _target, _instance in fleet.iter_instances():
+                count += 1
+            if fleet.failures:
+                raise RuntimeError(f"{len(fleet.failures)} targets failed: {fleet.failures[0]}")
+        return count
+
+    async def aclose(self) -> None:
+        """Nothing shared to release: the process-wide session lives on."""

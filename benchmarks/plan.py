@@ -1,0 +1,143 @@
+"""The workloads, their emulator set-ups and how often each runs (full and ``--quick``).
+
+Sizes and repeats are chosen so that a full run takes about a quarter of an
+hour and ``--quick`` about four minutes on the project's 2-core machines;
+the most expensive contender (a fresh aiobotocore session per target, ~0.2 s
+CPU and ~11 MiB each) is what bounds both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchmarks.server import ServerSpec
+
+__all__ = ["ALL_CONTENDERS", "IMPORTS", "Workload", "plan"]
+
+ALL_CONTENDERS = (
+    "aiolightsail",
+    "aiobotocore-fresh",
+    "aiobotocore-shared",
+    "boto3",
+    "boto3-threads",
+    "capo-lightsail",
+)
+
+#: What `import` is timed for, the first two being the goal's pair.
+IMPORTS = ("aiolightsail", "aiobotocore.session", "boto3", "capo_lightsail")
+
+#: Lightsail's GetInstances pages hold 20 instances (aws/aws-sdk-java-v2#2156,
+#: "Retrieving all instance is limited to 20"); it has no page-size parameter.
+AWS_PAGE_SIZE = 20
+
+#: Regions per account in the multi-target workloads ("8 accounts × 16 regions").
+REGIONS = 16
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One workload: an emulator set-up, its contenders, and its variants.
+
+    Attributes:
+        name: the worker's workload name.
+        title: for the report.
+        server: what the emulator process serves.
+        contenders: who runs it.
+        repeats: fresh processes per (contender, variant), in rotated order.
+        params: the job's parameters.
+        variants: target counts (``scaling``); ``(0,)``: one variant, every target.
+        max_variant: per contender, the largest variant it runs (too slow beyond).
+        single: contenders that run once instead of ``repeats`` times (too slow).
+    """
+
+    name: str
+    title: str
+    server: ServerSpec
+    contenders: tuple[str, ...]
+    repeats: int
+    params: Mapping[str, Any] = field(default_factory=dict)
+    variants: tuple[int, ...] = (0,)
+    max_variant: Mapping[str, int] = field(default_factory=dict)
+    single: frozenset[str] = frozenset()
+
+
+def plan(*, quick: bool) -> list[Workload]:
+    """The workloads of a full run, or of a ``--quick`` one."""
+    scan_items = 1000  # 50 pages of 20
+    new_targets, traced_targets = (20, 5) if quick else (50, 10)
+    new_target_accounts = -(-(1 + new_targets + traced_targets) // REGIONS)
+    scaling = (16, 64, 256) if quick else (16, 64, 128, 256, 512)
+    return [
+        Workload(
+            name="cpu_per_page",
+            title="CPU per page and per item (one region, 50 pages of 20 realistic instances)",
+            server=ServerSpec(instances=scan_items, page_size=AWS_PAGE_SIZE),
+            # boto3's threaded variant parses pages exactly as the sequential one.
+            contenders=tuple(c for c in ALL_CONTENDERS if c != "boto3-threads"),
+            repeats=2 if quick else 5,
+            params={"scans": 2 if quick else 3, "items": scan_items, "page_size": AWS_PAGE_SIZE},
+        ),
+        Workload(
+            name="new_target",
+            title=f"Cost of a new target: client + first call, {new_targets} targets kept open",
+            server=ServerSpec(
+                accounts=new_target_accounts,
+                regions=REGIONS,
+                instances=AWS_PAGE_SIZE,
+                page_size=AWS_PAGE_SIZE,
+            ),
+            # boto3's threaded variant makes its clients exactly as the sequential one.
+            contenders=tuple(c for c in ALL_CONTENDERS if c != "boto3-threads"),
+            repeats=1 if quick else 3,
+            params={"count": new_targets, "traced_count": traced_targets},
+        ),
+        Workload(
+            name="sweep",
+            title="Fleet sweep: 8 accounts × 16 regions × 5 pages, 50 ms per request",
+            server=ServerSpec(
+                accounts=8,
+                regions=REGIONS,
+                instances=5 * AWS_PAGE_SIZE,
+                page_size=AWS_PAGE_SIZE,
+                latency_ms=50,
+            ),
+            # boto3 one target after another: 640 requests × 50 ms, half a minute a run.
+            contenders=ALL_CONTENDERS
+            if not quick
+            else tuple(c for c in ALL_CONTENDERS if c != "boto3"),
+            repeats=1 if quick else 3,
+            params={"concurrency": 128, "expected_items": 8 * REGIONS * 5 * AWS_PAGE_SIZE},
+            single=frozenset({"boto3"}),
+        ),
+        Workload(
+            name="scaling",
+            title="Scaling: wall time for 16 → 512 targets, 2 pages each, 50 ms per request",
+            server=ServerSpec(
+                accounts=max(scaling) // REGIONS,
+                regions=REGIONS,
+                instances=2 * AWS_PAGE_SIZE,
+                page_size=AWS_PAGE_SIZE,
+                latency_ms=50,
+            ),
+            contenders=tuple(c for c in ALL_CONTENDERS if c != "boto3"),
+            repeats=1 if quick else 2,
+            params={"items_per_target": 2 * AWS_PAGE_SIZE},
+            variants=scaling,
+            # ~0.2 s CPU and ~11 MiB per target: 512 targets would be ~2 min and ~6 GiB a run.
+            max_variant={"aiobotocore-fresh": 64 if quick else 128},
+        ),
+        Workload(
+            name="streaming",
+            title="Streaming memory: one region of 100 000 instances, pages of 100",
+            server=ServerSpec(instances=100_000, page_size=100),
+            contenders=("aiolightsail",) if quick else ("aiolightsail", "aiobotocore-shared"),
+            repeats=1,
+            params={
+                "checkpoints": [10_000, 50_000, 100_000],
+                # tracemalloc makes a 100 000-item scan ~70 s instead of ~14 s.
+                "tracemalloc_for": () if quick else ("aiolightsail",),
+            },
+        ),
+    ]

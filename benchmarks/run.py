@@ -1,0 +1,259 @@
+"""Run aiolightsail's benchmark suite: ``python benchmarks/run.py [--quick]``.
+
+For every workload it starts the emulator in its own process (seeded through
+the emulator's API, with injected latency where the workload calls for it),
+then runs every contender in a fresh process per repeat, in rotated order,
+collecting one JSON result each. It writes ``RESULTS.md`` (medians, ratios to
+baselines measured in the same run, goals), ``RESULTS.json`` (every raw
+result) and ``scaling.png`` next to this file, and prints PASS/MISS per goal.
+A missed goal never fails the run; only a broken harness does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import report
+from benchmarks.harness import REPO_ROOT, BenchTarget, Job, isolated_env
+from benchmarks.plan import ALL_CONTENDERS, IMPORTS, Workload, plan
+from benchmarks.server import ServerSpec
+
+#: A contender process that takes longer than this is stopped and recorded as failed.
+JOB_TIMEOUT = 600.0
+
+
+@contextlib.contextmanager
+def emulator(spec: ServerSpec) -> Iterator[dict[str, Any]]:
+    """Run the emulator process for ``spec``; yield its announcement (URL, accounts)."""
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "benchmarks.server", spec.to_json()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=isolated_env(),
+        cwd=REPO_ROOT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the emulator process exited ({process.wait()}) before serving")
+        yield json.loads(line)
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()  # the server's signal to stop
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def targets_of(announcement: dict[str, Any]) -> list[BenchTarget]:
+    """Every (account, region) the emulator serves, account by account."""
+    return [
+        BenchTarget(
+            region=region,
+            account_id=account["account_id"],
+            access_key_id=account["access_key_id"],
+            secret_access_key=account["secret_access_key"],
+            endpoint_url=announcement["url"],
+        )
+        for account in announcement["accounts"]
+        for region in announcement["regions"]
+    ]
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Run one contender process; its result, or ``{"error": ...}``."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.worker"],
+            input=job.to_json(),
+            capture_output=True,
+            env=isolated_env(),
+            cwd=REPO_ROOT,
+            text=True,
+            timeout=JOB_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {JOB_TIMEOUT:.0f} s"}
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        return {"error": f"exit {done.returncode}: {tail[0][:300]}"}
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def job_for(workload: Workload, contender: str, variant: int, targets: list[BenchTarget]) -> Job:
+    """The job of one (workload, contender, variant)."""
+    params = dict(workload.params)
+    chosen = targets if variant == 0 else targets[:variant]
+    if workload.name == "scaling":
+        params["concurrency"] = variant
+        params["expected_items"] = variant * params["items_per_target"]
+    return Job(contender=contender, workload=workload.name, targets=tuple(chosen), params=params)
+
+
+def _summary(result: dict[str, Any]) -> str:
+    if "error" in result:
+        return f"ERROR {result['error']}"
+    shown = [
+        f"{key}={value:.4g}"
+        for key, value in result.items()
+        if isinstance(value, float) and key != "pinned"
+    ]
+    if "checkpoints" in result:
+        shown.append(str(result["checkpoints"][-1]))
+    return " ".join(shown)
+
+
+def run_workload(
+    workload: Workload, contenders: Sequence[str], repeats: int | None
+) -> list[dict[str, Any]]:
+    """Every repeat of every contender of ``workload``; raw records."""
+    chosen = [c for c in workload.contenders if c in contenders]
+    if not chosen:
+        return []
+    records: list[dict[str, Any]] = []
+    rounds = repeats or workload.repeats
+    with emulator(workload.server) as announcement:
+        print(f"\n== {workload.title}  (emulator seeded in {announcement['seed_seconds']} s)")
+        targets = targets_of(announcement)
+        for repeat in range(rounds):
+            # Rotate the order each round so drift on a noisy machine spreads evenly.
+            order = chosen[repeat % len(chosen) :] + chosen[: repeat % len(chosen)]
+            for contender in order:
+                if repeat > 0 and contender in workload.single and repeats is None:
+                    continue
+                for variant in workload.variants:
+                    if variant > workload.max_variant.get(contender, variant):
+                        continue
+                    started = time.perf_counter()
+                    result = run_job(job_for(workload, contender, variant, targets))
+                    took = time.perf_counter() - started
+                    label = f"{contender}" + (f" ×{variant}" if variant else "")
+                    print(f"  [{repeat + 1}/{rounds}] {label:28} {took:6.1f} s  {_summary(result)}")
+                    records.append(
+                        {
+                            "workload": workload.name,
+                            "contender": contender,
+                            "variant": variant,
+                            "repeat": repeat,
+                            "result": result,
+                        }
+                    )
+    return records
+
+
+def time_imports(runs: int) -> list[dict[str, Any]]:
+    """``import X`` in a fresh interpreter, ``runs`` times each, interleaved."""
+    print(f"\n== import time, {runs} fresh interpreters per module")
+    records: list[dict[str, Any]] = []
+    for repeat in range(runs):
+        for module in IMPORTS:
+            code = (
+                "import time; t = time.perf_counter(); "
+                f"import {module}; print(time.perf_counter() - t)"
+            )
+            done = subprocess.run(  # noqa: S603 - our own interpreter
+                [sys.executable, "-c", code],
+                capture_output=True,
+                env=isolated_env(),
+                cwd=REPO_ROOT,
+                text=True,
+                check=False,
+            )
+            result: dict[str, Any] = (
+                {"import_ms": float(done.stdout.strip()) * 1e3}
+                if done.returncode == 0
+                else {"error": done.stderr.strip().splitlines()[-1][:300]}
+            )
+            records.append(
+                {
+                    "workload": "import",
+                    "contender": module,
+                    "variant": 0,
+                    "repeat": repeat,
+                    "result": result,
+                }
+            )
+    for module in IMPORTS:
+        times = [
+            r["result"]["import_ms"]
+            for r in records
+            if r["contender"] == module and "import_ms" in r["result"]
+        ]
+        shown = f"{statistics.median(times):.0f} ms" if times else "failed"
+        print(f"  import {module:22} median {shown}")
+    return records
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; exits 0 whatever the goals say."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and sizes (~4 min)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["cpu_per_page", "new_target", "sweep", "scaling", "streaming", "import"],
+        help="run only this workload (repeatable)",
+    )
+    parser.add_argument(
+        "--contenders",
+        default=",".join(ALL_CONTENDERS),
+        help="comma-separated subset of: " + ", ".join(ALL_CONTENDERS),
+    )
+    parser.add_argument("--repeats", type=int, help="override every workload's repeats")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent, help="where to write results"
+    )
+    args = parser.parse_args(argv)
+    contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
+    unknown = set(contenders) - set(ALL_CONTENDERS)
+    if unknown:
+        parser.error(f"unknown contenders: {', '.join(sorted(unknown))}")
+
+    started = time.perf_counter()
+    machine = report.describe_machine()
+    records: list[dict[str, Any]] = []
+    for workload in plan(quick=args.quick):
+        if args.only is None or workload.name in args.only:
+            records += run_workload(workload, contenders, args.repeats)
+    if args.only is None or "import" in args.only:
+        records += time_imports(args.repeats or (5 if args.quick else 15))
+    elapsed = time.perf_counter() - started
+
+    machine["load_after"] = report.load_average()
+    args.out.mkdir(parents=True, exist_ok=True)
+    goals = report.write(
+        records,
+        machine=machine,
+        workloads=plan(quick=args.quick),
+        quick=args.quick,
+        elapsed=elapsed,
+        out=args.out,
+        repeats=args.repeats,
+    )
+    print(f"\n== goals  (total {elapsed / 60:.1f} min; results in {args.out / 'RESULTS.md'})")
+    for goal in goals:
+        print(f"  {goal.verdict:4}  {goal.name}: {goal.measured}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
