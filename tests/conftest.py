@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,23 @@ from aiolightsail import LightsailClient, _session
 if TYPE_CHECKING:
     from aiolightsail.emulator import Emulator
 
+#: The fourteen wire operations of the instance API (DESIGN.md's contract).
+OPERATIONS = (
+    "GetInstance",
+    "GetInstances",
+    "GetBlueprints",
+    "GetInstanceSnapshot",
+    "GetInstanceSnapshots",
+    "GetInstanceAccessDetails",
+    "GetInstanceMetricData",
+    "GetInstancePortStates",
+    "CreateInstances",
+    "CreateInstancesFromSnapshot",
+    "CreateInstanceSnapshot",
+    "DeleteInstance",
+    "DeleteInstanceSnapshot",
+    "CloseInstancePublicPorts",
+)
 ENDPOINT = "http://127.0.0.1:9"  # never contacted: aioresponses answers first
 TARGET_PREFIX = "Lightsail_20161128."
 ACCESS_KEY = "AKIDEXAMPLETESTKEY01"
@@ -42,6 +60,33 @@ def _isolate_from_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     # Shared sessions cache what they read from the config files; start each test afresh.
     _session.clear()
+
+
+_DEBUG_LOGGERS = ("", "aiolightsail", "botocore", "aiobotocore")
+
+
+@pytest.fixture
+def debug_log() -> Iterator[list[str]]:
+    """Every record of every logger at DEBUG, formatted as a user's handler would write it."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    loggers = [logging.getLogger(name) for name in _DEBUG_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logging.getLogger().removeHandler(handler)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 @pytest.fixture

@@ -15,23 +15,7 @@ import pytest
 
 import aiolightsail as al
 from aiolightsail import _models
-
-OPERATIONS = [
-    "GetInstance",
-    "GetInstances",
-    "GetBlueprints",
-    "GetInstanceSnapshot",
-    "GetInstanceSnapshots",
-    "GetInstanceAccessDetails",
-    "GetInstanceMetricData",
-    "GetInstancePortStates",
-    "CreateInstances",
-    "CreateInstancesFromSnapshot",
-    "CreateInstanceSnapshot",
-    "DeleteInstance",
-    "DeleteInstanceSnapshot",
-    "CloseInstancePublicPorts",
-]
+from tests.conftest import OPERATIONS
 
 
 def _service_model() -> dict[str, Any]:

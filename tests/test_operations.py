@@ -20,7 +20,7 @@ from aiolightsail import (
     Page,
     PortInfo,
 )
-from tests.conftest import Wire
+from tests.conftest import OPERATIONS, Wire
 
 T0 = 1_700_000_000.0
 OPERATION = {
@@ -362,22 +362,7 @@ async def test_operation_request_and_response(
 
 def test_every_operation_is_covered() -> None:
     """The table above exercises all fourteen wire operations."""
-    assert {c.operation for c in CASES} == {
-        "GetInstance",
-        "GetInstances",
-        "GetBlueprints",
-        "GetInstanceSnapshot",
-        "GetInstanceSnapshots",
-        "GetInstanceAccessDetails",
-        "GetInstanceMetricData",
-        "GetInstancePortStates",
-        "CreateInstances",
-        "CreateInstancesFromSnapshot",
-        "CreateInstanceSnapshot",
-        "DeleteInstance",
-        "DeleteInstanceSnapshot",
-        "CloseInstancePublicPorts",
-    }
+    assert {c.operation for c in CASES} == set(OPERATIONS)
 
 
 async def test_iter_instances_follows_tokens(client: LightsailClient, wire: Wire) -> None:

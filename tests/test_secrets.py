@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -40,27 +39,6 @@ ACCESS_DETAILS = {
         "ipAddress": "203.0.113.7",
     }
 }
-
-
-@pytest.fixture
-def debug_log() -> Iterator[list[str]]:
-    """Capture every DEBUG line of every logger, formatted, as a user's handler would see it."""
-    lines: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(self.format(record))
-
-    handler = Collect(logging.DEBUG)
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield lines
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
 
 
 def _leaks(text: str) -> list[str]:

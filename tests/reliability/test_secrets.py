@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sys
 import textwrap
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -31,31 +29,6 @@ from tests.reliability.conftest import ORG, role_arn, static_keys
 pytestmark = pytest.mark.usefixtures("no_backoff")
 
 USER_DATA = "#!/bin/sh\necho 'db_password=user-data-secret-0451' > /etc/app.env\n"
-LOGGERS = ("", "aiolightsail", "botocore", "aiobotocore")
-
-
-@pytest.fixture
-def debug_log() -> Iterator[list[str]]:
-    """Every record of every logger at DEBUG, formatted as a user's handler would write it."""
-    lines: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(self.format(record))
-
-    handler = Collect(logging.DEBUG)
-    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-    loggers = [logging.getLogger(name) for name in LOGGERS]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.DEBUG)
-    logging.getLogger().addHandler(handler)
-    try:
-        yield lines
-    finally:
-        logging.getLogger().removeHandler(handler)
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
 
 
 def leaks(text: str, secrets: set[str]) -> list[str]:
