@@ -34,6 +34,7 @@ from aiolightsail._models import (
     _Model,
 )
 from aiolightsail._pagination import PageIterator
+from aiolightsail._parsing import OPERATIONS
 
 if TYPE_CHECKING:
     from aiobotocore.session import AioSession
@@ -46,6 +47,29 @@ __all__ = ["DEFAULT_MAX_ATTEMPTS", "LightsailClient"]
 DEFAULT_MAX_ATTEMPTS = 5
 _USER_AGENT = "aiolightsail/0.1"
 _M = TypeVar("_M", bound=_Model)
+
+
+def _prune_operation_models(client: Any) -> None:
+    """Forget the OperationModels of the ~150 operations this library never calls.
+
+    Building a client builds one per Lightsail operation and caches them on the
+    client's own ServiceModel (botocore's ``instance_cache``, in
+    ``_instance_cache``): hundreds of objects per client that the garbage
+    collector walks on every full collection. Pruned ones are rebuilt on
+    demand if anything asks; a botocore without that attribute is left alone.
+    """
+    cache = getattr(client.meta.service_model, "_instance_cache", None)
+    if not isinstance(cache, dict):
+        return
+    for key in list(cache):
+        if (
+            isinstance(key, tuple)
+            and len(key) == 2
+            and key[0] == "operation_model"
+            and key[1][:1] != ()
+            and key[1][0] not in OPERATIONS
+        ):
+            del cache[key]
 
 
 class LightsailClient:
@@ -229,6 +253,7 @@ class LightsailClient:
             await stack.aclose()
             raise translate(exc, operation=None, region=self._region) from exc
         self._stack = stack
+        _prune_operation_models(self._client)
         # Modules imported while the client was built may have made new loggers.
         _logging.install()
 

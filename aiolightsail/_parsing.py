@@ -30,27 +30,30 @@ from typing import Any
 from aiobotocore.parsers import AioJSONParser, AioResponseParserFactory
 from botocore.parsers import ResponseParserError
 
-__all__ = ["LEAN_OUTPUT_SHAPES", "LeanResponseParserFactory"]
+__all__ = ["LEAN_OUTPUT_SHAPES", "OPERATIONS", "LeanResponseParserFactory"]
 
-#: The output shapes of the fourteen operations (botocore's Lightsail model).
-LEAN_OUTPUT_SHAPES = frozenset(
+#: The fourteen wire operations of the instance API that aiolightsail calls.
+OPERATIONS = frozenset(
     {
-        "GetInstanceResult",
-        "GetInstancesResult",
-        "GetBlueprintsResult",
-        "GetInstanceSnapshotResult",
-        "GetInstanceSnapshotsResult",
-        "GetInstanceAccessDetailsResult",
-        "GetInstanceMetricDataResult",
-        "GetInstancePortStatesResult",
-        "CreateInstancesResult",
-        "CreateInstancesFromSnapshotResult",
-        "CreateInstanceSnapshotResult",
-        "DeleteInstanceResult",
-        "DeleteInstanceSnapshotResult",
-        "CloseInstancePublicPortsResult",
+        "GetInstance",
+        "GetInstances",
+        "GetBlueprints",
+        "GetInstanceSnapshot",
+        "GetInstanceSnapshots",
+        "GetInstanceAccessDetails",
+        "GetInstanceMetricData",
+        "GetInstancePortStates",
+        "CreateInstances",
+        "CreateInstancesFromSnapshot",
+        "CreateInstanceSnapshot",
+        "DeleteInstance",
+        "DeleteInstanceSnapshot",
+        "CloseInstancePublicPorts",
     }
 )
+#: Their output shapes (botocore's Lightsail model names each ``<Operation>Result``;
+#: tests/test_parsing.py checks that against the model).
+LEAN_OUTPUT_SHAPES = frozenset(f"{operation}Result" for operation in OPERATIONS)
 
 
 # The type stubs describe these classes only in part (no _do_parse, _defaults...).
