@@ -119,27 +119,12 @@ class LightsailClient:
         session: AioSession | None = None,
     ) -> None:
         self._region = check.region(region)
-        if profile is not None:
-            check.string(profile, "profile")
-        if (aws_access_key_id is None) != (aws_secret_access_key is None):
-            raise ValidationError(
-                "aws_secret_access_key" if aws_access_key_id else "aws_access_key_id",
-                "aws_access_key_id and aws_secret_access_key go together",
-                show=False,
-            )
-        if aws_session_token is not None and aws_access_key_id is None:
-            raise ValidationError(
-                "aws_session_token", "needs aws_access_key_id and aws_secret_access_key", show=False
-            )
-        if profile is not None and aws_access_key_id is not None:
-            raise ValidationError("profile", "give either a profile or static keys, not both")
-        for name, value in (
-            ("aws_access_key_id", aws_access_key_id),
-            ("aws_secret_access_key", aws_secret_access_key),
-            ("aws_session_token", aws_session_token),
-        ):
-            if value is not None and (not isinstance(value, str) or not value):
-                raise ValidationError(name, "must be a non-empty str", show=False)
+        check.credentials(
+            profile=profile,
+            access_key_id=aws_access_key_id,
+            secret_access_key=aws_secret_access_key,
+            session_token=aws_session_token,
+        )
         if endpoint_url is not None:
             check.endpoint_url(endpoint_url)
         if session is not None and not hasattr(session, "create_client"):

@@ -112,16 +112,12 @@ class Target:
     name: str | None = attrs.field(default=None, kw_only=True, validator=_optional_text)
 
     def __attrs_post_init__(self) -> None:
-        if (self.aws_access_key_id is None) != (self.aws_secret_access_key is None):
-            raise ValidationError(
-                "aws_secret_access_key",
-                "aws_access_key_id and aws_secret_access_key go together",
-                show=False,
-            )
-        if self.profile is not None and self.aws_access_key_id is not None:
-            raise ValidationError("profile", "give either a profile or static keys, not both")
-        if self.aws_session_token is not None and self.aws_access_key_id is None:
-            raise ValidationError("aws_session_token", "needs static keys", show=False)
+        check.credentials(
+            profile=self.profile,
+            access_key_id=self.aws_access_key_id,
+            secret_access_key=self.aws_secret_access_key,
+            session_token=self.aws_session_token,
+        )
         if self.role_arn is not None and not _ROLE_ARN.fullmatch(self.role_arn):
             raise ValidationError(
                 "role_arn", "must look like arn:aws:iam::123456789012:role/name", self.role_arn

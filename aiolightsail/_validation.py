@@ -197,6 +197,40 @@ def availability_zone(value: object, parameter: str, *, in_region: str) -> str:
     return text
 
 
+def credentials(
+    *,
+    profile: object,
+    access_key_id: object,
+    secret_access_key: object,
+    session_token: object,
+) -> None:
+    """Check one way of giving credentials: a profile, static keys (+ token), or neither.
+
+    Secret values are never echoed in the error.
+    """
+    if profile is not None:
+        string(profile, "profile")
+    for name, value in (
+        ("aws_access_key_id", access_key_id),
+        ("aws_secret_access_key", secret_access_key),
+        ("aws_session_token", session_token),
+    ):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ValidationError(name, "must be a non-empty str", show=False)
+    if (access_key_id is None) != (secret_access_key is None):
+        raise ValidationError(
+            "aws_secret_access_key" if access_key_id is not None else "aws_access_key_id",
+            "aws_access_key_id and aws_secret_access_key go together",
+            show=False,
+        )
+    if session_token is not None and access_key_id is None:
+        raise ValidationError(
+            "aws_session_token", "needs aws_access_key_id and aws_secret_access_key", show=False
+        )
+    if profile is not None and access_key_id is not None:
+        raise ValidationError("profile", "give either a profile or static keys, not both")
+
+
 def endpoint_url(value: object, parameter: str = "endpoint_url") -> str:
     """Check an endpoint URL: an ``http://`` or ``https://`` URL."""
     text = string(value, parameter)

@@ -19,23 +19,6 @@ from aiolightsail import LightsailClient, _session
 if TYPE_CHECKING:
     from aiolightsail.emulator import Emulator
 
-#: The fourteen wire operations of the instance API (DESIGN.md's contract).
-OPERATIONS = (
-    "GetInstance",
-    "GetInstances",
-    "GetBlueprints",
-    "GetInstanceSnapshot",
-    "GetInstanceSnapshots",
-    "GetInstanceAccessDetails",
-    "GetInstanceMetricData",
-    "GetInstancePortStates",
-    "CreateInstances",
-    "CreateInstancesFromSnapshot",
-    "CreateInstanceSnapshot",
-    "DeleteInstance",
-    "DeleteInstanceSnapshot",
-    "CloseInstancePublicPorts",
-)
 ENDPOINT = "http://127.0.0.1:9"  # never contacted: aioresponses answers first
 TARGET_PREFIX = "Lightsail_20161128."
 ACCESS_KEY = "AKIDEXAMPLETESTKEY01"

@@ -20,7 +20,8 @@ from aiolightsail import (
     Page,
     PortInfo,
 )
-from tests.conftest import OPERATIONS, Wire
+from aiolightsail._parsing import OPERATIONS
+from tests.conftest import Wire
 
 T0 = 1_700_000_000.0
 OPERATION = {

@@ -278,8 +278,9 @@ CONSTRUCTOR_CASES: list[tuple[str, Any, str]] = [
     ("Target.role_arn", lambda: T(REGION, role_arn="arn:aws:iam::1:role/x"), "role_arn"),
     ("Target.aws_access_key_id", lambda: T(REGION, aws_access_key_id="A"),
      "aws_secret_access_key"),
+    # A secret without its key id names the missing key id, as LightsailClient does.
     ("Target.aws_secret_access_key", lambda: T(REGION, aws_secret_access_key=SECRET),
-     "aws_secret_access_key"),
+     "aws_access_key_id"),
     ("Target.aws_session_token", lambda: T(REGION, aws_session_token=SECRET),
      "aws_session_token"),
     ("Target.name", lambda: T(REGION, name=""), "name"),
