@@ -300,12 +300,11 @@ class LightsailClient:
         return value
 
     def _one(self, response: Mapping[str, Any], key: str, operation: str, model: type[_M]) -> _M:
+        data = self._member(response, key, operation, Mapping)
         try:
-            return model.from_api(self._member(response, key, operation, Mapping))
-        except ResponseError as exc:
-            if exc.operation is None:
-                raise ResponseError(str(exc), operation=operation) from None
-            raise
+            return model.from_api(data)
+        except ResponseError as exc:  # models do not know the operation: name it
+            raise ResponseError(str(exc), operation=operation) from None
 
     def _many(
         self, response: Mapping[str, Any], key: str, operation: str, model: type[_M]
