@@ -58,6 +58,7 @@ class PageIterator(Generic[T]):
 
     async def __anext__(self) -> T:
         while self._index >= len(self._items):
+            self._items, self._index = (), 0  # not held while the next page is fetched
             page = await self.next_page()
             if page is None:
                 raise StopAsyncIteration
@@ -112,9 +113,13 @@ class PageIterator(Generic[T]):
             rest = self._items[self._index :]
             self._index = len(self._items)
             yield Page(items=rest, next_page_token=self.next_page_token)
-        while (page := await self.next_page()) is not None:
-            self._items, self._index = page.items, len(page.items)
+        self._items, self._index = (), 0
+        while True:
+            page = await self.next_page()
+            if page is None:
+                return
             yield page
+            del page  # not held while the next page is fetched
 
     async def aclose(self) -> None:
         """Stop the iteration; later calls to ``__anext__`` end at once. Idempotent."""

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
+import weakref
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import aiolightsail as al
 from aiolightsail import Fleet, LightsailClient, Target
 from aiolightsail.emulator import Account, Clock, Emulator, Faults
-from tests.conftest import ACCOUNTS, keys, stray_tasks
+from tests.conftest import ACCOUNTS, PAGE_SIZE, keys, stray_tasks
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-northeast-1", "us-west-2"]
 
@@ -336,3 +339,36 @@ async def test_map_hands_back_the_callers_own_bug(emulator: Emulator) -> None:
             async for _ in fleet.map(broken):
                 pass
         assert stray_tasks() == set()
+
+
+async def test_fleet_does_not_hold_a_consumed_page_while_fetching_the_next(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the consumer is done with a page, nothing in the fleet keeps it alive while
+    its target fetches the next one (held pages were a third of a big sweep's heap)."""
+    emulator.seed_instances(ACCOUNTS[0][0], "us-east-1", PAGE_SIZE * 2)
+    first: list[weakref.ref[al.Instance]] = []
+    consumed = asyncio.Event()
+    alive: list[bool] = []
+    original = LightsailClient.get_instances
+
+    async def get_instances(self: LightsailClient, *, page_token: str | None = None) -> Any:
+        if page_token is not None:  # the second page: wait until the first is consumed
+            await consumed.wait()
+            gc.collect()
+            alive.append(any(ref() is not None for ref in first))
+        return await original(self, page_token=page_token)
+
+    monkeypatch.setattr(LightsailClient, "get_instances", get_instances)
+    target = Target("us-east-1", endpoint_url=emulator.endpoint_url, **keys(0))
+    seen = 0
+    async with Fleet([target]) as fleet:
+        async for _target, instance in fleet.iter_instances():
+            seen += 1
+            if seen <= PAGE_SIZE:
+                first.append(weakref.ref(instance))
+            if seen == PAGE_SIZE:
+                consumed.set()
+            del instance
+    assert seen == PAGE_SIZE * 2
+    assert alive == [False]
