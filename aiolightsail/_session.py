@@ -25,6 +25,7 @@ from aiobotocore.credentials import AioRefreshableCredentials
 
 from aiolightsail._models import compile_converters
 from aiolightsail._once import forget, run_once
+from aiolightsail._parsing import OPERATIONS
 
 if TYPE_CHECKING:
     from aiobotocore.credentials import AioCredentials
@@ -48,6 +49,8 @@ _credential_locks: weakref.WeakKeyDictionary[
 ] = weakref.WeakKeyDictionary()
 _prepared: weakref.WeakSet[AioSession] = weakref.WeakSet()
 _loader: Any = None
+#: The only services our sessions build clients for.
+_SERVICES = frozenset({"lightsail", "sts"})
 
 
 def new_session(profile: str | None = None) -> AioSession:
@@ -60,7 +63,8 @@ def new_session(profile: str | None = None) -> AioSession:
 
     from aiolightsail._parsing import LeanResponseParserFactory
 
-    session = AioSession(profile=profile)
+    session = AioSession(profile=profile, include_builtin_handlers=False)
+    _register_builtin_handlers(session)
     session.register_component("response_parser_factory", LeanResponseParserFactory())
     session.register("creating-client-class.lightsail", _without_generated_methods)
     with _lock:
@@ -69,6 +73,33 @@ def new_session(profile: str | None = None) -> AioSession:
         else:
             session.register_component("data_loader", _loader)
     return session
+
+
+def _register_builtin_handlers(session: AioSession) -> None:
+    """Register the botocore built-in handlers that Lightsail and STS clients can fire.
+
+    botocore registers ~130 handlers on every session, most of them for other
+    services (``before-call.s3``, ``docs.*.ec2...``), and each client copies the
+    session's whole handler trie: ~700 of a client's ~1,000 objects that the
+    garbage collector walks on every full collection. Our sessions only ever
+    build ``lightsail`` and ``sts`` clients, so they get the handlers with no
+    service in their event name or one of those two, and never the
+    documentation ones. ``tests/test_session.py`` checks every event a
+    Lightsail or STS client fires finds the same handlers as on a stock session.
+    """
+    from botocore.handlers import BUILTIN_HANDLERS, REGISTER_FIRST, REGISTER_LAST
+
+    events = session.get_component("event_emitter")
+    for event_name, handler, *order in BUILTIN_HANDLERS:
+        parts = event_name.split(".")
+        if parts[0] == "docs" or (len(parts) > 1 and parts[1] not in _SERVICES):
+            continue
+        if not order:
+            events.register(event_name, handler)
+        elif order[0] is REGISTER_FIRST:
+            events.register_first(event_name, handler)
+        elif order[0] is REGISTER_LAST:
+            events.register_last(event_name, handler)
 
 
 def _without_generated_methods(class_attributes: dict[str, Any], **_: Any) -> None:
@@ -106,7 +137,52 @@ def _warm(session: AioSession) -> None:
     warm_up: Any = session.warm_up_loader_caches  # type: ignore[attr-defined]  # not in the stubs
     warm_up("lightsail")
     warm_up("sts")
+    if session.get_component("data_loader") is _loader:  # ours, never a caller's session
+        _trim_loaded_data(_loader)
     compile_converters()
+
+
+def _trim_loaded_data(loader: Any) -> None:
+    """Drop, from the shared loader's cache, the data no client of ours will read.
+
+    The loader caches what it parsed for as long as the process lives, and the
+    garbage collector walks all of it on every full collection: the endpoint
+    catalogue (``endpoints.json``) alone is ~23,000 tracked objects, the
+    Lightsail model ~4,900, where one Lightsail and one STS client need a few
+    hundred. The catalogue keeps only the ``lightsail`` and ``sts`` entries of
+    each partition; the Lightsail model keeps the fourteen operations of
+    ``OPERATIONS`` and the shapes they reach (so a client also builds 14
+    operation models instead of ~160). Idempotent; run once, before any
+    Lightsail client exists, by :func:`prepare_session`.
+    """
+    endpoints, _path = loader.load_data_with_path("endpoints")
+    for partition in endpoints.get("partitions", ()):
+        services = partition.get("services", {})
+        partition["services"] = {name: services[name] for name in _SERVICES if name in services}
+    _trim_service_model(loader.load_service_model("lightsail", "service-2"), OPERATIONS)
+
+
+def _trim_service_model(model: dict[str, Any], operations: frozenset[str]) -> None:
+    """Keep only ``operations`` in a service model dict, and the shapes they reach."""
+    kept = {name: op for name, op in model["operations"].items() if name in operations}
+    shapes = model["shapes"]
+    reached: set[str] = set()
+    pending = [
+        ref["shape"]
+        for op in kept.values()
+        for ref in (op.get("input"), op.get("output"), *op.get("errors", ()))
+        if ref
+    ]
+    while pending:
+        name = pending.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        shape = shapes[name]
+        pending.extend(ref["shape"] for ref in shape.get("members", {}).values())
+        pending.extend(shape[key]["shape"] for key in ("member", "key", "value") if key in shape)
+    model["operations"] = kept
+    model["shapes"] = {name: shape for name, shape in shapes.items() if name in reached}
 
 
 async def prepare_session(session: AioSession) -> None:

@@ -1,0 +1,135 @@
+"""The sessions aiolightsail builds: lean, and indistinguishable to Lightsail and STS clients."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aiobotocore.session import AioSession
+from botocore.handlers import BUILTIN_HANDLERS
+from botocore.model import ServiceModel
+
+from aiolightsail import LightsailClient, _session
+from aiolightsail._parsing import OPERATIONS
+from tests.conftest import Wire
+
+STS_OPERATIONS = ("AssumeRole", "GetCallerIdentity")
+
+
+def _events() -> list[str]:
+    """Every event name a Lightsail or STS client can fire that a built-in handler could match."""
+    names = {spec[0].split(".")[0] for spec in BUILTIN_HANDLERS}
+    events: list[str] = []
+    for name in sorted(names):
+        for service, operations in (("lightsail", sorted(OPERATIONS)), ("sts", STS_OPERATIONS)):
+            events += [name, f"{name}.{service}"]
+            events += [f"{name}.{service}.{operation}" for operation in operations]
+    return events
+
+
+def _handlers(session: AioSession, event: str) -> list[Any]:
+    emitter: Any = session.get_component("event_emitter")
+    emitter = getattr(emitter, "_emitter", emitter)  # unwrap botocore's EventAliaser
+    return list(emitter._handlers.prefix_search(event))  # the trie behind emit()
+
+
+def test_our_sessions_fire_the_same_handlers_as_stock_ones() -> None:
+    """Leaving out other services' built-in handlers changes nothing for our clients."""
+    ours, stock = _session.new_session(), AioSession()
+    events = _events()
+    assert len(events) > 200
+    for event in events:
+        mine = [h for h in _handlers(ours, event) if h is not _session._without_generated_methods]
+        assert mine == _handlers(stock, event), event
+    # ...and other services' handlers are really gone (the point of it):
+    s3_event = "before-call.s3.PutObject"
+    assert len(_handlers(ours, s3_event)) < len(_handlers(stock, s3_event))
+
+
+async def test_shared_data_is_trimmed_to_lightsail_and_sts(
+    client: LightsailClient, wire: Wire
+) -> None:
+    """After a client opens, the shared loader keeps only what our clients read."""
+    wire.reply({"instances": []})
+    await client.get_instances()
+    loader = _session.get_session().get_component("data_loader")
+    endpoints, _ = loader.load_data_with_path("endpoints")
+    for partition in endpoints["partitions"]:
+        assert set(partition["services"]) <= {"lightsail", "sts"}
+    assert "lightsail" in endpoints["partitions"][0]["services"]
+    model = ServiceModel(loader.load_service_model("lightsail", "service-2"), "lightsail")
+    assert set(model.operation_names) == OPERATIONS
+    for name in OPERATIONS:  # every shape an operation reaches is still there
+        operation = model.operation_model(name)
+        shapes = [operation.input_shape, operation.output_shape, *operation.error_shapes]
+        while shapes:
+            shape: Any = shapes.pop()
+            if shape is not None:
+                shapes += [getattr(shape, key, None) for key in ("member", "key", "value")]
+                shapes += list(getattr(shape, "members", {}).values())
+
+
+async def test_a_callers_session_is_left_whole(
+    client_factory: Callable[..., LightsailClient], wire: Wire
+) -> None:
+    """A session passed in keeps its handlers and its full data: other clients share it."""
+    session = AioSession()
+    wire.reply({"instances": []})
+    async with client_factory(session=session) as client:
+        await client.get_instances()
+    endpoints, _ = session.get_component("data_loader").load_data_with_path("endpoints")
+    assert "ec2" in endpoints["partitions"][0]["services"]
+    assert "RunInstances" not in OPERATIONS
+    model = session.get_component("data_loader").load_service_model("lightsail", "service-2")
+    assert "GetBundles" in model["operations"]
+    s3_event = "before-call.s3.PutObject"
+    assert len(_handlers(session, s3_event)) == len(_handlers(AioSession(), s3_event))
+
+
+async def test_a_client_is_a_few_hundred_objects(
+    client_factory: Callable[..., LightsailClient], wire: Wire
+) -> None:
+    """Each open client adds few objects for the garbage collector to walk (was ~2,400)."""
+    wire.reply({"instances": []}, repeat=True)
+    async with client_factory() as first:
+        await first.get_instances()
+        gc.collect()
+        before = len(gc.get_objects())
+        clients = [client_factory() for _ in range(8)]
+        try:
+            for extra in clients:
+                await extra.__aenter__()
+                await extra.get_instances()
+            gc.collect()
+            per_client = (len(gc.get_objects()) - before) / len(clients)
+        finally:
+            for extra in clients:
+                await extra.aclose()
+    assert per_client < 600, per_client
+
+
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_trimming_keeps_each_operation_whole(operation: str) -> None:
+    """Trimming a model to one operation keeps every shape that operation reaches."""
+    import botocore.session
+
+    loader = botocore.session.get_session().get_component("data_loader")
+    full = loader.load_service_model("lightsail", "service-2")
+    copy: dict[str, Any] = {
+        **full,
+        "operations": dict(full["operations"]),
+        "shapes": dict(full["shapes"]),
+    }
+    _session._trim_service_model(copy, frozenset({operation}))
+    assert list(copy["operations"]) == [operation]
+    trimmed, whole = ServiceModel(copy, "lightsail"), ServiceModel(full, "lightsail")
+    for model in (trimmed, whole):
+        output = model.operation_model(operation).output_shape
+        assert output is not None
+    assert (
+        trimmed.operation_model(operation).output_shape.members.keys()  # type: ignore[union-attr]
+        == whole.operation_model(operation).output_shape.members.keys()  # type: ignore[union-attr]
+    )
+    assert len(copy["shapes"]) < len(full["shapes"]) / 3
