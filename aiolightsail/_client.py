@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from aiolightsail import _logging, _session
 from aiolightsail import _validation as check
 from aiolightsail._errors import ResponseError, ValidationError, translate
-from aiolightsail._gate import cpu_turn
+from aiolightsail._gate import cpu_turn, take_turn
 from aiolightsail._http import SharedSSLSession
 from aiolightsail._models import (
     Blueprint,
@@ -282,6 +282,7 @@ class LightsailClient:
             # _make_api_call is what every generated method of the client calls;
             # using it keeps the wire name in one place instead of a name table.
             call: Any = client._make_api_call  # type: ignore[attr-defined]  # not in the stubs
+            await take_turn()  # building and signing the request is one turn's work
             response: dict[str, Any] = await call(operation, params)
         except asyncio.CancelledError:
             raise

@@ -23,7 +23,7 @@ import contextlib
 import weakref
 from collections.abc import AsyncIterator
 
-__all__ = ["cpu_turn"]
+__all__ = ["cpu_turn", "take_turn"]
 
 _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
@@ -42,3 +42,17 @@ async def cpu_turn() -> AsyncIterator[None]:
         yield
     finally:
         loop.call_soon(gate.release)
+
+
+async def take_turn() -> None:
+    """Wait for the gate, for CPU work that runs until the caller's next real suspension.
+
+    The gate stays taken until the next loop iteration, so the rest of the
+    caller's step (building and signing a request, or parsing a response and
+    building its models, ~1-2 ms a page) is the only such step in this
+    iteration: when 45 answers land in one ``select``, the loop serves its
+    timers between each, instead of running all 45 (~170 ms measured in the
+    sweep benchmark) before anything else.
+    """
+    async with cpu_turn():
+        pass

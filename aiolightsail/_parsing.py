@@ -30,6 +30,8 @@ from typing import Any
 from aiobotocore.parsers import AioJSONParser, AioResponseParserFactory
 from botocore.parsers import ResponseParserError
 
+from aiolightsail._gate import take_turn
+
 __all__ = ["LEAN_OUTPUT_SHAPES", "OPERATIONS", "LeanResponseParserFactory"]
 
 #: The fourteen wire operations of the instance API that aiolightsail calls.
@@ -67,6 +69,9 @@ class _LeanJSONParser(_JSONParser):  # type: ignore[misc]  # a base typed Any, s
             parsed: dict[str, Any] = await super()._do_parse(response, shape)
             return parsed
         body = response["body"]
+        # Decoding, the models and the next request are this step's work: take a
+        # turn first, so that many answers arriving together do not stall the loop.
+        await take_turn()
         try:
             parsed = json.loads(body) if body else {}
         except ValueError as exc:  # UnicodeDecodeError is a ValueError too

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from aiolightsail import LightsailClient
 from aiolightsail._gate import cpu_turn
 from aiolightsail._once import forget, run_once
+from aiolightsail.emulator import Emulator
+from tests.conftest import ACCOUNTS, PAGE_SIZE, Wire, keys
+from tests.test_operations import INSTANCE
 
 
 async def _ticks(counter: list[int], stop: asyncio.Event) -> None:
@@ -95,3 +99,57 @@ async def test_many_clients_open_without_piling_up(
         stop.set()
         await ticker
     assert len(set(finished)) == 16, f"creations shared an iteration: {finished}"
+
+
+async def test_concurrent_pages_take_turns(wire: Wire, client: LightsailClient) -> None:
+    """Sixteen requests started together are built, and their answers turned into
+    models, each in its own loop iteration, so the loop serves timers in between."""
+    wire.reply({"instances": [INSTANCE] * 20}, repeat=True)
+    counter, stop = [0], asyncio.Event()
+    ticker = asyncio.create_task(_ticks(counter, stop))
+    built: list[int] = []
+    converted: list[int] = []
+    boto: Any = client._require_open()
+    boto.meta.events.register("before-send.lightsail", lambda **_: built.append(counter[0]))
+    many = client._many
+
+    def recording_many(*args: Any) -> Any:
+        converted.append(counter[0])
+        return many(*args)
+
+    client._many = recording_many  # type: ignore[method-assign,assignment]
+    try:
+        pages = await asyncio.gather(*(client.get_instances() for _ in range(16)))
+    finally:
+        stop.set()
+        await ticker
+    assert [len(page.items) for page in pages] == [20] * 16
+    assert len(set(built)) == 16, f"requests built in a shared iteration: {built}"
+    assert len(set(converted)) == 16, f"answers converted in a shared iteration: {converted}"
+
+
+async def test_answers_arriving_together_are_converted_in_turns(emulator: Emulator) -> None:
+    """Answers that land in the same loop iteration (the emulator holds all sixteen
+    for 50 ms) are each parsed and converted in an iteration of their own."""
+    emulator.seed_instances(ACCOUNTS[0][0], "eu-west-1", count=PAGE_SIZE)
+    emulator.faults.latency = 0.05
+    counter, stop = [0], asyncio.Event()
+    ticker = asyncio.create_task(_ticks(counter, stop))
+    converted: list[int] = []
+    async with LightsailClient(
+        "eu-west-1", endpoint_url=emulator.endpoint_url, max_pool_connections=16, **keys(0)
+    ) as client:
+        many = client._many
+
+        def recording_many(*args: Any) -> Any:
+            converted.append(counter[0])
+            return many(*args)
+
+        client._many = recording_many  # type: ignore[method-assign,assignment]
+        try:
+            pages = await asyncio.gather(*(client.get_instances() for _ in range(16)))
+        finally:
+            stop.set()
+            await ticker
+    assert [len(page.items) for page in pages] == [PAGE_SIZE] * 16
+    assert len(set(converted)) == 16, f"answers converted in a shared iteration: {converted}"
