@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import platform
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -45,7 +48,29 @@ __all__ = ["DEFAULT_MAX_ATTEMPTS", "LightsailClient"]
 #: Total attempts per request (the first try included). botocore's own
 #: ``max_attempts`` counts *retries*; we pass ``total_max_attempts`` instead.
 DEFAULT_MAX_ATTEMPTS = 5
-_USER_AGENT = "aiolightsail/0.1"
+
+
+@functools.cache
+def _user_agent() -> str:
+    """The User-Agent header of every request: what the client is, built once per process.
+
+    botocore otherwise rebuilds and sanitises its structured User-Agent (SDK,
+    OS, language, per-request feature metrics) twice per request, ~0.15 ms, or
+    7 % of a page's CPU in the benchmarks. ``Config(user_agent=...)`` is
+    botocore's documented override; AWS reads the header only for its metrics.
+    """
+    import aiobotocore
+    import botocore
+
+    from aiolightsail import __version__
+
+    return (
+        f"aiolightsail/{__version__} md/aiobotocore#{aiobotocore.__version__} "
+        f"md/Botocore#{botocore.__version__} ua/2.1 os/{sys.platform} "
+        f"lang/python#{platform.python_version()}"
+    )
+
+
 _M = TypeVar("_M", bound=_Model)
 
 
@@ -209,7 +234,7 @@ class LightsailClient:
             connect_timeout=self._connect_timeout,
             read_timeout=self._read_timeout,
             max_pool_connections=self._max_pool_connections,
-            user_agent_extra=_USER_AGENT,
+            user_agent=_user_agent(),
             http_session_cls=SharedSSLSession,
         )
         stack = contextlib.AsyncExitStack()

@@ -117,3 +117,32 @@ def test_other_shapes_use_botocore() -> None:
     assert _parse(LeanResponseParserFactory(), body, shape)["bundles"] == [
         {"bundleId": "nano_3_0", "price": 3.5}
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"instances": [], "nextPageToken": "t\\u00e9"}',
+        b'{"x": NaN, "y": -Infinity}',  # orjson refuses these; json reads them
+        b'{"x": "\\ud800"}',  # a lone surrogate
+        b'{"x": 1, "x": 2}',  # a repeated key: the last wins
+    ],
+)
+def test_decoding_matches_json(body: bytes) -> None:
+    """The fast decoder gives what json.loads gives, including where orjson would refuse."""
+    from aiolightsail._parsing import _loads
+
+    decoded, expected = _loads(body), json.loads(body)
+    assert repr(decoded) == repr(expected)  # repr: NaN != NaN
+
+
+def test_integers_beyond_64_bits_become_floats_and_models_refuse_them() -> None:
+    """The one place the decoder differs from json.loads: orjson reads an integer beyond
+    64 bits as a float. No Lightsail integer member can hold one (all are 32-bit in
+    the model), and a model refuses it rather than keep a rounded count."""
+    from aiolightsail._parsing import _loads
+
+    huge = 123456789012345678901234567890
+    assert _loads(b'{"x": %d}' % huge) == {"x": float(huge)}
+    with pytest.raises(aiolightsail.ResponseError, match="cpu_count: expected an integer"):
+        aiolightsail.InstanceHardware.from_api(_loads(b'{"cpuCount": %d}' % huge))

@@ -11,6 +11,7 @@ from aiobotocore.session import AioSession
 from botocore.handlers import BUILTIN_HANDLERS
 from botocore.model import ServiceModel
 
+import aiolightsail
 from aiolightsail import LightsailClient, _session
 from aiolightsail._parsing import OPERATIONS
 from tests.conftest import Wire
@@ -108,6 +109,18 @@ async def test_a_client_is_a_few_hundred_objects(
             for extra in clients:
                 await extra.aclose()
     assert per_client < 600, per_client
+
+
+async def test_user_agent_names_the_library(client: LightsailClient, wire: Wire) -> None:
+    """Requests carry one fixed User-Agent that starts with aiolightsail's name and version."""
+    wire.reply({"instances": []}, repeat=True)
+    await client.get_instances()
+    await client.get_instances()
+    agents = {headers["User-Agent"] for headers in wire.headers}
+    assert len(agents) == 1
+    (agent,) = agents
+    assert agent.startswith(f"aiolightsail/{aiolightsail.__version__} ")
+    assert "md/Botocore#" in agent
 
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
