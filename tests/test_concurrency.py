@@ -153,3 +153,32 @@ async def test_answers_arriving_together_are_converted_in_turns(emulator: Emulat
             await ticker
     assert [len(page.items) for page in pages] == [PAGE_SIZE] * 16
     assert len(set(converted)) == 16, f"answers converted in a shared iteration: {converted}"
+
+
+async def test_many_clients_set_up_in_turns(
+    client_factory: Callable[..., LightsailClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The set-up before a client's first suspension (its config, its secrets for
+    redaction) runs in an iteration of its own for each of sixteen clients opened at once."""
+    import aiobotocore.config
+
+    counter, stop = [0], asyncio.Event()
+    ticker = asyncio.create_task(_ticks(counter, stop))
+    started: list[int] = []
+
+    class RecordingConfig(aiobotocore.config.AioConfig):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            started.append(counter[0])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(aiobotocore.config, "AioConfig", RecordingConfig)
+    clients = [client_factory() for _ in range(16)]
+    try:
+        await asyncio.gather(*(c.__aenter__() for c in clients))
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+        stop.set()
+        await ticker
+    # Each client builds its config at the start of its set-up (and botocore copies
+    # it later, during creation): the first sixteen are the set-ups.
+    assert len(set(started[:16])) == 16, f"set-ups shared an iteration: {started}"

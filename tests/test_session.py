@@ -146,3 +146,43 @@ def test_trimming_keeps_each_operation_whole(operation: str) -> None:
         == whole.operation_model(operation).output_shape.members.keys()  # type: ignore[union-attr]
     )
     assert len(copy["shapes"]) < len(full["shapes"]) / 3
+
+
+async def test_clients_share_one_endpoint_rules_evaluator_and_still_reach_their_region(
+    client_factory: Callable[..., LightsailClient],
+) -> None:
+    """Clients of our sessions share the parsed endpoint rules, yet each region's
+    requests go to that region's endpoint; a caller's session keeps its own."""
+    from aioresponses import aioresponses
+
+    from tests.conftest import _ShimResponse
+
+    regions = ("eu-west-1", "us-east-1", "ap-northeast-1")
+    seen: list[str] = []
+    with aioresponses() as mock:
+        for region in regions:
+            mock.post(
+                f"https://lightsail.{region}.amazonaws.com/",
+                body='{"instances": []}',
+                content_type="application/x-amz-json-1.1",
+                response_class=_ShimResponse,
+            )
+        clients = [client_factory(region, endpoint_url=None) for region in regions]
+        clients.append(client_factory("eu-west-1", session=AioSession()))
+        try:
+            for opened in clients:
+                await opened.__aenter__()
+            for opened in clients[:3]:
+                await opened.get_instances()
+            seen = [str(url) for (_method, url) in mock.requests]
+        finally:
+            for opened in clients:
+                await opened.aclose()
+    assert sorted(seen) == sorted(f"https://lightsail.{r}.amazonaws.com/" for r in regions)
+    first, second = client_factory("eu-west-1"), client_factory("us-east-1")
+    own = client_factory("eu-west-1", session=AioSession())
+    async with first, second, own:
+        inner: list[Any] = [first._client, second._client, own._client]
+        providers = [client._ruleset_resolver._provider for client in inner]
+    assert providers[0] is providers[1]
+    assert providers[2] is not providers[0]
