@@ -118,6 +118,11 @@ CONTENDERS: dict[str, tuple[str, str, str]] = {
         "Aiolightsail",
         "`LightsailClient.iter_instances` (attrs models); sweeps with `Fleet.iter_instances`",
     ),
+    "aiolightsail+freeze": (
+        "aiolightsail_",
+        "AiolightsailFrozen",
+        "the same after `gc.freeze()` at start-up, as the README advises services (sweeps only)",
+    ),
     "aiobotocore-fresh": (
         "aiobotocore_",
         "FreshSession",
