@@ -284,7 +284,7 @@ class LightsailClient:
             raise translate(exc, operation=None, region=self._region) from exc
         self._stack = stack
         _prune_operation_models(self._client)
-        if self._session is None:  # ours: its rules come from the shared loader
+        if _session.uses_shared_loader(session):  # ours: the same rules for every client
             _share_endpoint_provider(self._client, "lightsail")
         # Modules imported while the client was built may have made new loggers.
         _logging.install()

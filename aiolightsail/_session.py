@@ -39,6 +39,7 @@ __all__ = [
     "new_session",
     "prepare_session",
     "resolve_credentials",
+    "uses_shared_loader",
 ]
 
 _lock = threading.Lock()
@@ -137,9 +138,14 @@ def _warm(session: AioSession) -> None:
     warm_up: Any = session.warm_up_loader_caches  # type: ignore[attr-defined]  # not in the stubs
     warm_up("lightsail")
     warm_up("sts")
-    if session.get_component("data_loader") is _loader:  # ours, never a caller's session
+    if uses_shared_loader(session):  # ours, never a caller's session
         _trim_loaded_data(_loader)
     compile_converters()
+
+
+def uses_shared_loader(session: AioSession) -> bool:
+    """Whether ``session`` is one of ours, reading the shared (trimmed) loader."""
+    return _loader is not None and session.get_component("data_loader") is _loader
 
 
 def _trim_loaded_data(loader: Any) -> None:
@@ -152,14 +158,17 @@ def _trim_loaded_data(loader: Any) -> None:
     hundred. The catalogue keeps only the ``lightsail`` and ``sts`` entries of
     each partition; the Lightsail model keeps the fourteen operations of
     ``OPERATIONS`` and the shapes they reach (so a client also builds 14
-    operation models instead of ~160). Idempotent; run once, before any
-    Lightsail client exists, by :func:`prepare_session`.
+    operation models instead of ~160). Run by :func:`prepare_session` before a
+    session's first client; later runs (other profiles' sessions) find it done.
     """
     endpoints, _path = loader.load_data_with_path("endpoints")
     for partition in endpoints.get("partitions", ()):
         services = partition.get("services", {})
-        partition["services"] = {name: services[name] for name in _SERVICES if name in services}
-    _trim_service_model(loader.load_service_model("lightsail", "service-2"), OPERATIONS)
+        if not services.keys() <= _SERVICES:
+            partition["services"] = {name: services[name] for name in _SERVICES if name in services}
+    model = loader.load_service_model("lightsail", "service-2")
+    if not model["operations"].keys() <= OPERATIONS:
+        _trim_service_model(model, OPERATIONS)
 
 
 def _trim_service_model(model: dict[str, Any], operations: frozenset[str]) -> None:

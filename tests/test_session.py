@@ -180,9 +180,10 @@ async def test_clients_share_one_endpoint_rules_evaluator_and_still_reach_their_
                 await opened.aclose()
     assert sorted(seen) == sorted(f"https://lightsail.{r}.amazonaws.com/" for r in regions)
     first, second = client_factory("eu-west-1"), client_factory("us-east-1")
+    role_like = client_factory("eu-west-1", session=_session.new_session())  # as Fleet's roles
     own = client_factory("eu-west-1", session=AioSession())
-    async with first, second, own:
-        inner: list[Any] = [first._client, second._client, own._client]
+    async with first, second, role_like, own:
+        inner: list[Any] = [first._client, second._client, role_like._client, own._client]
         providers = [client._ruleset_resolver._provider for client in inner]
-    assert providers[0] is providers[1]
-    assert providers[2] is not providers[0]
+    assert providers[0] is providers[1] is providers[2]
+    assert providers[3] is not providers[0]
