@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from aiolightsail import _logging, _session
 from aiolightsail import _validation as check
 from aiolightsail._errors import ResponseError, ValidationError, translate
-from aiolightsail._gate import cpu_turn, take_turn
+from aiolightsail._gate import take_turn
 from aiolightsail._http import SharedSSLSession
 from aiolightsail._models import (
     Blueprint,
@@ -264,18 +264,18 @@ class LightsailClient:
             await _session.prepare_session(session)
             if self._access_key_id is None:
                 await _session.resolve_credentials(session)
-            async with cpu_turn():  # ~5 ms of CPU with no suspension point: take turns
-                self._client = await stack.enter_async_context(
-                    session.create_client(
-                        "lightsail",
-                        region_name=self._region,
-                        endpoint_url=self._endpoint_url,
-                        aws_access_key_id=self._access_key_id,
-                        aws_secret_access_key=self._secret_access_key,
-                        aws_session_token=self._session_token,
-                        config=config,
-                    )
+            await take_turn()  # milliseconds of CPU with no suspension point
+            self._client = await stack.enter_async_context(
+                session.create_client(
+                    "lightsail",
+                    region_name=self._region,
+                    endpoint_url=self._endpoint_url,
+                    aws_access_key_id=self._access_key_id,
+                    aws_secret_access_key=self._secret_access_key,
+                    aws_session_token=self._session_token,
+                    config=config,
                 )
+            )
         except asyncio.CancelledError:
             await stack.aclose()
             raise

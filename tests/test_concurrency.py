@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
-from aiolightsail import LightsailClient
-from aiolightsail._gate import cpu_turn
+from aiolightsail import LightsailClient, _gate
+from aiolightsail._gate import take_turn
 from aiolightsail._once import forget, run_once
 from aiolightsail.emulator import Emulator
 from tests.conftest import ACCOUNTS, PAGE_SIZE, Wire, keys
@@ -88,19 +89,112 @@ async def test_run_once_does_not_cache_failures() -> None:
     assert len(attempts) == 2
 
 
-async def test_cpu_turns_are_spread_over_loop_iterations() -> None:
-    """Tasks ready in the same iteration take the gate in different iterations."""
-    seen: list[int] = []
+class _Clock:
+    """A clock for the gate that only moves when a step says it took time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def step_clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    """The gate's clock, driven by the test, and a budget of 5 ms."""
+    clock = _Clock()
+    monkeypatch.setattr(_gate, "_clock", clock)
+    monkeypatch.setattr(_gate, "BUDGET", 0.005)
+    return clock
+
+
+@pytest.fixture
+def one_step_per_iteration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A zero budget: each loop iteration runs one gated step that found the gate free
+    and one let go from the queue, at most."""
+    monkeypatch.setattr(_gate, "BUDGET", 0.0)
+
+
+def _assert_spread(iterations: list[int], what: str) -> None:
+    """Sixteen steps (with a zero budget) ran at most two to a loop iteration."""
+    assert len(iterations) == 16
+    most = max(Counter(iterations).values())
+    assert most <= 2, f"{what}: {most} in one loop iteration ({iterations})"
+
+
+async def _steps(clock: _Clock, costs: list[float], counter: list[int]) -> list[tuple[int, int]]:
+    """Run one gated step per cost, all ready at once; (step, iteration) in the order they ran."""
+    ran: list[tuple[int, int]] = []
+
+    async def step(index: int, cost: float) -> None:
+        await take_turn()
+        ran.append((index, counter[0]))
+        clock.now += cost  # the step's CPU time, as the gate's clock sees it
+
+    await asyncio.gather(*(step(i, cost) for i, cost in enumerate(costs)))
+    return ran
+
+
+async def test_steps_share_an_iteration_up_to_the_budget(step_clock: _Clock) -> None:
+    """Ten 3 ms steps ready at once: at most two run per iteration (the second starts
+    at 3 ms, inside the 5 ms budget), first come first served, and all of them run."""
     async with _iterations() as counter:
-
-        async def step() -> None:
-            async with cpu_turn():
-                seen.append(counter[0])
-
-        await asyncio.gather(*(step() for _ in range(10)))
-    assert len(set(seen)) == 10, f"turns shared an iteration: {seen}"
+        ran = await _steps(step_clock, [0.003] * 10, counter)
+    assert [index for index, _ in ran] == list(range(10))
+    per_iteration = Counter(iteration for _, iteration in ran)
+    assert max(per_iteration.values()) <= 2, per_iteration
+    assert len(per_iteration) >= 5
 
 
+async def test_cheap_steps_run_together(step_clock: _Clock) -> None:
+    """Steps that cost (next to) nothing are not spread out: one iteration runs them all."""
+    async with _iterations() as counter:
+        ran = await _steps(step_clock, [0.0] * 50, counter)
+    assert len({iteration for _, iteration in ran}) == 1
+
+
+async def test_an_expensive_step_still_goes_and_order_is_kept(step_clock: _Clock) -> None:
+    """A step costing more than the budget still runs (alone), and waiters keep their order."""
+    async with _iterations() as counter:
+        ran = await _steps(step_clock, [0.001, 0.02, 0.001, 0.001, 0.02, 0.001], counter)
+    assert [index for index, _ in ran] == list(range(6))
+    iteration_of = dict(ran)
+    assert iteration_of[1] != iteration_of[2]  # nothing more after the 20 ms step
+    assert iteration_of[4] != iteration_of[5]
+
+
+async def test_a_batch_stops_when_a_step_overruns_the_budget(step_clock: _Clock) -> None:
+    """Cheap steps let the queue go in growing batches; when a step in a batch costs
+    more than the budget, the rest of that batch waits for the next iteration."""
+    costs = [0.006] + [0.0001] * 15 + [0.02] + [0.0001] * 10
+    expensive = 16
+    async with _iterations() as counter:
+        ran = await _steps(step_clock, costs, counter)
+    assert [index for index, _ in ran] == list(range(len(costs)))
+    iteration_of = dict(ran)
+    batch = [i for i in range(1, expensive) if iteration_of[i] == iteration_of[expensive - 1]]
+    assert len(batch) > 2, "cheap steps should run several to an iteration"
+    assert iteration_of[expensive + 1] > iteration_of[expensive]
+
+
+async def test_a_cancelled_waiter_does_not_hold_up_the_rest(step_clock: _Clock) -> None:
+    """Cancelling a task that waits for its turn leaves the queue moving."""
+    ran: list[int] = []
+
+    async def step(index: int) -> None:
+        await take_turn()
+        ran.append(index)
+        step_clock.now += 0.01  # over the budget: each later step waits for an iteration
+
+    tasks = [asyncio.create_task(step(i)) for i in range(5)]
+    await asyncio.sleep(0)  # all five ask; the first goes, four wait
+    tasks[2].cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    assert ran == [0, 1, 3, 4]
+    assert tasks[2].cancelled()
+
+
+@pytest.mark.usefixtures("one_step_per_iteration")
 async def test_many_clients_open_without_piling_up(
     client_factory: Callable[..., LightsailClient],
 ) -> None:
@@ -117,9 +211,10 @@ async def test_many_clients_open_without_piling_up(
             await asyncio.gather(*(open_one(c) for c in clients))
         finally:
             await asyncio.gather(*(c.aclose() for c in clients))
-    assert len(set(finished)) == 16, f"creations shared an iteration: {finished}"
+    _assert_spread(finished, "client creations")
 
 
+@pytest.mark.usefixtures("one_step_per_iteration")
 async def test_concurrent_pages_take_turns(wire: Wire, client: LightsailClient) -> None:
     """Sixteen requests started together are built, and their answers turned into
     models, each in its own loop iteration, so the loop serves timers in between."""
@@ -131,10 +226,11 @@ async def test_concurrent_pages_take_turns(wire: Wire, client: LightsailClient) 
         converted = _record_conversions(client, counter)
         pages = await asyncio.gather(*(client.get_instances() for _ in range(16)))
     assert [len(page.items) for page in pages] == [20] * 16
-    assert len(set(built)) == 16, f"requests built in a shared iteration: {built}"
-    assert len(set(converted)) == 16, f"answers converted in a shared iteration: {converted}"
+    _assert_spread(built, "requests built")
+    _assert_spread(converted, "answers converted")
 
 
+@pytest.mark.usefixtures("one_step_per_iteration")
 async def test_answers_arriving_together_are_converted_in_turns(emulator: Emulator) -> None:
     """Answers that land in the same loop iteration (the emulator holds all sixteen
     for 50 ms) are each parsed and converted in an iteration of their own."""
@@ -147,9 +243,10 @@ async def test_answers_arriving_together_are_converted_in_turns(emulator: Emulat
         converted = _record_conversions(client, counter)
         pages = await asyncio.gather(*(client.get_instances() for _ in range(16)))
     assert [len(page.items) for page in pages] == [PAGE_SIZE] * 16
-    assert len(set(converted)) == 16, f"answers converted in a shared iteration: {converted}"
+    _assert_spread(converted, "answers converted")
 
 
+@pytest.mark.usefixtures("one_step_per_iteration")
 async def test_many_clients_set_up_in_turns(
     client_factory: Callable[..., LightsailClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -173,4 +270,4 @@ async def test_many_clients_set_up_in_turns(
             await asyncio.gather(*(c.aclose() for c in clients))
     # Each client builds its config at the start of its set-up (and botocore copies
     # it later, during creation): the first sixteen are the set-ups.
-    assert len(set(started[:16])) == 16, f"set-ups shared an iteration: {started}"
+    _assert_spread(started[:16], "set-ups")
