@@ -92,7 +92,8 @@ async def test_a_callers_session_is_left_whole(
 async def test_a_client_is_a_few_hundred_objects(
     client_factory: Callable[..., LightsailClient], wire: Wire
 ) -> None:
-    """Each open client adds few objects for the garbage collector to walk (was ~2,400)."""
+    """Each open client adds few objects for the garbage collector to walk (was ~2,400
+    before the library trimmed botocore's client class)."""
     wire.reply({"instances": []}, repeat=True)
     async with client_factory() as first:
         await first.get_instances()
@@ -108,7 +109,10 @@ async def test_a_client_is_a_few_hundred_objects(
         finally:
             for extra in clients:
                 await extra.aclose()
-    assert per_client < 600, per_client
+    # ~335 with this botocore; ~400 without dropping the prebuilt operation models
+    # and sharing the endpoint rules (their own tests guard those); 1,024 before
+    # our sessions were trimmed. The bound leaves room for botocore's own growth.
+    assert per_client < 420, per_client
 
 
 async def test_user_agent_names_the_library(client: LightsailClient, wire: Wire) -> None:
