@@ -298,6 +298,27 @@ class FleetStream(Generic[T]):
             task.cancel()
 
 
+def _configured_region(account: Mapping[str, Any]) -> str:
+    """The region botocore would use for ``account``'s profile (environment, then config file)."""
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
+    profile = account.get("profile")
+    try:
+        region = botocore.session.Session(profile=profile).get_config_variable("region")
+    except BotoCoreError as exc:
+        raise ValidationError("profile", f"cannot read the AWS configuration: {exc}") from None
+    if not isinstance(region, str) or not region:
+        whose = f"profile {profile!r}" if profile else "the default profile"
+        raise ValidationError(
+            "regions",
+            f"{whose} has no region configured: pass regions=[...] "
+            "(or set AWS_DEFAULT_REGION, or `region` in the profile)",
+            show=False,
+        )
+    return region
+
+
 class Fleet:
     """Query many (account, region) targets concurrently, one merged stream of results.
 
@@ -357,7 +378,7 @@ class Fleet:
     @classmethod
     def across(
         cls,
-        regions: Iterable[str] | Literal["all"] = "all",
+        regions: Iterable[str] | Literal["all"] | None = "all",
         *,
         profiles: Iterable[str | None] | None = None,
         role_arns: Iterable[str] | None = None,
@@ -373,7 +394,10 @@ class Fleet:
         default credentials are the one account.
 
         Args:
-            regions: region names, or ``"all"`` for every Lightsail region.
+            regions: region names; ``"all"`` for every Lightsail region; ``None``
+                for each account's configured region (``AWS_DEFAULT_REGION``, or
+                the ``region`` of its profile, or of ``role_source_profile`` for
+                roles), read from the AWS config files through botocore.
             profiles: AWS config profiles.
             role_arns: roles to assume, one account each.
             role_source_profile: the profile whose credentials assume the roles.
@@ -382,20 +406,28 @@ class Fleet:
 
         Returns:
             The fleet (not yet entered).
+
+        Raises:
+            ValidationError: no regions, a malformed region or role ARN, or
+                (``regions=None``) an account with no configured region.
         """
-        region_list = list(LIGHTSAIL_REGIONS) if regions == "all" else list(regions)
         if isinstance(regions, str) and regions != "all":
-            raise ValidationError("regions", "must be a list of regions or 'all'", regions)
-        if not region_list:
-            raise ValidationError("regions", "must name at least one region", region_list)
-        accounts: list[dict[str, Any]] = [{"profile": p} for p in profiles or ()]
-        accounts += [{"role_arn": r, "profile": role_source_profile} for r in role_arns or ()]
+            raise ValidationError("regions", "must be a list of regions, 'all' or None", regions)
+        accounts: list[dict[str, Any]] = [{"profile": p} for p in dict.fromkeys(profiles or ())]
+        accounts += [
+            {"role_arn": r, "profile": role_source_profile} for r in dict.fromkeys(role_arns or ())
+        ]
         if not accounts:
             accounts = [{}]
+        fixed: list[str] | None = None
+        if regions is not None:
+            fixed = list(LIGHTSAIL_REGIONS) if regions == "all" else list(dict.fromkeys(regions))
+            if not fixed:
+                raise ValidationError("regions", "must name at least one region", fixed)
         targets = [
             Target(region, endpoint_url=endpoint_url, **account)
             for account in accounts
-            for region in region_list
+            for region in (fixed if fixed is not None else [_configured_region(account)])
         ]
         return cls(targets, **fleet_options)
 

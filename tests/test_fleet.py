@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import aiolightsail as al
-from aiolightsail import Fleet, LightsailClient, Target
+from aiolightsail import Fleet, LightsailClient, Target, ValidationError
 from aiolightsail.emulator import Account, Clock, Emulator, Faults
 from tests.conftest import ACCOUNTS, PAGE_SIZE, keys, stray_tasks
 
@@ -372,3 +372,21 @@ async def test_fleet_does_not_hold_a_consumed_page_while_fetching_the_next(
             del instance
     assert seen == PAGE_SIZE * 2
     assert alive == [False]
+
+
+def test_across_without_regions_takes_each_accounts_configured_region(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """regions=None gives each profile its own configured region, and names a profile with none."""
+    config = tmp_path / "config"
+    config.write_text(
+        "[profile prod]\nregion = eu-west-1\n[profile dev]\nregion = us-west-2\n[profile bare]\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    fleet = Fleet.across(None, profiles=["prod", "dev", "prod"])
+    assert [(t.profile, t.region) for t in fleet.targets] == [
+        ("prod", "eu-west-1"),
+        ("dev", "us-west-2"),
+    ]
+    with pytest.raises(ValidationError, match="profile 'bare' has no region configured"):
+        Fleet.across(None, profiles=["bare"])
