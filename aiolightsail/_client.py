@@ -1,29 +1,25 @@
-"""``LightsailClient``: the fourteen instance operations, typed, over one aiobotocore client.
+"""``LightsailClient``: the instance operations, typed, over one aiobotocore client.
 
-This is the only module that calls aiobotocore. Every method checks its
-input first (``_validation``), sends one request, and builds models from the
-answer (``_models``); every exception from below is translated in one place
-(``_errors.translate``).
+Every method checks its input first (``_validation``), sends one request
+through the botocore boundary (``_botocore``), and builds models from the
+answer as the operations table says (``_operations``); every failure of a
+request is translated in one place (``_botocore.translate``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
-import platform
-import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
 
-from aiolightsail import _logging, _session
+from aiolightsail import _botocore, _logging
+from aiolightsail import _operations as ops
 from aiolightsail import _validation as check
-from aiolightsail._errors import ResponseError, ValidationError, translate
+from aiolightsail._errors import ResponseError, ValidationError
 from aiolightsail._gate import take_turn
-from aiolightsail._http import SharedSSLSession
 from aiolightsail._models import (
     Blueprint,
     Instance,
@@ -40,7 +36,6 @@ from aiolightsail._pagination import PageIterator
 
 if TYPE_CHECKING:
     from aiobotocore.session import AioSession
-    from types_aiobotocore_lightsail import LightsailClient as _BotoClient
 
 __all__ = ["DEFAULT_MAX_ATTEMPTS", "LightsailClient"]
 
@@ -48,70 +43,15 @@ __all__ = ["DEFAULT_MAX_ATTEMPTS", "LightsailClient"]
 #: ``max_attempts`` counts *retries*; we pass ``total_max_attempts`` instead.
 DEFAULT_MAX_ATTEMPTS = 5
 
-
-@functools.cache
-def _user_agent() -> str:
-    """The User-Agent header of every request: what the client is, built once per process.
-
-    botocore otherwise rebuilds and sanitises its structured User-Agent (SDK,
-    OS, language, per-request feature metrics) twice per request, ~0.15 ms, or
-    7 % of a page's CPU in the benchmarks. ``Config(user_agent=...)`` is
-    botocore's documented override; AWS reads the header only for its metrics.
-    """
-    import aiobotocore
-    import botocore
-
-    from aiolightsail import __version__
-
-    return (
-        f"aiolightsail/{__version__} md/aiobotocore#{aiobotocore.__version__} "
-        f"md/Botocore#{botocore.__version__} ua/2.1 os/{sys.platform} "
-        f"lang/python#{platform.python_version()}"
-    )
-
-
 _M = TypeVar("_M", bound=_Model)
 
 
-def _prune_operation_models(client: Any) -> None:
-    """Forget the OperationModels that building the client made; calls rebuild theirs.
-
-    Building a client builds one per operation of the model (the 14 of our
-    trimmed model, ~160 on a caller's session) and caches them on the client's
-    own ServiceModel (botocore's ``instance_cache``, in ``_instance_cache``):
-    objects that the garbage collector walks on every full collection, for
-    operations most clients never call (a sweep calls one). Each is rebuilt,
-    once per client, when first called. A botocore without that attribute is
-    left alone.
-    """
-    cache = getattr(client.meta.service_model, "_instance_cache", None)
-    if not isinstance(cache, dict):
-        return
-    for key in list(cache):
-        if isinstance(key, tuple) and key[:1] == ("operation_model",):
-            del cache[key]
-
-
-#: One endpoint-rules evaluator per service for the clients of our sessions, see below.
-_shared_providers: dict[str, Any] = {}
-
-
-def _share_endpoint_provider(client: Any, service: str) -> None:
-    """Let every client of our sessions use one evaluator of the service's endpoint rules.
-
-    botocore parses the endpoint rule set into a tree of rule objects for each
-    client (~45 GC-tracked objects), although every client of a service gets
-    the same rules from the shared loader; the evaluator is a pure function of
-    its parameters (region, endpoint URL, FIPS, dual-stack) with its own cache.
-    A botocore without these attributes is left alone.
-    """
-    resolver = getattr(client, "_ruleset_resolver", None)
-    provider = getattr(resolver, "_provider", None)
-    if provider is None or not hasattr(provider, "resolve_endpoint"):
-        return
-    shared = _shared_providers.setdefault(service, provider)
-    if shared is not provider and type(shared) is type(provider):
-        resolver._provider = shared  # type: ignore[union-attr]
+def _reraise(exc: Exception, *, operation: str | None, region: str) -> NoReturn:
+    """Raise ``exc`` translated into our tree, or as itself when it is not a request's failure."""
+    translated = _botocore.translate(exc, operation=operation, region=region)
+    if translated is None:
+        raise exc
+    raise translated from exc
 
 
 class LightsailClient:
@@ -169,7 +109,7 @@ class LightsailClient:
         )
         if endpoint_url is not None:
             check.endpoint_url(endpoint_url)
-        if session is not None and not hasattr(session, "create_client"):
+        if session is not None and not _botocore.is_session(session):
             raise ValidationError(
                 "session", f"must be an aiobotocore AioSession, not {type(session).__name__}"
             )
@@ -189,8 +129,7 @@ class LightsailClient:
         self._read_timeout = read_timeout
         self._max_pool_connections = max_pool_connections
         self._session = session
-        self._client: _BotoClient | None = None
-        self._stack: contextlib.AsyncExitStack | None = None
+        self._client: _botocore.BotoLightsail | None = None
         self._state = "new"
 
     # -- lifecycle ----------------------------------------------------------
@@ -241,51 +180,31 @@ class LightsailClient:
         await self.aclose()
 
     async def _open(self) -> None:
-        from aiobotocore.config import AioConfig
-
         # ~0.3 ms of set-up before the first suspension: a Fleet starting 128
         # targets at once would run all of it in one loop iteration (38 ms).
         await take_turn()
         _logging.install()
         for secret in (self._secret_access_key, self._session_token):
             _logging.register_secret(secret)
-        config = AioConfig(
-            retries={"mode": "standard", "total_max_attempts": self._max_attempts},
-            connect_timeout=self._connect_timeout,
-            read_timeout=self._read_timeout,
-            max_pool_connections=self._max_pool_connections,
-            user_agent=_user_agent(),
-            http_session_cls=SharedSSLSession,
+        access_key = (
+            (self._access_key_id, self._secret_access_key or "", self._session_token)
+            if self._access_key_id is not None
+            else None
         )
-        stack = contextlib.AsyncExitStack()
         try:
-            # A missing profile or a broken config file fails here, translated too.
-            session = self._session or _session.get_session(self._profile)
-            await _session.prepare_session(session)
-            if self._access_key_id is None:
-                await _session.resolve_credentials(session)
-            await take_turn()  # milliseconds of CPU with no suspension point
-            self._client = await stack.enter_async_context(
-                session.create_client(
-                    "lightsail",
-                    region_name=self._region,
-                    endpoint_url=self._endpoint_url,
-                    aws_access_key_id=self._access_key_id,
-                    aws_secret_access_key=self._secret_access_key,
-                    aws_session_token=self._session_token,
-                    config=config,
-                )
+            self._client = await _botocore.open_lightsail(
+                region=self._region,
+                session=self._session,
+                profile=self._profile,
+                access_key=access_key,
+                endpoint_url=self._endpoint_url,
+                max_attempts=self._max_attempts,
+                connect_timeout=self._connect_timeout,
+                read_timeout=self._read_timeout,
+                max_pool_connections=self._max_pool_connections,
             )
-        except asyncio.CancelledError:
-            await stack.aclose()
-            raise
-        except Exception as exc:
-            await stack.aclose()
-            raise translate(exc, operation=None, region=self._region) from exc
-        self._stack = stack
-        _prune_operation_models(self._client)
-        if _session.uses_shared_loader(session):  # ours: the same rules for every client
-            _share_endpoint_provider(self._client, "lightsail")
+        except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
+            _reraise(exc, operation=None, region=self._region)
         # Modules imported while the client was built may have made new loggers.
         _logging.install()
 
@@ -294,9 +213,9 @@ class LightsailClient:
         if self._state == "closed":
             return
         self._state = "closed"
-        stack, self._stack, self._client = self._stack, None, None
-        if stack is not None:
-            await stack.aclose()
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
         if getattr(self, "_state", None) == "open":
@@ -308,7 +227,7 @@ class LightsailClient:
                 stacklevel=1,
             )
 
-    def _require_open(self) -> _BotoClient:
+    def _require_open(self) -> _botocore.BotoLightsail:
         if self._client is None:
             if self._state == "closed":
                 raise RuntimeError(
@@ -321,65 +240,71 @@ class LightsailClient:
             )
         return self._client
 
-    # -- plumbing -------------------------------------------------------------
+    # -- plumbing: one request, shaped by the operations table ----------------
 
-    async def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def _call(self, op: ops.Op[Any], params: dict[str, Any]) -> dict[str, Any]:
         client = self._require_open()
+        await take_turn()  # building and signing the request is one turn's work
         try:
-            # _make_api_call is what every generated method of the client calls;
-            # using it keeps the wire name in one place instead of a name table.
-            call: Any = client._make_api_call  # type: ignore[attr-defined]  # not in the stubs
-            await take_turn()  # building and signing the request is one turn's work
-            response: dict[str, Any] = await call(operation, params)
+            return await client.call(op.wire, params)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
-            raise translate(exc, operation=operation, region=self._region) from exc
-        return response
+        except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
+            _reraise(exc, operation=op.wire, region=self._region)
 
     @staticmethod
-    def _member(response: Mapping[str, Any], key: str, operation: str, kind: type) -> Any:
-        value = response.get(key)
+    def _member(response: Mapping[str, Any], op: ops.Op[Any], kind: type) -> Any:
+        value = response.get(op.member)
         if not isinstance(value, kind):
             raise ResponseError(
-                f"expected {key!r} to be a {kind.__name__}, got {type(value).__name__}",
-                operation=operation,
+                f"expected {op.member!r} to be a {kind.__name__}, got {type(value).__name__}",
+                operation=op.wire,
             )
         return value
 
-    def _one(self, response: Mapping[str, Any], key: str, operation: str, model: type[_M]) -> _M:
-        data = self._member(response, key, operation, Mapping)
+    async def _one(self, op: ops.Op[_M], params: dict[str, Any]) -> _M:
+        """Send ``op``; its result member is one object."""
+        data = self._member(await self._call(op, params), op, Mapping)
         try:
-            return model.from_api(data)
+            return op.model.from_api(data)
         except ResponseError as exc:  # models do not know the operation: name it
-            raise ResponseError(str(exc), operation=operation) from None
+            raise ResponseError(str(exc), operation=op.wire) from None
 
-    def _many(
-        self, response: Mapping[str, Any], key: str, operation: str, model: type[_M]
-    ) -> list[_M]:
+    def _convert_list(self, response: Mapping[str, Any], op: ops.Op[_M]) -> list[_M]:
         # A missing list is an error, not an empty list: a page read as empty
         # would end a listing early and lose every item after it.
-        items = self._member(response, key, operation, list)
+        items = self._member(response, op, list)
+        from_api = op.model.from_api
         try:
-            return [model.from_api(item) for item in items]
+            return [from_api(item) for item in items]
         except ResponseError as exc:
-            raise ResponseError(str(exc), operation=operation) from None
+            raise ResponseError(str(exc), operation=op.wire) from None
+
+    async def _list(self, op: ops.Op[_M], params: dict[str, Any]) -> list[_M]:
+        """Send ``op``; its result member is a list."""
+        return self._convert_list(await self._call(op, params), op)
 
     async def _page(
-        self, operation: str, params: dict[str, Any], key: str, model: type[_M]
+        self, op: ops.Op[_M], params: dict[str, Any], page_token: str | None
     ) -> Page[_M]:
-        response = await self._call(operation, params)
+        """Send ``op`` for the page at ``page_token`` (``None``: the first)."""
+        if page_token is not None:
+            params = {**params, "pageToken": page_token}
+        response = await self._call(op, params)
         token = response.get("nextPageToken")
         if token is not None and not isinstance(token, str):
-            raise ResponseError("nextPageToken is not a string", operation=operation)
-        items = tuple(self._many(response, key, operation, model))
+            raise ResponseError("nextPageToken is not a string", operation=op.wire)
+        items = tuple(self._convert_list(response, op))
         return Page(items=items, next_page_token=token or None)
 
-    @staticmethod
-    def _token(params: dict[str, Any], page_token: str | None) -> dict[str, Any]:
-        if page_token is not None:
-            params["pageToken"] = page_token
-        return params
+    def _iterate(
+        self, op: ops.Op[_M], params: dict[str, Any], page_token: str | None
+    ) -> PageIterator[_M]:
+        """Every item of ``op``'s pages, from ``page_token`` on."""
+        check.page_token(page_token)
+        return PageIterator(
+            lambda token: self._page(op, params, token), operation=op.wire, page_token=page_token
+        )
 
     # -- instances ------------------------------------------------------------
 
@@ -397,8 +322,7 @@ class LightsailClient:
             ValidationError: the name is malformed (nothing was sent).
         """
         name = check.resource_name(instance_name, "instance_name")
-        response = await self._call("GetInstance", {"instanceName": name})
-        return self._one(response, "instance", "GetInstance", Instance)
+        return await self._one(ops.GET_INSTANCE, {"instanceName": name})
 
     async def get_instances(self, *, page_token: str | None = None) -> Page[Instance]:
         """Get one page of the region's instances.
@@ -409,8 +333,7 @@ class LightsailClient:
         Returns:
             The page; its ``next_page_token`` is ``None`` on the last page.
         """
-        params = self._token({}, check.page_token(page_token))
-        return await self._page("GetInstances", params, "instances", Instance)
+        return await self._page(ops.GET_INSTANCES, {}, check.page_token(page_token))
 
     def iter_instances(self, *, page_token: str | None = None) -> PageIterator[Instance]:
         """Iterate over every instance of the region, fetching pages as they are needed.
@@ -421,12 +344,7 @@ class LightsailClient:
         Returns:
             An async iterator of :class:`Instance`; see :class:`PageIterator`.
         """
-        check.page_token(page_token)
-        return PageIterator(
-            lambda token: self.get_instances(page_token=token),
-            operation="GetInstances",
-            page_token=page_token,
-        )
+        return self._iterate(ops.GET_INSTANCES, {}, page_token)
 
     async def get_instance_access_details(
         self, instance_name: str, *, protocol: str = "ssh"
@@ -445,12 +363,8 @@ class LightsailClient:
         """
         name = check.resource_name(instance_name, "instance_name")
         proto = check.choice(protocol, "protocol", check.ACCESS_PROTOCOLS)
-        response = await self._call(
-            "GetInstanceAccessDetails", {"instanceName": name, "protocol": proto}
-        )
-        return self._one(
-            response, "accessDetails", "GetInstanceAccessDetails", InstanceAccessDetails
-        )
+        params = {"instanceName": name, "protocol": proto}
+        return await self._one(ops.GET_INSTANCE_ACCESS_DETAILS, params)
 
     async def get_instance_metric_data(
         self,
@@ -489,8 +403,7 @@ class LightsailClient:
             "statistics": check.statistics(statistics),
             "unit": check.choice(unit, "unit", check.METRIC_UNITS),
         }
-        response = await self._call("GetInstanceMetricData", params)
-        points = self._many(response, "metricData", "GetInstanceMetricData", MetricDatapoint)
+        points = await self._list(ops.GET_INSTANCE_METRIC_DATA, params)
         points.sort(key=lambda p: (p.timestamp is None, p.timestamp))
         return points
 
@@ -504,8 +417,7 @@ class LightsailClient:
             The port states.
         """
         name = check.resource_name(instance_name, "instance_name")
-        response = await self._call("GetInstancePortStates", {"instanceName": name})
-        return self._many(response, "portStates", "GetInstancePortStates", InstancePortState)
+        return await self._list(ops.GET_INSTANCE_PORT_STATES, {"instanceName": name})
 
     async def create_instances(
         self,
@@ -543,8 +455,7 @@ class LightsailClient:
             "bundleId": check.string(bundle_id, "bundle_id"),
         }
         self._launch_options(params, key_pair_name, user_data, tags, ip_address_type)
-        response = await self._call("CreateInstances", params)
-        return self._many(response, "operations", "CreateInstances", Operation)
+        return await self._list(ops.CREATE_INSTANCES, params)
 
     @staticmethod
     def _launch_options(
@@ -651,8 +562,7 @@ class LightsailClient:
             else:
                 params["useLatestRestorableAutoSnapshot"] = True
         self._launch_options(params, key_pair_name, user_data, tags, ip_address_type)
-        response = await self._call("CreateInstancesFromSnapshot", params)
-        return self._many(response, "operations", "CreateInstancesFromSnapshot", Operation)
+        return await self._list(ops.CREATE_INSTANCES_FROM_SNAPSHOT, params)
 
     async def delete_instance(
         self, instance_name: str, *, force_delete_add_ons: bool = False
@@ -671,8 +581,7 @@ class LightsailClient:
         }
         if check.boolean(force_delete_add_ons, "force_delete_add_ons"):
             params["forceDeleteAddOns"] = True
-        response = await self._call("DeleteInstance", params)
-        return self._many(response, "operations", "DeleteInstance", Operation)
+        return await self._list(ops.DELETE_INSTANCE, params)
 
     async def close_instance_public_ports(
         self, instance_name: str, port_info: PortInfo
@@ -692,8 +601,7 @@ class LightsailClient:
                 "port_info", f"must be a PortInfo, not {type(port_info).__name__}", port_info
             )
         params = {"instanceName": name, "portInfo": check.port_info(port_info)}
-        response = await self._call("CloseInstancePublicPorts", params)
-        return self._one(response, "operation", "CloseInstancePublicPorts", Operation)
+        return await self._one(ops.CLOSE_INSTANCE_PUBLIC_PORTS, params)
 
     # -- blueprints -----------------------------------------------------------
 
@@ -712,8 +620,7 @@ class LightsailClient:
         params: dict[str, Any] = {}
         if check.boolean(include_inactive, "include_inactive"):
             params["includeInactive"] = True
-        self._token(params, check.page_token(page_token))
-        return await self._page("GetBlueprints", params, "blueprints", Blueprint)
+        return await self._page(ops.GET_BLUEPRINTS, params, check.page_token(page_token))
 
     def iter_blueprints(
         self, *, include_inactive: bool = False, page_token: str | None = None
@@ -727,13 +634,10 @@ class LightsailClient:
         Returns:
             An async iterator of :class:`Blueprint`.
         """
-        check.boolean(include_inactive, "include_inactive")
-        check.page_token(page_token)
-        return PageIterator(
-            lambda token: self.get_blueprints(include_inactive=include_inactive, page_token=token),
-            operation="GetBlueprints",
-            page_token=page_token,
+        params = (
+            {"includeInactive": True} if check.boolean(include_inactive, "include_inactive") else {}
         )
+        return self._iterate(ops.GET_BLUEPRINTS, params, page_token)
 
     # -- snapshots ------------------------------------------------------------
 
@@ -750,8 +654,7 @@ class LightsailClient:
             NotFoundError: there is no such snapshot.
         """
         name = check.resource_name(instance_snapshot_name, "instance_snapshot_name")
-        response = await self._call("GetInstanceSnapshot", {"instanceSnapshotName": name})
-        return self._one(response, "instanceSnapshot", "GetInstanceSnapshot", InstanceSnapshot)
+        return await self._one(ops.GET_INSTANCE_SNAPSHOT, {"instanceSnapshotName": name})
 
     async def get_instance_snapshots(
         self, *, page_token: str | None = None
@@ -764,10 +667,7 @@ class LightsailClient:
         Returns:
             The page.
         """
-        params = self._token({}, check.page_token(page_token))
-        return await self._page(
-            "GetInstanceSnapshots", params, "instanceSnapshots", InstanceSnapshot
-        )
+        return await self._page(ops.GET_INSTANCE_SNAPSHOTS, {}, check.page_token(page_token))
 
     def iter_instance_snapshots(
         self, *, page_token: str | None = None
@@ -780,12 +680,7 @@ class LightsailClient:
         Returns:
             An async iterator of :class:`InstanceSnapshot`.
         """
-        check.page_token(page_token)
-        return PageIterator(
-            lambda token: self.get_instance_snapshots(page_token=token),
-            operation="GetInstanceSnapshots",
-            page_token=page_token,
-        )
+        return self._iterate(ops.GET_INSTANCE_SNAPSHOTS, {}, page_token)
 
     async def create_instance_snapshot(
         self,
@@ -812,8 +707,7 @@ class LightsailClient:
         }
         if tags is not None and (tag_list := check.tags(tags)):
             params["tags"] = tag_list
-        response = await self._call("CreateInstanceSnapshot", params)
-        return self._many(response, "operations", "CreateInstanceSnapshot", Operation)
+        return await self._list(ops.CREATE_INSTANCE_SNAPSHOT, params)
 
     async def delete_instance_snapshot(self, instance_snapshot_name: str) -> list[Operation]:
         """Delete an instance snapshot.
@@ -825,5 +719,5 @@ class LightsailClient:
             The operations the service started.
         """
         name = check.resource_name(instance_snapshot_name, "instance_snapshot_name")
-        response = await self._call("DeleteInstanceSnapshot", {"instanceSnapshotName": name})
-        return self._many(response, "operations", "DeleteInstanceSnapshot", Operation)
+        params = {"instanceSnapshotName": name}
+        return await self._list(ops.DELETE_INSTANCE_SNAPSHOT, params)

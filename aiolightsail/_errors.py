@@ -1,4 +1,4 @@
-"""The exception tree, and the one place that translates botocore's errors.
+"""The exception tree, and how an error answer of the service becomes one of its classes.
 
 ::
 
@@ -21,14 +21,15 @@
         ├── RegionNotEnabledError
         └── ThrottledError
 
-Every error raised from a request is translated by :func:`translate` with
-``raise ... from exc``, so no botocore or aiohttp exception reaches a caller,
-and the original stays reachable as ``__cause__``.
+Every failure of a request is translated in one place
+(``aiolightsail._botocore.translate``) with ``raise ... from exc``, so no
+botocore or aiohttp exception reaches a caller, and the original stays
+reachable as ``__cause__``. Exceptions that are not failures of a request (a
+bug, or a caller's function raising inside ``Fleet.map``) are never relabelled.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -51,7 +52,7 @@ __all__ = [
     "TransportError",
     "UnauthenticatedError",
     "ValidationError",
-    "translate",
+    "api_error_from_response",
 ]
 
 
@@ -127,7 +128,7 @@ class APIError(LightsailError):
         docs: a link to Lightsail's documentation, when it sent one.
     """
 
-    #: The error codes this class stands for (consulted by :func:`translate`).
+    #: The error codes this class stands for (consulted when translating).
     codes: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
@@ -223,7 +224,7 @@ class RegionNotEnabledError(APIError):
 
     AWS answers such requests with ``UnrecognizedClientException`` ("The
     security token included in the request is invalid"), the same code as a
-    bad key; :func:`translate` raises this class instead when the region is an
+    bad key; translation raises this class instead when the region is an
     opt-in region (``aiolightsail.OPT_IN_REGIONS``), so fan-outs can report it
     apart from genuinely bad credentials.
     """
@@ -313,54 +314,3 @@ def api_error_from_response(
         tip=_str_or_none(response.get("tip")),
         docs=_str_or_none(response.get("docs")),
     )
-
-
-def translate(exc: BaseException, *, operation: str | None, region: str | None) -> LightsailError:
-    """Map an exception raised by botocore, aiobotocore or aiohttp to aiolightsail's tree.
-
-    Callers ``raise translate(exc, ...) from exc``. Exceptions that are
-    already :class:`LightsailError` come back unchanged;
-    :class:`asyncio.CancelledError` must never be passed here.
-
-    Args:
-        exc: what the request raised.
-        operation: the wire operation name, for the message.
-        region: the region of the client.
-
-    Returns:
-        The exception to raise.
-    """
-    # Imported here: botocore.exceptions is cheap, but keeping the import local
-    # documents that this function is the only place that knows botocore's tree.
-    from botocore import exceptions as bce
-    from botocore.parsers import ResponseParserError
-
-    assert not isinstance(exc, asyncio.CancelledError)  # noqa: S101 - a programming error
-    if isinstance(exc, LightsailError):
-        return exc
-    if isinstance(exc, bce.ClientError):
-        return api_error_from_response(exc.response, operation=operation, region=region)
-    if isinstance(exc, ResponseParserError):
-        return ResponseError(f"unreadable response: {exc}", operation=operation)
-    if isinstance(exc, bce.NoCredentialsError | bce.PartialCredentialsError):
-        return UnauthenticatedError(
-            str(exc), code="NoCredentials", operation=operation, region=region
-        )
-    if isinstance(exc, bce.ProfileNotFound):
-        return ValidationError("profile", "no such profile in the AWS config files", show=False)
-    if isinstance(exc, bce.HTTPClientError | bce.ConnectionError | OSError | TimeoutError):
-        return TransportError(
-            f"{operation or 'request'} failed in {region or 'unknown region'}: "
-            f"{type(exc).__name__}: {exc}",
-            operation=operation,
-            region=region,
-        )
-    if isinstance(exc, bce.BotoCoreError):
-        return LightsailError(f"{operation or 'request'} failed: {exc}")
-    if isinstance(exc, ValueError | TypeError | KeyError | AttributeError):
-        # A body whose members have the wrong types reaches us as one of these
-        # from model conversion or botocore's parser; report it, don't crash.
-        return ResponseError(
-            f"unreadable response: {type(exc).__name__}: {exc}", operation=operation
-        )
-    return LightsailError(f"{operation or 'request'} failed: {type(exc).__name__}: {exc}")

@@ -33,7 +33,7 @@ from typing import Any, Generic, Literal, Self, TypeVar
 
 import attrs
 
-from aiolightsail import _session
+from aiolightsail import _botocore
 from aiolightsail import _validation as check
 from aiolightsail._client import DEFAULT_MAX_ATTEMPTS, LightsailClient
 from aiolightsail._errors import (
@@ -41,7 +41,6 @@ from aiolightsail._errors import (
     LightsailError,
     TargetTimeoutError,
     ValidationError,
-    translate,
 )
 from aiolightsail._models import Blueprint, Instance, InstanceSnapshot, Page
 from aiolightsail._pagination import PageIterator
@@ -371,7 +370,7 @@ class Fleet:
         self._target_locks: dict[Target, asyncio.Lock] = {}
         self._clients: dict[Target, LightsailClient] = {}
         self._client_locks: dict[Target, asyncio.Lock] = {}
-        self._roles: dict[tuple[str | None, ...], asyncio.Task[_session.RoleSession]] = {}
+        self._roles: dict[tuple[str | None, ...], asyncio.Task[_botocore.RoleSession]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._streams: weakref.WeakSet[FleetStream[Any]] = weakref.WeakSet()
 
@@ -538,7 +537,7 @@ class Fleet:
             )
         return await client.__aenter__()
 
-    async def _role(self, target: Target) -> _session.RoleSession:
+    async def _role(self, target: Target) -> _botocore.RoleSession:
         # One AssumeRole per (role, base credentials), shared by all regions of the
         # account; concurrent first uses await the same task.
         key = target._credential_key()
@@ -551,9 +550,9 @@ class Fleet:
                 else None
             )
             task = self._spawn(
-                _session.assume_role_session(
+                _botocore.assume_role_session(
                     target.role_arn,
-                    base=_session.get_session(target.profile),
+                    base=_botocore.get_session(target.profile),
                     region=target.region,
                     endpoint_url=target.endpoint_url,
                     access_key=keys,
@@ -565,7 +564,10 @@ class Fleet:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            raise translate(exc, operation="AssumeRole", region=target.region) from exc
+            translated = _botocore.translate(exc, operation="AssumeRole", region=target.region)
+            if translated is None:
+                raise
+            raise translated from exc
 
     # -- streams --------------------------------------------------------------
 

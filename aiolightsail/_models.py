@@ -23,7 +23,7 @@ Secrets (``InstanceAccessDetails.private_key``, ``.password``, ``.cert_key``,
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import NoneType, UnionType
 from typing import Any, Generic, Self, TypeVar
@@ -171,8 +171,8 @@ def _converter_for(hint: Any) -> Converter:
 def _compile(cls: type[_M]) -> Callable[[Any], _M]:
     """Generate ``cls``'s converter from wire data, the way attrs generates ``__init__``.
 
-    The per-page CPU of a listing is mostly this function (DESIGN.md: botocore's
-    generic shape walk was two thirds of 7.5 ms per page), so each class gets
+    The per-page CPU of a listing is mostly this function (``docs/design.md``,
+    "The lean parser and the compiled models"), so each class gets
     straight-line code: one ``dict.get`` per member, an exact-type check for
     scalars, and the general converter only when that check fails.
     """
@@ -280,18 +280,12 @@ class _Model:
 _CONVERTERS: dict[type, Callable[[Any], Any]] = {}
 
 
-def compile_converters() -> None:
-    """Compile every model's converter now (~35 ms), e.g. in a thread at start-up."""
-    roots: tuple[type[_Model], ...] = (
-        Instance,
-        Blueprint,
-        InstanceSnapshot,
-        InstanceAccessDetails,
-        InstancePortState,
-        MetricDatapoint,
-        Operation,
-    )
-    for cls in roots:
+def compile_converters(models: Iterable[type[_Model]]) -> None:
+    """Compile these models' converters now (and their members'), e.g. in a thread at start-up.
+
+    All the instance API's models take ~35 ms; otherwise each is compiled on first use.
+    """
+    for cls in models:
         cls._converter()
 
 

@@ -1,22 +1,29 @@
 """Run blocking set-up work once, in a thread, however many tasks ask for it at once.
 
-Without this, 64 clients opening together each start the same blocking work
-(reading the AWS config and service model, building an SSL context) in 64
-threads; the threads fight over the GIL and the event loop stalls for hundreds
-of milliseconds (measured: 352 ms with 64 clients). The first caller runs the
-work; the others await its result. The result is shared across event loops
-(a ``concurrent.futures.Future`` can be awaited from any loop).
+Shared set-up (reading the AWS config files and the service model, building an
+SSL context) is asked for by every client that opens; when many open together,
+each would start the same blocking work in its own thread, and the threads
+fight over the GIL while the event loop stalls (``docs/design.md``, "Shared
+set-up"). So the first caller starts the work and every caller, the first
+included, waits for its result.
+
+The work belongs to none of its callers: it runs in a thread of its own and
+publishes its outcome on a :class:`concurrent.futures.Future`. A caller that
+is cancelled, or whose timeout expires, stops waiting; the work goes on, and
+the other callers, on this event loop or another, still get its result. One
+caller's cancellation never reaches another.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-__all__ = ["run_once"]
+__all__ = ["forget", "run_once"]
 
 T = TypeVar("T")
 
@@ -24,29 +31,65 @@ _lock = threading.Lock()
 _results: dict[Hashable, concurrent.futures.Future[Any]] = {}
 
 
+def _run(key: Hashable, future: concurrent.futures.Future[Any], work: Callable[[], Any]) -> None:
+    try:
+        result = work()
+    except BaseException as exc:  # noqa: BLE001 - handed to every waiter, raised there
+        with _lock:  # a failure is not kept: the next caller tries again
+            if _results.get(key) is future:
+                del _results[key]
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
+
+
 async def run_once(key: Hashable, work: Callable[[], T]) -> T:
     """Run ``work()`` in a thread the first time ``key`` is asked for; return its result.
 
-    A failure is not cached: the next caller tries again.
+    Concurrent callers of the same key share one run. A failure is not kept:
+    the next caller runs the work again. Cancelling a caller cancels only its
+    wait.
+
+    Raises:
+        Whatever ``work()`` raised.
     """
     with _lock:
         future = _results.get(key)
-        owner = future is None
         if future is None:
             future = _results[key] = concurrent.futures.Future()
-    if owner:
-        try:
-            future.set_result(await asyncio.to_thread(work))
-        except BaseException as exc:
-            with _lock:
-                _results.pop(key, None)
-            future.set_exception(exc)
-            raise
-    result: T = await asyncio.wrap_future(future)
-    return result
+            thread = threading.Thread(
+                target=_run, args=(key, future, work), name="aiolightsail-set-up", daemon=True
+            )
+            thread.start()
+    if future.done():
+        result: T = future.result()
+        return result
+    return await _wait(future)
+
+
+async def _wait(future: concurrent.futures.Future[T]) -> T:
+    """Await a thread's future without ever cancelling it (unlike :func:`asyncio.wrap_future`)."""
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[T] = loop.create_future()
+
+    def copy(done: concurrent.futures.Future[T]) -> None:
+        if waiter.done():  # this caller stopped waiting
+            return
+        if (exc := done.exception()) is not None:
+            waiter.set_exception(exc)
+        else:
+            waiter.set_result(done.result())
+
+    def wake(done: concurrent.futures.Future[T]) -> None:
+        # From the worker thread; a loop closed since has no one left to wake.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(copy, done)
+
+    future.add_done_callback(wake)
+    return await waiter
 
 
 def forget(key: Hashable) -> None:
-    """Drop a cached result, so the next ``run_once(key, ...)`` runs the work again."""
+    """Drop a kept result, so the next ``run_once(key, ...)`` runs the work again."""
     with _lock:
         _results.pop(key, None)

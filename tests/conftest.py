@@ -14,7 +14,8 @@ from aiohttp import ClientResponse
 from aioresponses import aioresponses
 from botocore.retries.standard import ExponentialBackoff
 
-from aiolightsail import LightsailClient, _session
+from aiolightsail import LightsailClient
+from aiolightsail._botocore import _sessions as _session
 
 if TYPE_CHECKING:
     from aiolightsail.emulator import Emulator

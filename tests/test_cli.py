@@ -27,7 +27,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 import aiolightsail as al
-from aiolightsail import _cli, _logging, _session
+from aiolightsail import _cli, _logging
+from aiolightsail._botocore import _sessions as _session
 from aiolightsail._output import csv_columns, describe_failure
 from aiolightsail.emulator import BLUEPRINTS, Account, Clock, Emulator, FaultKind, Faults
 from tests.conftest import ACCOUNTS, PAGE_SIZE

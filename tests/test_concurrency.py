@@ -40,13 +40,13 @@ async def _iterations() -> AsyncIterator[list[int]]:
 def _record_conversions(client: LightsailClient, counter: list[int]) -> list[int]:
     """Note the loop iteration in which each answer of ``client`` is turned into models."""
     converted: list[int] = []
-    many = client._many
+    many = client._convert_list
 
     def recording_many(*args: Any) -> Any:
         converted.append(counter[0])
         return many(*args)
 
-    client._many = recording_many  # type: ignore[method-assign,assignment]
+    client._convert_list = recording_many  # type: ignore[method-assign,assignment]
     return converted
 
 
@@ -221,7 +221,7 @@ async def test_concurrent_pages_take_turns(wire: Wire, client: LightsailClient) 
     wire.reply({"instances": [INSTANCE] * 20}, repeat=True)
     built: list[int] = []
     async with _iterations() as counter:
-        boto: Any = client._require_open()
+        boto: Any = client._require_open().raw
         boto.meta.events.register("before-send.lightsail", lambda **_: built.append(counter[0]))
         converted = _record_conversions(client, counter)
         pages = await asyncio.gather(*(client.get_instances() for _ in range(16)))

@@ -350,16 +350,16 @@ async def test_fleet_does_not_hold_a_consumed_page_while_fetching_the_next(
     first: list[weakref.ref[al.Instance]] = []
     consumed = asyncio.Event()
     alive: list[bool] = []
-    original = LightsailClient.get_instances
+    original = LightsailClient._page
 
-    async def get_instances(self: LightsailClient, *, page_token: str | None = None) -> Any:
+    async def page(self: LightsailClient, op: Any, params: Any, page_token: str | None) -> Any:
         if page_token is not None:  # the second page: wait until the first is consumed
             await consumed.wait()
             gc.collect()
             alive.append(any(ref() is not None for ref in first))
-        return await original(self, page_token=page_token)
+        return await original(self, op, params, page_token)
 
-    monkeypatch.setattr(LightsailClient, "get_instances", get_instances)
+    monkeypatch.setattr(LightsailClient, "_page", page)
     target = Target("us-east-1", endpoint_url=emulator.endpoint_url, **keys(0))
     seen = 0
     async with Fleet([target]) as fleet:

@@ -42,13 +42,13 @@ async def test_dropped_open_client_warns(client_factory: Callable[..., Lightsail
     """A client garbage-collected while open emits a ResourceWarning naming the fix."""
     client = client_factory()
     await client.__aenter__()
-    stack = client._stack  # keep the pool to close it ourselves after the warning
+    inner = client._client  # keep the pool to close it ourselves after the warning
     holder = [client]
     del client
     with pytest.warns(ResourceWarning, match="never closed"):
         holder.clear()
-    assert stack is not None
-    await stack.aclose()
+    assert inner is not None
+    await inner.aclose()
 
 
 async def test_closed_client_does_not_warn(client_factory: Callable[..., LightsailClient]) -> None:
@@ -63,7 +63,8 @@ async def test_client_class_is_trimmed(client: LightsailClient, wire: Wire) -> N
     """Our aiobotocore clients carry no generated operation methods, yet every call works."""
     wire.reply({"instances": []})
     assert (await client.get_instances()).items == ()
-    inner = client._client
+    assert client._client is not None
+    inner = client._client.raw
     assert inner is not None
     assert not hasattr(inner, "get_instances")
     assert not hasattr(inner, "create_instances")
@@ -73,7 +74,8 @@ async def test_only_called_operation_models_are_kept(client: LightsailClient, wi
     """After opening, the client's service model keeps an OperationModel only for what it calls."""
     wire.reply({"instances": []})
     await client.get_instances()
-    inner: Any = client._client
+    assert client._client is not None
+    inner: Any = client._client.raw
     cached = {
         key[1][0] for key in inner.meta.service_model._instance_cache if key[0] == "operation_model"
     }

@@ -15,7 +15,7 @@ import pytest
 
 import aiolightsail as al
 from aiolightsail import _models
-from aiolightsail._parsing import OPERATIONS
+from aiolightsail._operations import OPERATIONS
 
 
 def _service_model() -> dict[str, Any]:

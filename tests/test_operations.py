@@ -20,7 +20,7 @@ from aiolightsail import (
     Page,
     PortInfo,
 )
-from aiolightsail._parsing import OPERATIONS
+from aiolightsail._operations import OPERATIONS
 from tests.conftest import Wire
 
 T0 = 1_700_000_000.0

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import aiolightsail
-from aiolightsail._parsing import LEAN_OUTPUT_SHAPES, LeanResponseParserFactory
+from aiolightsail._botocore._parsing import LEAN_OUTPUT_SHAPES, LeanResponseParserFactory
 
 MODEL = botocore.session.get_session().get_service_model("lightsail")
 OPERATIONS = sorted(
@@ -130,7 +130,7 @@ def test_other_shapes_use_botocore() -> None:
 )
 def test_decoding_matches_json(body: bytes) -> None:
     """The fast decoder gives what json.loads gives, including where orjson would refuse."""
-    from aiolightsail._parsing import _loads
+    from aiolightsail._botocore._parsing import _loads
 
     decoded, expected = _loads(body), json.loads(body)
     assert repr(decoded) == repr(expected)  # repr: NaN != NaN
@@ -140,7 +140,7 @@ def test_integers_beyond_64_bits_become_floats_and_models_refuse_them() -> None:
     """The one place the decoder differs from json.loads: orjson reads an integer beyond
     64 bits as a float. No Lightsail integer member can hold one (all are 32-bit in
     the model), and a model refuses it rather than keep a rounded count."""
-    from aiolightsail._parsing import _loads
+    from aiolightsail._botocore._parsing import _loads
 
     huge = 123456789012345678901234567890
     assert _loads(b'{"x": %d}' % huge) == {"x": float(huge)}

@@ -12,8 +12,9 @@ from botocore.handlers import BUILTIN_HANDLERS
 from botocore.model import ServiceModel
 
 import aiolightsail
-from aiolightsail import LightsailClient, _session
-from aiolightsail._parsing import OPERATIONS
+from aiolightsail import LightsailClient
+from aiolightsail._botocore import _sessions as _session
+from aiolightsail._operations import OPERATIONS
 from tests.conftest import Wire
 
 STS_OPERATIONS = ("AssumeRole", "GetCallerIdentity")
@@ -61,7 +62,7 @@ async def test_shared_data_is_trimmed_to_lightsail_and_sts(
         assert set(partition["services"]) <= {"lightsail", "sts"}
     assert "lightsail" in endpoints["partitions"][0]["services"]
     model = ServiceModel(loader.load_service_model("lightsail", "service-2"), "lightsail")
-    assert set(model.operation_names) == OPERATIONS
+    assert set(model.operation_names) == OPERATIONS.keys()
     for name in OPERATIONS:  # every shape an operation reaches is still there
         operation = model.operation_model(name)
         shapes = [operation.input_shape, operation.output_shape, *operation.error_shapes]
@@ -187,7 +188,7 @@ async def test_clients_share_one_endpoint_rules_evaluator_and_still_reach_their_
     role_like = client_factory("eu-west-1", session=_session.new_session())  # as Fleet's roles
     own = client_factory("eu-west-1", session=AioSession())
     async with first, second, role_like, own:
-        inner: list[Any] = [first._client, second._client, role_like._client, own._client]
+        inner: list[Any] = [c._client.raw for c in (first, second, role_like, own) if c._client]
         providers = [client._ruleset_resolver._provider for client in inner]
     assert providers[0] is providers[1] is providers[2]
     assert providers[3] is not providers[0]

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 import aiolightsail as al
 from aiolightsail import Fleet, LightsailClient, PortInfo, Target, ValidationError
 from aiolightsail import _validation as check
+from aiolightsail._operations import OPERATIONS
 from aiolightsail.emulator import Emulator, Timings
 from aiolightsail.emulator import _validation as service_rules
 from aiolightsail.emulator._errors import ServiceError
@@ -518,5 +519,5 @@ async def test_name_verdicts_hold_over_http(org: Emulator, name: str, accepted: 
     async with LightsailClient("eu-west-1", endpoint_url=org.endpoint_url, **KEYS) as client:
         expected = al.NotFoundError if accepted else al.InvalidInputError
         with pytest.raises(expected):
-            await client._call("GetInstance", {"instanceName": name})
+            await client._call(OPERATIONS["GetInstance"], {"instanceName": name})
     assert client_accepts_name(name) == accepted

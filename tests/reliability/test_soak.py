@@ -46,7 +46,8 @@ MEMORY_SLACK = 192 * 1024
 
 def pooled_connections(client: LightsailClient) -> int:
     """Connections held by the client's aiohttp connector(s): idle in the pool plus in use."""
-    boto: Any = client._client
+    assert client._client is not None
+    boto: Any = client._client.raw
     sessions = boto._endpoint.http_session._sessions or {}
     total = 0
     for session in sessions.values():

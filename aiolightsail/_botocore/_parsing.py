@@ -1,13 +1,12 @@
 """A lean response parser for the operations aiolightsail turns into models.
 
-DESIGN.md measured ~7.5 ms of CPU per ``GetInstances`` page of 20 instances
-in aiobotocore, two thirds of it in botocore's generic parser, which walks
-the output shape member by member to build dicts that
-:meth:`~aiolightsail._models._Model.from_api` then walks a second time. For
-the fourteen operations of this library the models already do everything the
-shape walk does (types checked, timestamps to aware UTC, unknown members
-ignored), so the body is decoded once (orjson, see :func:`_loads`) and handed to
-the models as it is.
+botocore's generic parser walks an output shape member by member to build
+dicts that the models would then walk a second time; it was two thirds of
+aiobotocore's CPU per page (``docs/design.md``, "The lean parser and the
+compiled models"). For the operations of the table (``_operations``) the
+models already do everything the shape walk does (types checked, timestamps
+to aware UTC, unknown members ignored), so the body is decoded once (orjson,
+see :func:`_loads`) and handed to the models as it is.
 
 Only successful responses of those operations take the lean path: errors,
 other operations, other protocols (STS's XML) and event streams go through
@@ -17,7 +16,7 @@ botocore's output shapes (hypothesis) and checks both parsers give
 identical models.
 
 botocore sessions take a custom ``response_parser_factory`` component; it is
-registered only on the sessions aiolightsail creates (``_session.new_session``),
+registered only on the sessions aiolightsail creates (``_sessions.new_session``),
 never on a session a caller passes in, whose other clients expect botocore's
 output.
 """
@@ -32,31 +31,12 @@ from aiobotocore.parsers import AioJSONParser, AioResponseParserFactory
 from botocore.parsers import ResponseParserError
 
 from aiolightsail._gate import take_turn
+from aiolightsail._operations import OPERATIONS
 
-__all__ = ["LEAN_OUTPUT_SHAPES", "OPERATIONS", "LeanResponseParserFactory"]
+__all__ = ["LEAN_OUTPUT_SHAPES", "LeanResponseParserFactory"]
 
-#: The fourteen wire operations of the instance API that aiolightsail calls.
-OPERATIONS = frozenset(
-    {
-        "GetInstance",
-        "GetInstances",
-        "GetBlueprints",
-        "GetInstanceSnapshot",
-        "GetInstanceSnapshots",
-        "GetInstanceAccessDetails",
-        "GetInstanceMetricData",
-        "GetInstancePortStates",
-        "CreateInstances",
-        "CreateInstancesFromSnapshot",
-        "CreateInstanceSnapshot",
-        "DeleteInstance",
-        "DeleteInstanceSnapshot",
-        "CloseInstancePublicPorts",
-    }
-)
-#: Their output shapes (botocore's Lightsail model names each ``<Operation>Result``;
-#: tests/test_parsing.py checks that against the model).
-LEAN_OUTPUT_SHAPES = frozenset(f"{operation}Result" for operation in OPERATIONS)
+#: The output shapes the lean parser reads: those of the operations of the table.
+LEAN_OUTPUT_SHAPES = frozenset(op.output_shape for op in OPERATIONS.values())
 
 
 # The type stubs describe these classes only in part (no _do_parse, _defaults...).

@@ -1,10 +1,11 @@
 """aiobotocore's aiohttp session, with one SSL context shared by every client.
 
-DESIGN.md measured 40-80 ms of CPU for each new client's first request:
 aiobotocore's ``AIOHTTPSession`` builds a fresh SSL context (loading the CA
-bundle) per client. Every client with the same verification settings can use
-the same context (``ssl.SSLContext`` is safe to share between connections),
-so it is built once per settings, in a thread as aiobotocore does, and cached.
+bundle) per client: 40–80 ms of CPU on each new client's first request
+(``docs/design.md``, "The shared SSL context"). Every client with the same
+verification settings can use the same context (``ssl.SSLContext`` is safe to
+share between connections), so it is built once per settings, in a thread as
+aiobotocore does, and cached.
 """
 
 from __future__ import annotations

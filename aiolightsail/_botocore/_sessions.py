@@ -1,9 +1,10 @@
 """Shared aiobotocore sessions: one per profile, one loader for all, credentials resolved once.
 
-DESIGN.md's measurements: a fresh aiobotocore session per account costs ~70 ms
-and ~10 MiB, while ``create_client`` on a shared session costs 4–9 ms. So
-every client of the process shares one session per AWS profile, and those
-sessions share one botocore data loader (service models are parsed once).
+A fresh aiobotocore session per account costs ~70 ms and ~10 MiB, while
+``create_client`` on a shared session costs 4–9 ms (``docs/design.md``,
+"Sessions"). So every client of the process shares one session per AWS
+profile, and those sessions share one botocore data loader (service models are
+parsed once).
 
 Credential resolution in botocore is not locked: clients created concurrently
 on a fresh session each run the whole provider chain (a ``credential_process``
@@ -23,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiobotocore.credentials import AioRefreshableCredentials
 
+from aiolightsail._botocore._parsing import LeanResponseParserFactory
 from aiolightsail._models import compile_converters
 from aiolightsail._once import forget, run_once
-from aiolightsail._parsing import OPERATIONS
+from aiolightsail._operations import OPERATIONS
 
 if TYPE_CHECKING:
     from aiobotocore.credentials import AioCredentials
@@ -35,7 +37,9 @@ __all__ = [
     "RoleSession",
     "assume_role_session",
     "clear",
+    "configured_region",
     "get_session",
+    "is_session",
     "new_session",
     "prepare_session",
     "resolve_credentials",
@@ -61,8 +65,6 @@ def new_session(profile: str | None = None) -> AioSession:
     """
     global _loader
     from aiobotocore.session import AioSession
-
-    from aiolightsail._parsing import LeanResponseParserFactory
 
     session = AioSession(profile=profile, include_builtin_handlers=False)
     _register_builtin_handlers(session)
@@ -109,7 +111,7 @@ def _without_generated_methods(class_attributes: dict[str, Any], **_: Any) -> No
     botocore builds a new client class per client, with one method (and its
     docstring and OperationModel) per Lightsail operation: about 2,400 objects
     per client that the garbage collector walks on every full collection; with
-    hundreds of targets that made collections take 200+ ms (benchmarks/RESULTS.md).
+    hundreds of targets that made collections take 200+ ms (``docs/design.md``).
     ``LightsailClient`` calls ``_make_api_call`` by wire name and needs none of
     them. ``creating-client-class`` is botocore's hook for shaping that class.
     """
@@ -140,7 +142,7 @@ def _warm(session: AioSession) -> None:
     warm_up("sts")
     if uses_shared_loader(session):  # ours, never a caller's session
         _trim_loaded_data(_loader)
-    compile_converters()
+    compile_converters(op.model for op in OPERATIONS.values())
 
 
 def uses_shared_loader(session: AioSession) -> bool:
@@ -156,10 +158,11 @@ def _trim_loaded_data(loader: Any) -> None:
     catalogue (``endpoints.json``) alone is ~23,000 tracked objects, the
     Lightsail model ~4,900, where one Lightsail and one STS client need a few
     hundred. The catalogue keeps only the ``lightsail`` and ``sts`` entries of
-    each partition; the Lightsail model keeps the fourteen operations of
-    ``OPERATIONS`` and the shapes they reach (so a client also builds 14
-    operation models instead of ~160). Run by :func:`prepare_session` before a
-    session's first client; later runs (other profiles' sessions) find it done.
+    each partition; the Lightsail model keeps the operations of the table
+    (``_operations.OPERATIONS``) and the shapes they reach (so a client also
+    builds one operation model per operation we call instead of ~160). Run by
+    :func:`prepare_session` before a session's first client; later runs (other
+    profiles' sessions) find it done.
     """
     endpoints, _path = loader.load_data_with_path("endpoints")
     for partition in endpoints.get("partitions", ()):
@@ -167,8 +170,8 @@ def _trim_loaded_data(loader: Any) -> None:
         if not services.keys() <= _SERVICES:
             partition["services"] = {name: services[name] for name in _SERVICES if name in services}
     model = loader.load_service_model("lightsail", "service-2")
-    if not model["operations"].keys() <= OPERATIONS:
-        _trim_service_model(model, OPERATIONS)
+    if not model["operations"].keys() <= OPERATIONS.keys():
+        _trim_service_model(model, frozenset(OPERATIONS))
 
 
 def _trim_service_model(model: dict[str, Any], operations: frozenset[str]) -> None:
@@ -327,3 +330,24 @@ def clear() -> None:
     """
     with _lock:
         _sessions.clear()
+
+
+def is_session(value: object) -> bool:
+    """Whether ``value`` is an aiobotocore session a client can be built on."""
+    from aiobotocore.session import AioSession
+
+    return isinstance(value, AioSession)
+
+
+def configured_region(profile: str | None) -> str | None:
+    """The region botocore would use for ``profile``: the environment, then the config file.
+
+    Reads the AWS config files (blocking, small).
+
+    Raises:
+        botocore exceptions (a missing profile, an unreadable file); callers translate them.
+    """
+    import botocore.session
+
+    region = botocore.session.Session(profile=profile).get_config_variable("region")
+    return region if isinstance(region, str) and region else None

@@ -1,0 +1,43 @@
+"""The one boundary between aiolightsail and botocore/aiobotocore.
+
+No other module of the client side imports botocore or aiobotocore (the
+emulator, a separate server, uses botocore's public signer). Everything the
+library needs from them goes through the names below: shared sessions and
+their one-time set-up, assumed roles, opening a Lightsail client and calling
+it by wire name, and translating their failures. The private members this
+package relies on are listed in :data:`_compat.PRIVATE_MEMBERS`; importing it
+checks them and the aiobotocore version, and fails with one clear sentence
+(:class:`UnsupportedBotocoreError`) rather than letting requests fail later.
+"""
+
+from __future__ import annotations
+
+from aiolightsail._botocore._compat import UnsupportedBotocoreError, check
+
+check()
+
+from aiolightsail._botocore._client import BotoLightsail, open_lightsail  # noqa: E402
+from aiolightsail._botocore._sessions import (  # noqa: E402
+    RoleSession,
+    assume_role_session,
+    clear,
+    configured_region,
+    get_session,
+    is_session,
+    resolve_credentials,
+)
+from aiolightsail._botocore._translate import translate  # noqa: E402
+
+__all__ = [
+    "BotoLightsail",
+    "RoleSession",
+    "UnsupportedBotocoreError",
+    "assume_role_session",
+    "clear",
+    "configured_region",
+    "get_session",
+    "is_session",
+    "open_lightsail",
+    "resolve_credentials",
+    "translate",
+]

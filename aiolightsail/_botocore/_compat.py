@@ -1,0 +1,98 @@
+"""Which aiobotocore this release works with, checked when aiolightsail is imported.
+
+aiolightsail uses a few private members of botocore and aiobotocore (listed in
+:data:`PRIVATE_MEMBERS`, each explained where it is used). A release of either
+may rename one; rather than let every request fail later with a misleading
+transport error, the import fails at once with one sentence that says what to
+install. The version range is the one the test suite ran against, and matches
+``pyproject.toml`` (``tests/test_botocore_boundary.py`` checks both).
+
+Setting ``AIOLIGHTSAIL_ALLOW_UNTESTED_AIOBOTOCORE=1`` skips the version check
+(for trying a newer aiobotocore); the private members are still checked.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+__all__ = [
+    "ALLOW_UNTESTED_VARIABLE",
+    "PRIVATE_MEMBERS",
+    "SUPPORTED_AIOBOTOCORE",
+    "UnsupportedBotocoreError",
+    "check",
+]
+
+#: The aiobotocore releases this aiolightsail was tested with: at least the first, below the second.
+SUPPORTED_AIOBOTOCORE = ((3, 10), (3, 11))
+#: The environment variable that skips the version check.
+ALLOW_UNTESTED_VARIABLE = "AIOLIGHTSAIL_ALLOW_UNTESTED_AIOBOTOCORE"
+#: (module, class or ``None`` for the module itself, the members used).
+PRIVATE_MEMBERS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
+    ("aiobotocore.httpsession", "AIOHTTPSession", ("_build_ssl_contexts", "_create_connector")),
+    ("aiobotocore.parsers", "AioJSONParser", ("_do_parse", "_inject_response_metadata")),
+    ("aiobotocore.parsers", "AioResponseParserFactory", ("create_parser",)),
+    ("aiobotocore.client", "AioBaseClient", ("_make_api_call",)),
+    ("aiobotocore.session", "AioSession", ("warm_up_loader_caches", "register_component")),
+    ("aiobotocore.credentials", "AioRefreshableCredentials", ("_protected_refresh",)),
+    ("botocore.handlers", None, ("BUILTIN_HANDLERS", "REGISTER_FIRST", "REGISTER_LAST")),
+)
+
+
+class UnsupportedBotocoreError(ImportError):
+    """The installed aiobotocore (or botocore) is not one this aiolightsail works with."""
+
+
+def _range() -> str:
+    (low_major, low_minor), (high_major, high_minor) = SUPPORTED_AIOBOTOCORE
+    return f">={low_major}.{low_minor},<{high_major}.{high_minor}"
+
+
+def _release(version: str) -> tuple[int, int]:
+    parts = version.split(".")
+    try:
+        return int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        return (0, 0)
+
+
+def check(version: str | None = None) -> None:
+    """Refuse an aiobotocore outside the tested range, or one missing a member we use.
+
+    Args:
+        version: the aiobotocore version to judge (default: the installed one).
+
+    Raises:
+        UnsupportedBotocoreError: with one sentence naming what to install.
+    """
+    import aiobotocore
+
+    found = version or aiobotocore.__version__
+    low, high = SUPPORTED_AIOBOTOCORE
+    allowed = os.environ.get(ALLOW_UNTESTED_VARIABLE, "") not in ("", "0")
+    if not low <= _release(found) < high and not allowed:
+        raise UnsupportedBotocoreError(
+            f"aiolightsail needs aiobotocore{_range()} but {found} is installed: "
+            f"run `pip install 'aiobotocore{_range()}'` (or set "
+            f"{ALLOW_UNTESTED_VARIABLE}=1 to try this version untested)"
+        )
+    missing = []
+    for module_name, class_name, members in PRIVATE_MEMBERS:
+        try:
+            owner: object = importlib.import_module(module_name)
+        except ImportError:
+            missing.append(module_name)
+            continue
+        if class_name is not None:
+            owner = getattr(owner, class_name, None)
+            if owner is None:
+                missing.append(f"{module_name}.{class_name}")
+                continue
+        where = f"{module_name}.{class_name}" if class_name else module_name
+        missing += [f"{where}.{member}" for member in members if not hasattr(owner, member)]
+    if missing:
+        raise UnsupportedBotocoreError(
+            f"aiolightsail cannot work with aiobotocore {found}: it lacks "
+            f"{', '.join(missing)}; run `pip install 'aiobotocore{_range()}'`"
+        )

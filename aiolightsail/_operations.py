@@ -1,0 +1,163 @@
+"""The one table of the Lightsail operations aiolightsail calls.
+
+Each :class:`Op` says what the library needs to know about one wire
+operation: its name on the wire, the :class:`~aiolightsail.LightsailClient`
+method that calls it, the member of the answer that holds the result, the
+model that member becomes, whether the answer is one object, a list or a page,
+and whether the operation changes anything. The table drives:
+
+* the client's plumbing (``LightsailClient._one/_list/_page``: which member,
+  which model, how a page's token is read);
+* the lean response parser (which output shapes it reads, ``_botocore``);
+* the trimming of the shared botocore loader (which operations and shapes are
+  kept, ``_botocore``) and the models whose converters are compiled ahead;
+* the tests: every entry has a client method, a botocore operation with that
+  output member, and an emulator handler.
+
+Adding an operation is one entry here, its model in ``_models``, its
+validation in ``_validation``, its method on the client and its handler in the
+emulator; ``docs/design.md`` walks through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Generic, Literal, TypeVar
+
+import attrs
+
+from aiolightsail._models import (
+    Blueprint,
+    Instance,
+    InstanceAccessDetails,
+    InstancePortState,
+    InstanceSnapshot,
+    MetricDatapoint,
+    Operation,
+    _Model,
+)
+
+__all__ = ["OPERATIONS", "Op"]
+
+M = TypeVar("M", bound=_Model)
+
+#: How the result member holds the result: one object, a list, or a list with ``nextPageToken``.
+Shape = Literal["one", "list", "page"]
+
+
+@attrs.frozen
+class Op(Generic[M]):
+    """One Lightsail operation as the library calls it.
+
+    Attributes:
+        wire: the operation's name on the wire (``"GetInstances"``).
+        method: the :class:`~aiolightsail.LightsailClient` method that calls it.
+        member: the member of the answer that holds the result (``"instances"``).
+        model: the model the result's objects become.
+        shape: ``"one"`` object, a ``"list"``, or a ``"page"`` (a list and ``nextPageToken``).
+        writes: whether the operation changes anything (creates, deletes, opens, closes).
+    """
+
+    wire: str
+    method: str
+    member: str
+    model: type[M]
+    shape: Shape
+    writes: bool = attrs.field(default=False, kw_only=True)
+
+    @property
+    def paginated(self) -> bool:
+        """Whether the operation answers in pages (``pageToken`` → ``nextPageToken``)."""
+        return self.shape == "page"
+
+    @property
+    def output_shape(self) -> str:
+        """The name of the operation's output shape in botocore's Lightsail model."""
+        return f"{self.wire}Result"
+
+
+GET_INSTANCE = Op("GetInstance", "get_instance", "instance", Instance, "one")
+GET_INSTANCES = Op("GetInstances", "get_instances", "instances", Instance, "page")
+GET_BLUEPRINTS = Op("GetBlueprints", "get_blueprints", "blueprints", Blueprint, "page")
+GET_INSTANCE_SNAPSHOT = Op(
+    "GetInstanceSnapshot", "get_instance_snapshot", "instanceSnapshot", InstanceSnapshot, "one"
+)
+GET_INSTANCE_SNAPSHOTS = Op(
+    "GetInstanceSnapshots",
+    "get_instance_snapshots",
+    "instanceSnapshots",
+    InstanceSnapshot,
+    "page",
+)
+GET_INSTANCE_ACCESS_DETAILS = Op(
+    "GetInstanceAccessDetails",
+    "get_instance_access_details",
+    "accessDetails",
+    InstanceAccessDetails,
+    "one",
+)
+GET_INSTANCE_METRIC_DATA = Op(
+    "GetInstanceMetricData", "get_instance_metric_data", "metricData", MetricDatapoint, "list"
+)
+GET_INSTANCE_PORT_STATES = Op(
+    "GetInstancePortStates", "get_instance_port_states", "portStates", InstancePortState, "list"
+)
+CREATE_INSTANCES = Op(
+    "CreateInstances", "create_instances", "operations", Operation, "list", writes=True
+)
+CREATE_INSTANCES_FROM_SNAPSHOT = Op(
+    "CreateInstancesFromSnapshot",
+    "create_instances_from_snapshot",
+    "operations",
+    Operation,
+    "list",
+    writes=True,
+)
+CREATE_INSTANCE_SNAPSHOT = Op(
+    "CreateInstanceSnapshot",
+    "create_instance_snapshot",
+    "operations",
+    Operation,
+    "list",
+    writes=True,
+)
+DELETE_INSTANCE = Op(
+    "DeleteInstance", "delete_instance", "operations", Operation, "list", writes=True
+)
+DELETE_INSTANCE_SNAPSHOT = Op(
+    "DeleteInstanceSnapshot",
+    "delete_instance_snapshot",
+    "operations",
+    Operation,
+    "list",
+    writes=True,
+)
+CLOSE_INSTANCE_PUBLIC_PORTS = Op(
+    "CloseInstancePublicPorts",
+    "close_instance_public_ports",
+    "operation",
+    Operation,
+    "one",
+    writes=True,
+)
+
+#: Every operation the library calls, by wire name.
+OPERATIONS: Mapping[str, Op[Any]] = {
+    op.wire: op
+    for op in (
+        GET_INSTANCE,
+        GET_INSTANCES,
+        GET_BLUEPRINTS,
+        GET_INSTANCE_SNAPSHOT,
+        GET_INSTANCE_SNAPSHOTS,
+        GET_INSTANCE_ACCESS_DETAILS,
+        GET_INSTANCE_METRIC_DATA,
+        GET_INSTANCE_PORT_STATES,
+        CREATE_INSTANCES,
+        CREATE_INSTANCES_FROM_SNAPSHOT,
+        CREATE_INSTANCE_SNAPSHOT,
+        DELETE_INSTANCE,
+        DELETE_INSTANCE_SNAPSHOT,
+        CLOSE_INSTANCE_PUBLIC_PORTS,
+    )
+}
