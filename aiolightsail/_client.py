@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from aiolightsail import _botocore, _logging
 from aiolightsail import _operations as ops
@@ -44,14 +44,6 @@ __all__ = ["DEFAULT_MAX_ATTEMPTS", "LightsailClient"]
 DEFAULT_MAX_ATTEMPTS = 5
 
 _M = TypeVar("_M", bound=_Model)
-
-
-def _reraise(exc: Exception, *, operation: str | None, region: str) -> NoReturn:
-    """Raise ``exc`` translated into our tree, or as itself when it is not a request's failure."""
-    translated = _botocore.translate(exc, operation=operation, region=region)
-    if translated is None:
-        raise exc
-    raise translated from exc
 
 
 class LightsailClient:
@@ -204,7 +196,7 @@ class LightsailClient:
                 max_pool_connections=self._max_pool_connections,
             )
         except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
-            _reraise(exc, operation=None, region=self._region)
+            _botocore.reraise(exc, operation=None, region=self._region)
         # Modules imported while the client was built may have made new loggers.
         _logging.install()
 
@@ -250,7 +242,7 @@ class LightsailClient:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
-            _reraise(exc, operation=op.wire, region=self._region)
+            _botocore.reraise(exc, operation=op.wire, region=self._region)
 
     @staticmethod
     def _member(response: Mapping[str, Any], op: ops.Op[Any], kind: type) -> Any:

@@ -299,15 +299,12 @@ class FleetStream(Generic[T]):
 
 def _configured_region(account: Mapping[str, Any]) -> str:
     """The region botocore would use for ``account``'s profile (environment, then config file)."""
-    import botocore.session
-    from botocore.exceptions import BotoCoreError
-
     profile = account.get("profile")
     try:
-        region = botocore.session.Session(profile=profile).get_config_variable("region")
-    except BotoCoreError as exc:
-        raise ValidationError("profile", f"cannot read the AWS configuration: {exc}") from None
-    if not isinstance(region, str) or not region:
+        region = _botocore.configured_region(profile)
+    except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
+        _botocore.reraise(exc, operation=None, region=None)
+    if region is None:
         whose = f"profile {profile!r}" if profile else "the default profile"
         raise ValidationError(
             "regions",
@@ -563,11 +560,8 @@ class Fleet:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
-            translated = _botocore.translate(exc, operation="AssumeRole", region=target.region)
-            if translated is None:
-                raise
-            raise translated from exc
+        except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
+            _botocore.reraise(exc, operation="AssumeRole", region=target.region)
 
     # -- streams --------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from aiolightsail._botocore._sessions import (  # noqa: E402
     is_session,
     resolve_credentials,
 )
-from aiolightsail._botocore._translate import translate  # noqa: E402
+from aiolightsail._botocore._translate import reraise, translate  # noqa: E402
 
 __all__ = [
     "BotoLightsail",
@@ -38,6 +38,7 @@ __all__ = [
     "get_session",
     "is_session",
     "open_lightsail",
+    "reraise",
     "resolve_credentials",
     "translate",
 ]

@@ -28,13 +28,17 @@ __all__ = [
 SUPPORTED_AIOBOTOCORE = ((3, 10), (3, 11))
 #: The environment variable that skips the version check.
 ALLOW_UNTESTED_VARIABLE = "AIOLIGHTSAIL_ALLOW_UNTESTED_AIOBOTOCORE"
-#: (module, class or ``None`` for the module itself, the members used).
+#: (module, class or ``None`` for the module itself, members that class itself defines).
+#: A member must be defined by that very class, not inherited: aiobotocore's
+#: async overrides are what we rely on, and a release that dropped one would
+#: silently fall back to botocore's synchronous version.
 PRIVATE_MEMBERS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
     ("aiobotocore.httpsession", "AIOHTTPSession", ("_build_ssl_contexts", "_create_connector")),
-    ("aiobotocore.parsers", "AioJSONParser", ("_do_parse", "_inject_response_metadata")),
+    ("aiobotocore.parsers", "AioJSONParser", ("_do_parse",)),
     ("aiobotocore.parsers", "AioResponseParserFactory", ("create_parser",)),
+    ("botocore.parsers", "BaseJSONParser", ("_inject_response_metadata",)),
     ("aiobotocore.client", "AioBaseClient", ("_make_api_call",)),
-    ("aiobotocore.session", "AioSession", ("warm_up_loader_caches", "register_component")),
+    ("aiobotocore.session", "AioSession", ("warm_up_loader_caches", "create_client")),
     ("aiobotocore.credentials", "AioRefreshableCredentials", ("_protected_refresh",)),
     ("botocore.handlers", None, ("BUILTIN_HANDLERS", "REGISTER_FIRST", "REGISTER_LAST")),
 )
@@ -86,11 +90,11 @@ def check(version: str | None = None) -> None:
             continue
         if class_name is not None:
             owner = getattr(owner, class_name, None)
-            if owner is None:
+            if not isinstance(owner, type):
                 missing.append(f"{module_name}.{class_name}")
                 continue
         where = f"{module_name}.{class_name}" if class_name else module_name
-        missing += [f"{where}.{member}" for member in members if not hasattr(owner, member)]
+        missing += [f"{where}.{member}" for member in members if member not in vars(owner)]
     if missing:
         raise UnsupportedBotocoreError(
             f"aiolightsail cannot work with aiobotocore {found}: it lacks "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import types
+from typing import NoReturn
 
 from aiolightsail._errors import (
     LightsailError,
@@ -21,7 +22,7 @@ from aiolightsail._errors import (
     api_error_from_response,
 )
 
-__all__ = ["translate"]
+__all__ = ["reraise", "translate"]
 
 #: Modules whose own code reads responses: an error raised inside them while a
 #: response is being read is the response's fault, not a bug of ours.
@@ -91,3 +92,14 @@ def translate(
             f"unreadable response: {type(exc).__name__}: {exc}", operation=operation
         )
     return None
+
+
+def reraise(exc: Exception, *, operation: str | None, region: str | None) -> NoReturn:
+    """Raise ``exc`` translated (``from exc``), or as itself when :func:`translate` declines.
+
+    Call it from an ``except Exception as exc:`` block around a request.
+    """
+    translated = translate(exc, operation=operation, region=region)
+    if translated is None:
+        raise exc
+    raise translated from exc
