@@ -27,7 +27,7 @@ def test_import_is_light() -> None:
     code = (
         "import sys, aiolightsail\n"
         "heavy = [m for m in ('aiohttp.web', 'aiolightsail.emulator', 'click', 'rich',"
-        " 'aiolightsail._cli') if m in sys.modules]\n"
+        " 'aiolightsail.cli') if m in sys.modules]\n"
         "print(','.join(heavy))"
     )
     out = subprocess.run(

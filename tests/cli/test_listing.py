@@ -27,8 +27,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 import aiolightsail as al
-from aiolightsail import _cli, _logging, _session
-from aiolightsail._output import csv_columns, describe_failure
+from aiolightsail import _logging, _session
+from aiolightsail.cli import _app
+from aiolightsail.cli._output import csv_columns, describe_failure
 from aiolightsail.emulator import BLUEPRINTS, Account, Clock, Emulator, FaultKind, Faults
 from tests.conftest import ACCOUNTS, PAGE_SIZE
 
@@ -153,7 +154,7 @@ def invoke(command: str, *args: str, url: str | None = None) -> Result:
     ``command`` is split on whitespace; ``url`` becomes ``--endpoint-url``.
     """
     argv = [*command.split(), *args, *(["--endpoint-url", url] if url else [])]
-    return CliRunner().invoke(_cli.cli, argv, catch_exceptions=False)
+    return CliRunner().invoke(_app.cli, argv, catch_exceptions=False)
 
 
 def _where(records: list[dict[str, Any]]) -> Counter[tuple[str, str, str]]:
@@ -203,7 +204,7 @@ def test_python_dash_m_runs_the_command() -> None:
 def test_the_cli_module_stays_light() -> None:
     """Importing the command pulls in neither the emulator nor aiohttp.web (only `demo` does)."""
     code = (
-        "import sys, aiolightsail._cli\n"
+        "import sys, aiolightsail.cli._app\n"
         "print(','.join(m for m in ('aiohttp.web', 'aiolightsail.emulator') if m in sys.modules))"
     )
     out = subprocess.run(
@@ -502,7 +503,7 @@ def test_progress_only_on_a_terminal_and_not_quiet(
     served: EmulatorThread, monkeypatch: pytest.MonkeyPatch, quiet: bool
 ) -> None:
     """On a terminal stderr shows targets done, items found and failures, unless --quiet."""
-    monkeypatch.setattr(_cli, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(_app, "_stderr_is_terminal", lambda: True)
     quiet_flag = "--quiet" if quiet else ""
     result = invoke(f"instances {ALL_ACCOUNTS} -r us-east-1 -o ndjson {quiet_flag}", url=served.url)
     assert result.exit_code == 0, result.stderr

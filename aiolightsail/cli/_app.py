@@ -41,11 +41,17 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from aiolightsail import __version__, _logging
-from aiolightsail._client import LightsailClient
-from aiolightsail._errors import ValidationError
-from aiolightsail._fleet import Fleet, FleetFailure, Target
-from aiolightsail._output import (
+from aiolightsail import (
+    LIGHTSAIL_REGIONS,
+    Fleet,
+    FleetFailure,
+    LightsailClient,
+    Target,
+    ValidationError,
+    __version__,
+    _logging,
+)
+from aiolightsail.cli._output import (
     FORMATS,
     KINDS,
     Kind,
@@ -56,9 +62,8 @@ from aiolightsail._output import (
     write_ndjson_line,
     write_table,
 )
-from aiolightsail._regions import LIGHTSAIL_REGIONS
 
-__all__ = ["build_targets", "cli", "main"]
+__all__ = ["build_targets", "cli"]
 
 R = TypeVar("R")
 
@@ -72,37 +77,25 @@ EXIT_INTERRUPTED = 130
 
 
 class _LazyGroup(click.Group):
-    """A group whose heavier subcommands are imported only when they are used.
-
-    ``emulator`` is another module's command (``aiolightsail.emulator._cli``);
-    if that module is absent, the subcommand is simply not offered.
-    """
+    """A group whose heavier subcommands are imported only when they are used."""
 
     lazy: dict[str, tuple[str, str]] = {  # noqa: RUF012 - read-only class table
-        "demo": ("aiolightsail._demo", "demo_command"),
-        "emulator": ("aiolightsail.emulator._cli", "emulator_command"),
+        "demo": ("aiolightsail.cli._demo", "demo_command"),
+        "emulator": ("aiolightsail.cli._emulator", "emulator_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
-        names.update(name for name in self.lazy if self.get_command(ctx, name) is not None)
-        return sorted(names)
+        return sorted(names | set(self.lazy))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
         if command is not None or cmd_name not in self.lazy:
             return command
         module_name, attribute = self.lazy[cmd_name]
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # Only "that module does not exist (yet)" hides the command; a
-            # broken import inside it must surface.
-            if exc.name is not None and module_name.startswith(exc.name):
-                return None
-            raise
-        found = getattr(module, attribute, None)
-        return found if isinstance(found, click.Command) else None
+        found = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(found, click.Command)  # noqa: S101 - our own table
+        return found
 
 
 _EPILOG = """\b
@@ -131,11 +124,6 @@ def cli() -> None:
     Every account × region is queried at once, over asyncio. Try `aiolightsail demo`
     first: it needs no AWS account.
     """
-
-
-def main() -> None:
-    """Run the ``aiolightsail`` command (the console script's entry point)."""
-    cli()
 
 
 # -- options shared by the list commands ---------------------------------------------
