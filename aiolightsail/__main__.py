@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiolightsail._cli import main
+from aiolightsail.cli import main
 
 if __name__ == "__main__":
     main()

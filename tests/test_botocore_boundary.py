@@ -20,7 +20,7 @@ from tests.conftest import Wire
 PACKAGE = Path(al.__file__).parent
 ROOT = PACKAGE.parent
 #: Parts of the package with their own reasons to import botocore (a server; the command line).
-OUTSIDE_THE_CLIENT = ("_botocore", "emulator", "cli", "_cli.py")
+OUTSIDE_THE_CLIENT = ("_botocore", "emulator", "cli")
 
 
 def _runtime_imports(path: Path) -> set[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiolightsail.emulator._cli import emulator_command
+from aiolightsail.cli import emulator_main
 
 if __name__ == "__main__":
-    emulator_command(prog_name="python -m aiolightsail.emulator")
+    emulator_main()

@@ -1,9 +1,11 @@
-"""Helpers for the emulator's tests: blocking clients in threads, raw signed requests."""
+"""Helpers for the emulator's tests: blocking clients in threads, raw signed requests, an
+environment for subprocesses."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +14,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from aiolightsail.emulator import Emulator
+from aiolightsail.emulator import DEFAULT_ACCOUNT, Emulator
 
 #: Small pages, so that a dozen items span several.
 PAGE_SIZE = 3
@@ -20,6 +22,20 @@ TARGET_PREFIX = "Lightsail_20161128."
 
 #: Builds a boto3 client aimed at the emulator (the ``make_client`` fixture).
 ClientFactory = Callable[..., Any]
+
+
+def isolated_env(**extra: str) -> dict[str, str]:
+    """This process's environment for a subprocess: no AWS_* of ours, the default account's keys."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_ACCESS_KEY_ID=DEFAULT_ACCOUNT.access_key_id,
+        AWS_SECRET_ACCESS_KEY=DEFAULT_ACCOUNT.secret_access_key,
+        **extra,
+    )
+    return env
 
 
 async def call(client: Any, method: str, /, **params: Any) -> Any:

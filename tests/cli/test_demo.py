@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from aiolightsail import _cli, _demo
+from aiolightsail.cli import _app, _demo
 from aiolightsail.emulator import DEFAULT_PAGE_SIZE
 from tests.conftest import stray_tasks
 
@@ -37,7 +37,7 @@ def test_demo_finds_what_it_seeded_and_prints_the_summary(monkeypatch: pytest.Mo
         return plans[-1]
 
     monkeypatch.setattr(_demo, "plan_demo", spy)
-    result = CliRunner().invoke(_cli.cli, ["demo", *SMALL, "--seed", "7"], catch_exceptions=False)
+    result = CliRunner().invoke(_app.cli, ["demo", *SMALL, "--seed", "7"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     (plan,) = plans
     out = result.stdout
@@ -110,7 +110,7 @@ def test_plan_spreads_exactly_the_instances_asked_for(
 )
 def test_demo_usage_errors_exit_2(args: list[str]) -> None:
     """Out-of-range demo options are usage errors."""
-    result = CliRunner().invoke(_cli.cli, ["demo", *args])
+    result = CliRunner().invoke(_app.cli, ["demo", *args])
     assert result.exit_code == 2
     assert "Invalid value" in result.stderr
 

@@ -32,11 +32,16 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from aiolightsail._client import LightsailClient
-from aiolightsail._errors import LightsailError
-from aiolightsail._fleet import Fleet, FleetFailure, Target
-from aiolightsail._output import describe_failure
-from aiolightsail._regions import LIGHTSAIL_REGIONS, OPT_IN_REGIONS
+from aiolightsail import (
+    LIGHTSAIL_REGIONS,
+    OPT_IN_REGIONS,
+    Fleet,
+    FleetFailure,
+    LightsailClient,
+    LightsailError,
+    Target,
+)
+from aiolightsail.cli._output import describe_failure
 from aiolightsail.emulator import Account, Emulator, Faults
 
 __all__ = ["DEMO_REGIONS", "DemoPlan", "DemoResult", "demo_command", "plan_demo", "run_demo"]

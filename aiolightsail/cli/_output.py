@@ -34,10 +34,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from aiolightsail import _logging
-from aiolightsail._errors import APIError
-from aiolightsail._fleet import FleetFailure, Target
-from aiolightsail._models import Blueprint, Instance, InstanceSnapshot, to_dict
+from aiolightsail import (
+    APIError,
+    Blueprint,
+    FleetFailure,
+    Instance,
+    InstanceSnapshot,
+    Target,
+    _logging,
+    to_dict,
+)
 
 __all__ = [
     "FORMATS",

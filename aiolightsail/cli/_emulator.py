@@ -14,10 +14,7 @@ import signal
 
 import click
 
-from aiolightsail.emulator._auth import Account
-from aiolightsail.emulator._faults import Faults
-from aiolightsail.emulator._pagination import DEFAULT_PAGE_SIZE
-from aiolightsail.emulator._server import Emulator
+from aiolightsail.emulator import DEFAULT_PAGE_SIZE, Account, Emulator, Faults
 
 __all__ = ["DEFAULT_PORT", "emulator_command"]
 

@@ -27,10 +27,19 @@ import pytest
 from click.testing import CliRunner, Result
 
 import aiolightsail as al
-from aiolightsail import _cli, _logging
+from aiolightsail import _logging
 from aiolightsail._botocore import _sessions as _session
-from aiolightsail._output import csv_columns, describe_failure
-from aiolightsail.emulator import BLUEPRINTS, Account, Clock, Emulator, FaultKind, Faults
+from aiolightsail.cli import _app
+from aiolightsail.cli._output import csv_columns, describe_failure
+from aiolightsail.emulator import (
+    BLUEPRINTS,
+    Account,
+    Clock,
+    Emulator,
+    FaultKind,
+    Faults,
+    ServiceError,
+)
 from tests.conftest import ACCOUNTS, PAGE_SIZE
 
 R = TypeVar("R")
@@ -154,7 +163,7 @@ def invoke(command: str, *args: str, url: str | None = None) -> Result:
     ``command`` is split on whitespace; ``url`` becomes ``--endpoint-url``.
     """
     argv = [*command.split(), *args, *(["--endpoint-url", url] if url else [])]
-    return CliRunner().invoke(_cli.cli, argv, catch_exceptions=False)
+    return CliRunner().invoke(_app.cli, argv, catch_exceptions=False)
 
 
 def _where(records: list[dict[str, Any]]) -> Counter[tuple[str, str, str]]:
@@ -204,7 +213,7 @@ def test_python_dash_m_runs_the_command() -> None:
 def test_the_cli_module_stays_light() -> None:
     """Importing the command pulls in neither the emulator nor aiohttp.web (only `demo` does)."""
     code = (
-        "import sys, aiolightsail._cli\n"
+        "import sys, aiolightsail.cli._app\n"
         "print(','.join(m for m in ('aiohttp.web', 'aiolightsail.emulator') if m in sys.modules))"
     )
     out = subprocess.run(
@@ -449,6 +458,51 @@ def test_partial_failure_exits_1_and_prints_the_rest(
         assert {r["region"] for r in records} == {"us-east-1"}
 
 
+@attrs.define(kw_only=True)
+class _FailPage(Faults):
+    """Faults that fail one GetInstances call (counted from 0) and every retry of it."""
+
+    page: int
+    calls: int = 0
+
+    def decide(self, operation: str) -> FaultKind | ServiceError | None:
+        if operation == "GetInstances":
+            if self.calls == self.page:
+                self.fail_next(operation, al.DEFAULT_MAX_ATTEMPTS, FaultKind.SERVER_ERROR)
+            self.calls += 1
+        return super().decide(operation)
+
+
+@pytest.mark.parametrize("output", ["table", "json", "ndjson", "csv"])
+def test_a_target_failing_midway_prints_the_pages_it_listed(
+    credentials: None, no_backoff: None, output: str
+) -> None:
+    """A target whose third page fails prints its first two pages' items, then its failure line."""
+    served = EmulatorThread(_accounts(), page_size=PAGE_SIZE, faults=_FailPage(page=2))
+    try:
+        seeded = served.call(
+            served.emulator.seed_instances, ACCOUNTS[1][0], "eu-west-1", 3 * PAGE_SIZE
+        )
+        result = invoke(f"instances --profile acct-b -r eu-west-1 -o {output}", url=served.url)
+    finally:
+        served.close()
+    listed = seeded[: 2 * PAGE_SIZE]
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: acct-b/eu-west-1: ServiceError (ServiceException): An internal error occurred. "
+        "Please try again. Tip: Retry the request; if the problem persists, contact AWS Support.",
+        "1 of 1 targets failed.",
+    ]
+    if output == "table":
+        names = set(result.stdout.split())
+        assert {r.name for r in listed} <= names
+        assert not {r.name for r in seeded[len(listed) :]} & names
+    else:
+        assert sorted(r["arn"] for r in _parse(output, result.stdout)) == sorted(
+            r.arn for r in listed
+        )
+
+
 def test_failure_line_has_lightsails_tip(served: EmulatorThread, no_backoff: None) -> None:
     """A server error past its retries is reported with Lightsail's tip; --quiet keeps just that."""
     served.call(
@@ -503,7 +557,7 @@ def test_progress_only_on_a_terminal_and_not_quiet(
     served: EmulatorThread, monkeypatch: pytest.MonkeyPatch, quiet: bool
 ) -> None:
     """On a terminal stderr shows targets done, items found and failures, unless --quiet."""
-    monkeypatch.setattr(_cli, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(_app, "_stderr_is_terminal", lambda: True)
     quiet_flag = "--quiet" if quiet else ""
     result = invoke(f"instances {ALL_ACCOUNTS} -r us-east-1 -o ndjson {quiet_flag}", url=served.url)
     assert result.exit_code == 0, result.stderr
@@ -571,6 +625,56 @@ def test_ctrl_c_stops_promptly_with_status_130(credentials: None) -> None:
     assert process.returncode == 130
     assert stderr.strip() == "Interrupted."
     assert stdout == ""
+
+
+@attrs.define(kw_only=True)
+class _HoldPage(Faults):
+    """Faults that hold one GetInstances call (counted from 0) until the test releases it.
+
+    The hold blocks the emulator's loop, which has nothing else to serve meanwhile.
+    """
+
+    page: int
+    release: threading.Event = attrs.field(factory=threading.Event)
+    calls: int = 0
+    held_too_long: bool = False
+
+    def decide(self, operation: str) -> FaultKind | ServiceError | None:
+        if operation == "GetInstances":
+            if self.calls == self.page:
+                self.held_too_long = not self.release.wait(timeout=30)
+            self.calls += 1
+        return super().decide(operation)
+
+
+def test_ndjson_lines_arrive_while_the_next_page_is_awaited(credentials: None) -> None:
+    """With -o ndjson a page's items reach stdout before the target's next page has answered."""
+    faults = _HoldPage(page=1)
+    served = EmulatorThread(_accounts(), page_size=PAGE_SIZE, faults=faults)
+    try:
+        seeded = served.call(
+            served.emulator.seed_instances, ACCOUNTS[1][0], "eu-west-1", 2 * PAGE_SIZE
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "aiolightsail", "instances", "--profile", "acct-b",
+             "-r", "eu-west-1", "-o", "ndjson", "--endpoint-url", served.url],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+        )  # fmt: skip
+        try:
+            assert process.stdout is not None
+            first_page = [process.stdout.readline() for _ in range(PAGE_SIZE)]
+            faults.release.set()
+            rest, stderr = process.communicate(timeout=60)
+        finally:
+            faults.release.set()
+            process.kill()
+            process.wait()
+    finally:
+        served.close()
+    assert not faults.held_too_long, "the first page was written only after the second arrived"
+    assert process.returncode == 0, stderr
+    records = [json.loads(line) for line in [*first_page, *rest.splitlines()]]
+    assert [r["arn"] for r in records] == [r.arn for r in seeded]
 
 
 def test_closed_stdout_ends_quietly(served: EmulatorThread) -> None:

@@ -6,13 +6,14 @@
     aiolightsail snapshots -r eu-west-1 --role-arn arn:aws:iam::123456789012:role/inventory -o csv
     aiolightsail demo
 
-The list commands build one :class:`~aiolightsail.Target` per account ×
-region and run them through the public :class:`~aiolightsail.Fleet` API. The
-results go to stdout (a table, or JSON / NDJSON / CSV for programs); progress
-and per-target failures go to stderr, so a pipeline gets clean data and still
-sees what went wrong. Exit status: 0 when every target answered, 1 when some
-failed (the others' items are still printed), 2 for usage errors, 130 after
-Ctrl-C.
+The list commands build their :class:`~aiolightsail.Fleet` with
+:meth:`~aiolightsail.Fleet.across` (one target per account × region) and
+stream every target's items as its pages arrive. The results go to stdout (a
+table, or JSON / NDJSON / CSV for programs); progress and per-target failures
+go to stderr, so a pipeline gets clean data and still sees what went wrong.
+Exit status: 0 when every target answered, 1 when some failed (every item
+listed is still printed, a failed target's up to its failure), 2 for usage
+errors, 130 after Ctrl-C.
 
 ``demo`` and ``emulator`` are loaded only when used: they import the
 emulator, hence ``aiohttp.web``, which the list commands never need.
@@ -24,9 +25,9 @@ import asyncio
 import importlib
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 import attrs
 import click
@@ -41,11 +42,17 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from aiolightsail import __version__, _logging
-from aiolightsail._client import LightsailClient
-from aiolightsail._errors import ValidationError
-from aiolightsail._fleet import Fleet, FleetFailure, Target
-from aiolightsail._output import (
+from aiolightsail import (
+    LIGHTSAIL_REGIONS,
+    Fleet,
+    FleetFailure,
+    FleetStream,
+    Target,
+    ValidationError,
+    __version__,
+    _logging,
+)
+from aiolightsail.cli._output import (
     FORMATS,
     KINDS,
     Kind,
@@ -56,11 +63,8 @@ from aiolightsail._output import (
     write_ndjson_line,
     write_table,
 )
-from aiolightsail._regions import LIGHTSAIL_REGIONS
 
-__all__ = ["build_targets", "cli", "main"]
-
-R = TypeVar("R")
+__all__ = ["build_fleet", "cli"]
 
 #: Exit statuses (click uses 2 for usage errors itself).
 EXIT_PARTIAL = 1
@@ -72,37 +76,25 @@ EXIT_INTERRUPTED = 130
 
 
 class _LazyGroup(click.Group):
-    """A group whose heavier subcommands are imported only when they are used.
-
-    ``emulator`` is another module's command (``aiolightsail.emulator._cli``);
-    if that module is absent, the subcommand is simply not offered.
-    """
+    """A group whose heavier subcommands are imported only when they are used."""
 
     lazy: dict[str, tuple[str, str]] = {  # noqa: RUF012 - read-only class table
-        "demo": ("aiolightsail._demo", "demo_command"),
-        "emulator": ("aiolightsail.emulator._cli", "emulator_command"),
+        "demo": ("aiolightsail.cli._demo", "demo_command"),
+        "emulator": ("aiolightsail.cli._emulator", "emulator_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
-        names.update(name for name in self.lazy if self.get_command(ctx, name) is not None)
-        return sorted(names)
+        return sorted(names | set(self.lazy))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
         if command is not None or cmd_name not in self.lazy:
             return command
         module_name, attribute = self.lazy[cmd_name]
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # Only "that module does not exist (yet)" hides the command; a
-            # broken import inside it must surface.
-            if exc.name is not None and module_name.startswith(exc.name):
-                return None
-            raise
-        found = getattr(module, attribute, None)
-        return found if isinstance(found, click.Command) else None
+        found = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(found, click.Command)  # noqa: S101 - our own table
+        return found
 
 
 _EPILOG = """\b
@@ -131,11 +123,6 @@ def cli() -> None:
     Every account × region is queried at once, over asyncio. Try `aiolightsail demo`
     first: it needs no AWS account.
     """
-
-
-def main() -> None:
-    """Run the ``aiolightsail`` command (the console script's entry point)."""
-    cli()
 
 
 # -- options shared by the list commands ---------------------------------------------
@@ -222,33 +209,30 @@ def snapshots(**options: Any) -> None:
     _run_listing(KINDS["snapshots"], options)
 
 
-# -- targets ----------------------------------------------------------------------------
+# -- the fleet -------------------------------------------------------------------------
+
+#: The usage error for an account with no region configured and no --region given.
+_NO_REGION = (
+    "no region to query: pass --region REGION or --all-regions "
+    "(or set AWS_DEFAULT_REGION, or `region` in the profile)"
+)
 
 
 def _known_profiles() -> set[str]:
+    """The profiles of the AWS config files, read once up front.
+
+    A broken file is one clear usage error here, not one failure per target.
+    """
     import botocore.session
-
-    return set(botocore.session.Session().available_profiles)
-
-
-def _configured_region(profile: str | None) -> str | None:
-    import botocore.session
-
-    region = botocore.session.Session(profile=profile).get_config_variable("region")
-    return region if isinstance(region, str) and region else None
-
-
-def _read_aws_config(read: Callable[..., R], *args: Any) -> R:
-    """Read the AWS config files up front: a broken one is one clear error, not one per target."""
     from botocore.exceptions import BotoCoreError
 
     try:
-        return read(*args)
+        return set(botocore.session.Session().available_profiles)
     except BotoCoreError as exc:
         raise click.UsageError(f"cannot use the AWS configuration: {exc}") from None
 
 
-def build_targets(
+def build_fleet(
     *,
     regions: Sequence[str],
     all_regions: bool,
@@ -256,8 +240,10 @@ def build_targets(
     role_arns: Sequence[str],
     role_source_profile: str | None,
     endpoint_url: str | None,
-) -> list[Target]:
-    """The targets of a list command: every account × every region.
+    concurrency: int,
+    target_timeout: float | None,
+) -> Fleet:
+    """The fleet of a list command: every account × every region, through :meth:`Fleet.across`.
 
     Accounts are the profiles and the roles (assumed with
     ``role_source_profile``); with neither, the default credential chain.
@@ -271,9 +257,12 @@ def build_targets(
         role_arns: ``--role-arn`` values.
         role_source_profile: ``--role-source-profile``.
         endpoint_url: ``--endpoint-url``.
+        concurrency: ``--concurrency``.
+        target_timeout: ``--timeout``.
 
     Returns:
-        The targets, accounts in the order given, then regions.
+        The fleet (not yet entered); its targets are accounts in the order
+        given, then regions.
 
     Raises:
         click.UsageError: contradictory options, an unknown profile, a
@@ -281,7 +270,7 @@ def build_targets(
     """
     if regions and all_regions:
         raise click.UsageError("give --region or --all-regions, not both")
-    known = _read_aws_config(_known_profiles)
+    known = _known_profiles()
     listed = ", ".join(sorted(known)) or "none"
     for profile in [*profiles, *([role_source_profile] if role_source_profile else [])]:
         if profile not in known:
@@ -298,37 +287,29 @@ def build_targets(
                     f"{variable}={named!r} names no profile in the AWS config files "
                     f"(found: {listed})"
                 )
-    accounts: list[dict[str, Any]] = [{"profile": p} for p in dict.fromkeys(profiles)]
-    accounts += [
-        {"role_arn": arn, "profile": role_source_profile} for arn in dict.fromkeys(role_arns)
-    ]
-    if not accounts:
-        accounts = [{}]
-    targets: list[Target] = []
-    for account in accounts:
-        if all_regions:
-            account_regions: Sequence[str] = LIGHTSAIL_REGIONS
-        elif regions:
-            account_regions = list(dict.fromkeys(regions))
-        else:
-            configured = _read_aws_config(_configured_region, account.get("profile"))
-            if configured is None:
-                raise click.UsageError(
-                    "no region to query: pass --region REGION or --all-regions "
-                    "(or set AWS_DEFAULT_REGION, or `region` in the profile)"
-                )
-            account_regions = [configured]
-        for region in account_regions:
-            try:
-                targets.append(Target(region, endpoint_url=endpoint_url, **account))
-            except ValidationError as exc:
-                hint = {"region": "--region", "role_arn": "--role-arn"}.get(exc.parameter)
-                raise click.BadParameter(exc.rule + _got(exc), param_hint=hint) from None
-    return targets
+    try:
+        return Fleet.across(
+            "all" if all_regions else (list(regions) or None),
+            profiles=profiles,
+            role_arns=role_arns,
+            role_source_profile=role_source_profile,
+            endpoint_url=endpoint_url,
+            concurrency=concurrency,
+            target_timeout=target_timeout,
+        )
+    except ValidationError as exc:
+        raise _usage_error(exc) from None
 
 
-def _got(exc: ValidationError) -> str:
-    return f" (got {exc.value!r})" if exc.value is not None else ""
+def _usage_error(exc: ValidationError) -> click.UsageError:
+    """The usage error for what :meth:`Fleet.across` refused, named by its option."""
+    if exc.parameter == "regions":
+        return click.UsageError(_NO_REGION)
+    if exc.parameter == "profile":  # the AWS config files could not be read
+        return click.UsageError(exc.rule)
+    hint = {"region": "--region", "role_arn": "--role-arn"}.get(exc.parameter)
+    got = f" (got {exc.value!r})" if exc.value is not None else ""
+    return click.BadParameter(exc.rule + got, param_hint=hint)
 
 
 # -- progress and failures ------------------------------------------------------------
@@ -340,7 +321,7 @@ class _Reporter:
     def __init__(self, console: Console, *, what: str, total: int, live: bool) -> None:
         self.console = console
         self.found = 0
-        self.answered = 0
+        self.done = 0
         self.failures: list[FleetFailure] = []
         self._progress: Progress | None = None
         self._task: TaskID | None = None
@@ -371,32 +352,20 @@ class _Reporter:
         if self._progress is not None:
             self._progress.stop()
 
-    def item_found(self) -> None:
-        self.found += 1
-        self._update()
-
-    def target_answered(self) -> None:
-        self.answered += 1
-        self._update()
-
-    def check(self, failures: Sequence[FleetFailure]) -> None:
-        """Report the failures not reported yet."""
-        for failure in failures[len(self.failures) :]:
+    def follow(self, stream: FleetStream[Any], *, found: int = 0) -> None:
+        """Catch up with the stream: ``found`` more items, its targets done, its new failures."""
+        self.found += found
+        self.done = stream.targets_done
+        for failure in stream.failures[len(self.failures) :]:
             self.failures.append(failure)
             # Through the console, so the line lands above a live progress bar;
             # soft_wrap keeps one failure on one (greppable) line.
             self.console.print(
                 "error: " + describe_failure(failure), markup=False, highlight=False, soft_wrap=True
             )
-        self._update()
-
-    def _update(self) -> None:
         if self._progress is not None and self._task is not None:
             self._progress.update(
-                self._task,
-                completed=self.answered + len(self.failures),
-                found=self.found,
-                failed=len(self.failures),
+                self._task, completed=self.done, found=self.found, failed=len(self.failures)
             )
 
 
@@ -406,51 +375,38 @@ class _Reporter:
 @attrs.frozen(kw_only=True)
 class _Listing:
     kind: Kind
-    targets: tuple[Target, ...]
-    concurrency: int
-    target_timeout: float | None
     output: str
     include_inactive: bool
 
-    def items(self, client: LightsailClient) -> AsyncIterator[Any]:
+    def stream(self, fleet: Fleet) -> FleetStream[Any]:
         if self.kind.name == "instances":
-            return client.iter_instances()
+            return fleet.iter_instances()
         if self.kind.name == "blueprints":
-            return client.iter_blueprints(include_inactive=self.include_inactive)
-        return client.iter_instance_snapshots()
+            return fleet.iter_blueprints(include_inactive=self.include_inactive)
+        return fleet.iter_instance_snapshots()
 
 
 async def _inventory(
-    listing: _Listing, reporter: _Reporter, stdout: IO[str]
+    fleet: Fleet, listing: _Listing, reporter: _Reporter, stdout: IO[str]
 ) -> list[tuple[Target, Any]]:
-    """Query every target; stream NDJSON as targets answer, or return the rows to print."""
+    """Stream every target's items as their pages arrive: NDJSON is written at once, other
+    formats are returned to be sorted.
+
+    A target that fails partway has its items up to the failure listed, and
+    its failure reported as soon as the stream records it.
+    """
     rows: list[tuple[Target, Any]] = []
-
-    async def fetch(client: LightsailClient) -> list[Any]:
-        found = []
-        async for item in listing.items(client):
-            found.append(item)
-            reporter.item_found()
-        return found
-
-    fleet = Fleet(
-        listing.targets, concurrency=listing.concurrency, target_timeout=listing.target_timeout
-    )
-    # fleet.map runs fetch once per target, so each result is one target done:
-    # that is what the progress display counts.
-    async with fleet, fleet.map(fetch) as stream:
-        async for target, found in stream:
-            reporter.check(stream.failures)
-            reporter.target_answered()
+    async with fleet, listing.stream(fleet) as stream:
+        async for target, item in stream:
+            reporter.follow(stream, found=1)
             if listing.output == "ndjson":
                 # Blocking writes on the loop are fine here: the producers are
                 # waiting on the network, and a pipeline wants lines early.
-                for item in found:
-                    write_ndjson_line(stdout, record(target, item))
+                write_ndjson_line(stdout, record(target, item))
                 stdout.flush()
             else:
-                rows += ((target, item) for item in found)
-        reporter.check(stream.failures)
+                rows.append((target, item))
+        reporter.follow(stream)
     return rows
 
 
@@ -463,41 +419,39 @@ def _stderr_is_terminal() -> bool:
 
 def _run_listing(kind: Kind, options: dict[str, Any]) -> None:
     ctx = click.get_current_context()
-    targets = build_targets(
+    fleet = build_fleet(
         regions=options["regions"],
         all_regions=options["all_regions"],
         profiles=options["profiles"],
         role_arns=options["role_arns"],
         role_source_profile=options["role_source_profile"],
         endpoint_url=options["endpoint_url"],
+        concurrency=options["concurrency"],
+        target_timeout=options["target_timeout"],
     )
     # The default credential chain may read keys from the environment; make
     # sure no failure line can ever echo them.
     for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         _logging.register_secret(os.environ.get(name))
     listing = _Listing(
-        kind=kind,
-        targets=tuple(targets),
-        concurrency=options["concurrency"],
-        target_timeout=options["target_timeout"],
-        output=options["output"],
-        include_inactive=options.get("include_inactive", False),
+        kind=kind, output=options["output"], include_inactive=options.get("include_inactive", False)
     )
+    targets = len(fleet.targets)
     quiet: bool = options["quiet"]
     live = not quiet and _stderr_is_terminal()
     err = Console(stderr=True, highlight=False, force_terminal=True if live else None)
     stdout = sys.stdout
-    reporter = _Reporter(err, what=f"Listing {kind.name}", total=len(targets), live=live)
+    reporter = _Reporter(err, what=f"Listing {kind.name}", total=targets, live=live)
     try:
         with reporter:
-            rows = asyncio.run(_inventory(listing, reporter, stdout))
+            rows = asyncio.run(_inventory(fleet, listing, reporter, stdout))
         rows.sort(key=lambda row: kind.sort_key(*row))
         if listing.output == "table":
             write_table(
                 Console(file=stdout, highlight=False),
                 kind,
                 rows,
-                targets=len(targets),
+                targets=targets,
                 failed=len(reporter.failures),
             )
         elif listing.output == "json":
@@ -512,7 +466,5 @@ def _run_listing(kind: Kind, options: dict[str, Any]) -> None:
         ctx.exit(EXIT_INTERRUPTED)
     if reporter.failures:
         if not quiet:
-            err.print(
-                f"{len(reporter.failures)} of {len(targets)} targets failed.", highlight=False
-            )
+            err.print(f"{len(reporter.failures)} of {targets} targets failed.", highlight=False)
         ctx.exit(EXIT_PARTIAL)
