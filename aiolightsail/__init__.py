@@ -27,7 +27,7 @@ from aiolightsail._errors import (
     UnauthenticatedError,
     ValidationError,
 )
-from aiolightsail._fleet import Fleet, FleetFailure, FleetStream, Target
+from aiolightsail._fleet import Fleet, FleetFailure, FleetStream
 from aiolightsail._models import (
     AddOn,
     Blueprint,
@@ -54,6 +54,7 @@ from aiolightsail._models import (
 )
 from aiolightsail._pagination import PageIterator
 from aiolightsail._regions import LIGHTSAIL_REGIONS, OPT_IN_REGIONS
+from aiolightsail._target import Target
 
 __version__ = "0.1.0.dev0"
 

@@ -1,10 +1,17 @@
-"""``Target`` and ``Fleet``: one query fanned out over many accounts × regions at once.
+"""``Fleet``: one query fanned out over many accounts × regions at once.
 
 A :class:`Fleet` owns one :class:`~aiolightsail.LightsailClient` per target,
 created on first use and reused until the fleet closes (a bot polling every
-minute pays for a client once). Work runs in tasks the fleet owns; a stream
-left early (``break``, an exception, cancellation) cancels its tasks, and
-closing the fleet cancels and awaits whatever is left.
+minute pays for a client once).
+
+Concurrency is structured (``docs/design.md``, "Concurrency"): each stream
+runs its producers, one per target, in an :class:`asyncio.TaskGroup` inside
+one task the fleet owns; the producers send pages into a bounded channel
+(``_channel``) that the group's owner closes in a ``finally``, so the stream
+always ends, with every target's items or its :class:`FleetFailure`. Leaving
+a stream early (``break``, an exception, cancellation) cancels its group at
+once with ``async with``/:meth:`FleetStream.aclose`, and in any case when the
+fleet closes.
 
 Bounds: ``concurrency`` requests in flight across the fleet, and one request
 at a time per target, acquired per page, so a target with a thousand pages
@@ -15,19 +22,18 @@ Memory: each target's producer holds at most one page while the consumer is
 busy, so a sweep's memory is about one page per target in flight, however
 many items there are.
 
-Failures are per target: a target that fails is recorded in
-``stream.failures`` / ``fleet.failures`` with its error and the page token to
-resume from, and the others carry on; ``fail_fast=True`` cancels the rest
-and raises instead.
+Failures belong to the stream: a target that fails is recorded in that
+stream's ``failures`` with its error and the page token to resume from, and
+the others carry on; ``fail_fast=True`` cancels the rest and raises instead.
+The fleet keeps no failures, so two streams read at once never see each
+other's.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import warnings
-import weakref
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, Literal, Self, TypeVar
 
@@ -35,6 +41,7 @@ import attrs
 
 from aiolightsail import _botocore
 from aiolightsail import _validation as check
+from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel
 from aiolightsail._client import DEFAULT_MAX_ATTEMPTS, LightsailClient
 from aiolightsail._errors import (
     ExpiredCredentialsError,
@@ -45,104 +52,12 @@ from aiolightsail._errors import (
 from aiolightsail._models import Blueprint, Instance, InstanceSnapshot, Page
 from aiolightsail._pagination import PageIterator
 from aiolightsail._regions import LIGHTSAIL_REGIONS
+from aiolightsail._target import Target
 
 __all__ = ["Fleet", "FleetFailure", "FleetStream", "Target"]
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}")
-
-
-def _check_region(_target: Any, _attribute: Any, value: str) -> None:
-    check.region(value)
-
-
-def _optional_text(_target: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        check.string(value, attribute.name)
-
-
-def _optional_secret(_target: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    # Never echo what was given: it may be the secret itself.
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise ValidationError(attribute.name, "must be a non-empty str", show=False)
-
-
-def _optional_endpoint(_target: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        check.endpoint_url(value, attribute.name)
-
-
-@attrs.frozen
-class Target:
-    """One (account, region) to query.
-
-    The account is given by exactly one of: ``profile`` (an AWS config
-    profile), static keys, or nothing (the default credential chain); a
-    ``role_arn`` is then assumed with those credentials (STS AssumeRole at the
-    region's endpoint), once per role for all its regions, refreshed before
-    expiry. Secret fields are left out of ``repr``.
-
-    Args:
-        region: the region, e.g. ``"eu-west-1"``.
-        profile: an AWS config profile.
-        role_arn: ``arn:aws:iam::<account>:role/<name>`` to assume.
-        aws_access_key_id: a static access key.
-        aws_secret_access_key: its secret (hidden from ``repr``).
-        aws_session_token: a session token (hidden from ``repr``).
-        endpoint_url: send Lightsail (and STS) requests here, e.g. the emulator.
-        name: a label for output; defaults to ``account/region``.
-    """
-
-    region: str = attrs.field(validator=_check_region)
-    profile: str | None = attrs.field(default=None, kw_only=True, validator=_optional_text)
-    role_arn: str | None = attrs.field(default=None, kw_only=True, validator=_optional_text)
-    aws_access_key_id: str | None = attrs.field(
-        default=None, kw_only=True, validator=_optional_text
-    )
-    aws_secret_access_key: str | None = attrs.field(
-        default=None, kw_only=True, repr=False, validator=_optional_secret
-    )
-    aws_session_token: str | None = attrs.field(
-        default=None, kw_only=True, repr=False, validator=_optional_secret
-    )
-    endpoint_url: str | None = attrs.field(default=None, kw_only=True, validator=_optional_endpoint)
-    name: str | None = attrs.field(default=None, kw_only=True, validator=_optional_text)
-
-    def __attrs_post_init__(self) -> None:
-        check.credentials(
-            profile=self.profile,
-            access_key_id=self.aws_access_key_id,
-            secret_access_key=self.aws_secret_access_key,
-            session_token=self.aws_session_token,
-        )
-        if self.role_arn is not None and not _ROLE_ARN.fullmatch(self.role_arn):
-            raise ValidationError(
-                "role_arn", "must look like arn:aws:iam::123456789012:role/name", self.role_arn
-            )
-
-    @property
-    def account(self) -> str:
-        """A label for the account: the role's account id, the profile, or the access key id."""
-        if self.role_arn is not None:
-            match = _ROLE_ARN.fullmatch(self.role_arn)
-            assert match is not None  # noqa: S101 - checked in __attrs_post_init__
-            return match["account"]
-        if self.profile is not None:
-            return self.profile
-        if self.aws_access_key_id is not None:
-            return self.aws_access_key_id
-        return "default"
-
-    @property
-    def label(self) -> str:
-        """``name``, or ``account/region``."""
-        return self.name or f"{self.account}/{self.region}"
-
-    def _credential_key(self) -> tuple[str | None, ...]:
-        # Targets that share this key share credentials (and an assumed role).
-        return (self.role_arn, self.profile, self.aws_access_key_id, self.endpoint_url)
 
 
 @attrs.frozen(kw_only=True)
@@ -162,7 +77,10 @@ class FleetFailure:
     page_token: str | None = None
 
 
-_Event = tuple[Literal["items", "failure", "raise", "done", "closed"], Target | None, Any]
+#: What a producer sends to its stream: a target's items, or that it is done (and how).
+_Event = tuple[Literal["items", "done"], Target, Any]
+#: A producer: sends ``("items", target, items)`` events; returns the target's failure or None.
+_Produce = Callable[[Target, Callable[[_Event], Awaitable[None]]], Awaitable[FleetFailure | None]]
 
 
 @attrs.define
@@ -175,40 +93,38 @@ class _Budget:
 class FleetStream(Generic[T]):
     """A merged stream of ``(target, item)`` from every target, items as their pages arrive.
 
-    Iterate it with ``async for``; leave early and its tasks are cancelled
-    (at once with ``async with`` or :meth:`aclose`, otherwise when the stream
-    is dropped, and in any case when the fleet closes).
+    Iterate it with ``async for``; it ends when every target has answered in
+    full or failed. Leave it early and its tasks are cancelled: at once with
+    ``async with`` or :meth:`aclose`, otherwise when the fleet closes.
 
     Attributes:
-        failures: the targets that failed in this stream, as they fail.
+        failures: the targets that failed in this stream, in the order they failed.
         targets_total: how many targets the stream covers.
         targets_done: how many have finished (answered in full, or failed), for progress.
     """
 
-    def __init__(
-        self,
-        fleet: Fleet,
-        targets: Sequence[Target],
-        produce: Callable[[Target, asyncio.Queue[_Event]], Awaitable[None]],
-    ) -> None:
+    def __init__(self, fleet: Fleet, targets: Sequence[Target], produce: _Produce) -> None:
         self._fleet = fleet
         self._targets = targets
         self._produce = produce
         # Pages waiting for the consumer: each producer also holds at most one page
         # while it waits here, so a stream's memory is bounded by its targets.
-        self._queue: asyncio.Queue[_Event] = asyncio.Queue(
-            maxsize=max(1, min(len(targets), fleet.concurrency))
-        )
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._channel: Channel[_Event] = Channel(max(1, min(len(targets), fleet.concurrency)))
+        self._runner: asyncio.Task[None] | None = None
         self._buffer: tuple[Any, ...] = ()
         self._buffer_target: Target | None = None
         self._index = 0
-        self._remaining = len(targets)
-        self._started = False
         self._closed = False
         self.failures: list[FleetFailure] = []
         self.targets_total = len(targets)
         self.targets_done = 0
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "running" if self._runner else "new"
+        return (
+            f"<FleetStream {self.targets_done}/{self.targets_total} targets done, "
+            f"{len(self.failures)} failed [{state}]>"
+        )
 
     def __aiter__(self) -> Self:
         return self
@@ -224,77 +140,87 @@ class FleetStream(Generic[T]):
     ) -> None:
         await self.aclose()
 
-    def _start(self) -> None:
-        self._started = True
-        for target in self._targets:
-            task = self._fleet._spawn(self._produce(target, self._queue))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
     async def __anext__(self) -> tuple[Target, T]:
         if self._closed:
             raise StopAsyncIteration
-        if not self._started:
+        if self._runner is None:
             self._fleet._require_open()
-            self._start()
+            self._runner = self._fleet._start(self._run())
         while self._index >= len(self._buffer):
-            if self._remaining == 0:
-                await self.aclose()
-                raise StopAsyncIteration
             self._buffer, self._index = (), 0  # a consumed page is not held while waiting
             try:
-                kind, target, payload = await self._queue.get()
-            except asyncio.CancelledError:
-                # The consumer is being cancelled: cancel everything underneath first.
+                kind, target, payload = await self._channel.receive()
+            except EndOfChannel:
+                await self.aclose()
+                raise StopAsyncIteration from None
+            except BaseException:
+                # Cancelled, or the stream's own error (a bug, fail_fast): stop the rest first.
                 await self.aclose()
                 raise
             if kind == "items":
                 self._buffer, self._buffer_target, self._index = payload, target, 0
-            elif kind == "failure":
-                self.failures.append(payload)
-                self._fleet.failures.append(payload)
-                if self._fleet.fail_fast:
-                    await self.aclose()
-                    raise payload.error
-            elif kind == "raise":
-                # Not a target's failure but a programming error (in `fn`, or ours).
-                await self.aclose()
-                raise payload
-            elif kind == "closed":
-                raise RuntimeError(
-                    "the Fleet was closed while this stream was being read; "
-                    "its results are incomplete"
-                )
             else:
-                self._remaining -= 1
                 self.targets_done += 1
+                if payload is not None:
+                    self.failures.append(payload)
         item = self._buffer[self._index]
         self._index += 1
         assert self._buffer_target is not None  # noqa: S101 - set with the buffer
         return self._buffer_target, item
 
     async def aclose(self) -> None:
-        """Cancel this stream's remaining work and wait for it. Idempotent."""
+        """Cancel this stream's remaining work and wait for it to end. Idempotent."""
         self._closed = True
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        self._buffer = ()
+        runner = self._runner
+        if runner is not None and not runner.done():
+            runner.cancel()
+            # Waits without taking on the runner's outcome; our own cancellation still propagates.
+            await asyncio.wait([runner])
 
-    def _abort(self) -> None:
-        """The fleet is closing: stop the producers and wake a consumer waiting for items."""
-        for task in self._tasks:
-            task.cancel()
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        if not self._closed:
-            self._queue.put_nowait(("closed", None, None))
+    async def _run(self) -> None:
+        """Run one producer per target in a task group; close the channel however it ends."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                for target in self._targets:
+                    group.create_task(self._produce_one(target))
+        except asyncio.CancelledError:
+            self._channel.close(
+                RuntimeError(
+                    "the Fleet was closed while this stream was being read; "
+                    "its results are incomplete"
+                )
+            )
+            raise
+        except BaseExceptionGroup as errors:
+            # A bug (in a map function, or ours) or a fail_fast failure: the
+            # consumer gets the first, as itself; the group cancelled the rest.
+            self._channel.close(errors.exceptions[0])
+        finally:
+            self._channel.close()
 
-    def __del__(self) -> None:
-        # Left with `break` and dropped: stop the producers now rather than at fleet close.
-        for task in getattr(self, "_tasks", ()):
-            task.cancel()
+    async def _produce_one(self, target: Target) -> None:
+        try:
+            failure = await self._produce(target, self._channel.send)
+        except ChannelClosed:
+            return  # the consumer is gone
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task.cancelling():
+                raise  # the stream is ending: not this target's failure
+            # A CancelledError from below that nobody asked for (a future that
+            # someone else cancelled): this target failed; the stream goes on.
+            failure = FleetFailure(
+                target=target,
+                error=LightsailError("the request was cancelled from outside the fleet"),
+            )
+        if failure is not None and self._fleet.fail_fast:
+            self.failures.append(failure)
+            raise failure.error
+        try:
+            await self._channel.send(("done", target, failure))
+        except ChannelClosed:
+            return
 
 
 def _configured_region(account: Mapping[str, Any]) -> str:
@@ -321,9 +247,10 @@ class Fleet:
     ::
 
         async with Fleet(targets, concurrency=32) as fleet:
-            async for target, instance in fleet.iter_instances():
+            stream = fleet.iter_instances()
+            async for target, instance in stream:
                 ...
-            for failure in fleet.failures:
+            for failure in stream.failures:
                 ...
 
     Args:
@@ -334,8 +261,7 @@ class Fleet:
             (time spent waiting for the consumer does not count).
         max_attempts: total attempts per request (see LightsailClient).
 
-    Attributes:
-        failures: the failures of the stream most recently started.
+    Failures belong to each stream (``stream.failures``); the fleet keeps none.
     """
 
     def __init__(
@@ -361,15 +287,14 @@ class Fleet:
             raise ValidationError("target_timeout", "must be a positive number of seconds")
         self.target_timeout = target_timeout
         self.max_attempts = check.integer(max_attempts, "max_attempts", low=1, high=100)
-        self.failures: list[FleetFailure] = []
         self._state = "new"
         self._semaphore: asyncio.Semaphore | None = None
         self._target_locks: dict[Target, asyncio.Lock] = {}
         self._clients: dict[Target, LightsailClient] = {}
         self._client_locks: dict[Target, asyncio.Lock] = {}
         self._roles: dict[tuple[str | None, ...], asyncio.Task[_botocore.RoleSession]] = {}
+        # The tasks the fleet owns: one per stream being read, one per role being assumed.
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._streams: weakref.WeakSet[FleetStream[Any]] = weakref.WeakSet()
 
     @classmethod
     def across(
@@ -434,6 +359,18 @@ class Fleet:
             f"<Fleet {len(self.targets)} targets, concurrency={self.concurrency} [{self._state}]>"
         )
 
+    @property
+    def failures(self) -> list[FleetFailure]:
+        """Not kept: failures belong to each stream.
+
+        Raises:
+            AttributeError: always, naming ``stream.failures`` instead.
+        """
+        raise AttributeError(
+            "a Fleet keeps no failures; each stream has its own: "
+            "stream = fleet.iter_instances(); async for ... in stream: ...; stream.failures"
+        )
+
     async def __aenter__(self) -> Self:
         if self._state != "new":
             raise RuntimeError(f"this Fleet is {self._state}; create a new Fleet instead")
@@ -454,13 +391,12 @@ class Fleet:
         if self._state == "closed":
             return
         self._state = "closed"
-        for stream in list(self._streams):
-            stream._abort()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Each stream's task closes its channel as it ends, waking its consumer.
+            await asyncio.wait(tasks)
         clients, self._clients = list(self._clients.values()), {}
         # Closing is independent per client; one failing to close must not leak the rest.
         results = await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
@@ -486,8 +422,9 @@ class Fleet:
             )
         return self._semaphore
 
-    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
+    def _start(self, coro: Coroutine[Any, Any, R]) -> asyncio.Task[R]:
+        """Run ``coro`` in a task the fleet owns: closing the fleet cancels and awaits it."""
+        task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
@@ -546,7 +483,7 @@ class Fleet:
                 if target.aws_access_key_id and target.aws_secret_access_key
                 else None
             )
-            task = self._spawn(
+            task = self._start(
                 _botocore.assume_role_session(
                     target.role_arn,
                     base=_botocore.get_session(target.profile),
@@ -644,29 +581,30 @@ class Fleet:
             targets: a subset of the fleet's targets.
 
         Returns:
-            The stream; targets whose ``fn`` raised a LightsailError are in its ``failures``.
+            The stream; targets whose ``fn`` raised a LightsailError are in its
+            ``failures``; any other exception from ``fn`` ends the stream and
+            is raised from it as it is.
         """
         semaphore = self._require_open()
         if not callable(fn):
             raise ValidationError("fn", "must be an async function of a LightsailClient", fn)
 
-        async def produce(target: Target, queue: asyncio.Queue[_Event]) -> None:
+        async def produce(
+            target: Target, send: Callable[[_Event], Awaitable[None]]
+        ) -> FleetFailure | None:
             async def work() -> R:
                 client = await self.client(target)
                 async with semaphore:
                     return await fn(client)
 
+            # Anything but a LightsailError is the caller's bug (or ours): it
+            # leaves the producer and ends the stream, raised as itself.
             try:
                 result = await self._timed(work())
-            except asyncio.CancelledError:
-                raise
             except LightsailError as exc:
-                await queue.put(("failure", target, FleetFailure(target=target, error=exc)))
-            except Exception as exc:  # noqa: BLE001 - `fn` is the caller's: hand its bug back
-                await queue.put(("raise", target, exc))
-            else:
-                await queue.put(("items", target, (result,)))
-            await queue.put(("done", target, None))
+                return FleetFailure(target=target, error=exc)
+            await send(("items", target, (result,)))
+            return None
 
         return self._stream(targets, produce)
 
@@ -685,7 +623,9 @@ class Fleet:
                 )
             check.page_token(token, f"page_tokens[{target.label!r}]")
 
-        async def produce(target: Target, queue: asyncio.Queue[_Event]) -> None:
+        async def produce(
+            target: Target, send: Callable[[_Event], Awaitable[None]]
+        ) -> FleetFailure | None:
             iterator: PageIterator[T] | None = None
             budget = _Budget(self.target_timeout)
             try:
@@ -697,22 +637,16 @@ class Fleet:
                     async with semaphore, lock:
                         page = await self._timed(self._page(target, iterator), budget)
                     if page is None:
-                        break
+                        return None
                     if page.items:
-                        await queue.put(("items", target, page.items))
+                        await send(("items", target, page.items))
                     # Not held while the next page is fetched: with hundreds of
                     # targets in flight, held pages were a third of the heap
                     # that every full garbage collection walked.
                     del page
-            except asyncio.CancelledError:
-                raise
             except LightsailError as exc:
                 token = iterator.page_token if iterator is not None else tokens.get(target)
-                failure = FleetFailure(target=target, error=exc, page_token=token)
-                await queue.put(("failure", target, failure))
-            except Exception as exc:  # noqa: BLE001 - a bug must surface, not hang the stream
-                await queue.put(("raise", target, exc))
-            await queue.put(("done", target, None))
+                return FleetFailure(target=target, error=exc, page_token=token)
 
         return self._stream(targets, produce)
 
@@ -745,16 +679,9 @@ class Fleet:
         finally:
             budget.remaining -= loop.time() - started
 
-    def _stream(
-        self,
-        targets: Iterable[Target] | None,
-        produce: Callable[[Target, asyncio.Queue[_Event]], Awaitable[None]],
-    ) -> FleetStream[Any]:
+    def _stream(self, targets: Iterable[Target] | None, produce: _Produce) -> FleetStream[Any]:
         chosen = self.targets if targets is None else tuple(dict.fromkeys(targets))
         unknown = [t for t in chosen if t not in self.targets]
         if unknown:
             raise ValidationError("targets", "must be targets of this fleet", unknown[0])
-        self.failures = []
-        stream: FleetStream[Any] = FleetStream(self, chosen, produce)
-        self._streams.add(stream)
-        return stream
+        return FleetStream(self, chosen, produce)

@@ -69,8 +69,9 @@ async def test_fleet_over_profiles_keys_and_roles(
     )
     account_of = {t: ACCOUNTS[i // len(REGIONS)][0] for i, t in enumerate(targets)}
     async with Fleet(targets, concurrency=6) as fleet:
-        got = [(target, instance.arn) async for target, instance in fleet.iter_instances()]
-        assert fleet.failures == []
+        stream = fleet.iter_instances()
+        got = [(target, instance.arn) async for target, instance in stream]
+        assert stream.failures == []
     arns = [arn for _, arn in got]
     assert len(arns) == len(set(arns)), "no item twice"
     by_key: dict[tuple[str, str], set[str]] = {}
@@ -95,8 +96,9 @@ async def test_failing_targets_are_isolated(emulator: Emulator) -> None:
         )
         erroring = Target("eu-west-1", endpoint_url=broken.endpoint_url, **keys(0))
         async with Fleet([*good, bad_keys, erroring], max_attempts=2) as fleet:
-            got = {i.arn async for _, i in fleet.iter_instances()}
-            failures = {f.target: f for f in fleet.failures}
+            stream = fleet.iter_instances()
+            got = {i.arn async for _, i in stream}
+            failures = {f.target: f for f in stream.failures}
     assert got == set().union(*(expected[(ACCOUNTS[1][0], r)] for r in REGIONS))
     assert set(failures) == {bad_keys, erroring}
     assert isinstance(failures[bad_keys].error, al.UnauthenticatedError)
@@ -137,10 +139,9 @@ async def test_failed_target_resumes_exactly(emulator: Emulator) -> None:
         rest_before = [i async for _, i in stream]
         (failure,) = stream.failures
         assert failure.page_token is not None
-        resumed = [
-            i async for _, i in fleet.iter_instances(page_tokens={target: failure.page_token})
-        ]
-        assert fleet.failures == []
+        again = fleet.iter_instances(page_tokens={target: failure.page_token})
+        resumed = [i async for _, i in again]
+        assert again.failures == []
     arns = [i.arn for _, i in first] + [i.arn for i in rest_before] + [i.arn for i in resumed]
     assert sorted(arns, key=str) == sorted(expected[(ACCOUNTS[2][0], "us-west-2")])
 
@@ -190,11 +191,12 @@ async def test_expired_sts_credentials_are_refreshed_mid_scan() -> None:
         )
         async with Fleet([target]) as fleet:
             got = []
-            async for _, instance in fleet.iter_instances():
+            stream = fleet.iter_instances()
+            async for _, instance in stream:
                 got.append(instance.arn)
                 if len(got) == 7:
                     emu.clock.advance(7200)  # the session the emulator issued has now expired
-            assert fleet.failures == []
+            assert stream.failures == []
         assert sorted(got, key=str) == sorted(arns)
         assert emu.stats.sts_requests == 2, "assumed once, refreshed once"
 
@@ -254,8 +256,9 @@ async def test_target_timeout_is_a_failure() -> None:
         async with Fleet(targets, target_timeout=1.0) as fleet:
             for target in targets:  # create the clients outside the measured streams
                 await fleet.client(target)
-            got = [t async for t, _ in fleet.iter_instances()]
-        (failure,) = fleet.failures
+            stream = fleet.iter_instances()
+            got = [t async for t, _ in stream]
+        (failure,) = stream.failures
     assert failure.target == targets[0]
     assert isinstance(failure.error, al.TargetTimeoutError)
     assert isinstance(failure.error, TimeoutError)

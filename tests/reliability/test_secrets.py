@@ -282,8 +282,9 @@ async def test_bad_user_data_and_failed_calls_keep_secrets(
         aws_secret_access_key=wrong_secret,
     )  # fmt: skip
     async with Fleet([denied, wrong_key], max_attempts=1) as fleet:
-        assert [item async for item in fleet.iter_instances()] == []
-        failures = {f.target: f for f in fleet.failures}
+        stream = fleet.iter_instances()
+        assert [item async for item in stream] == []
+        failures = {f.target: f for f in stream.failures}
     assert isinstance(failures[denied].error, al.AccessDeniedError)
     assert isinstance(failures[wrong_key].error, al.UnauthenticatedError)
     shown = "\n".join(

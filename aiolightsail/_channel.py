@@ -1,0 +1,107 @@
+"""A bounded channel from many producer tasks to one consumer, closed by its owner.
+
+Modelled on anyio's memory object streams: :meth:`Channel.send` waits while
+the buffer is full; :meth:`Channel.receive` waits while it is empty and, once
+the channel is closed and drained, raises :class:`EndOfChannel` (or the error
+the channel was closed with). Whoever owns the producers closes the channel in
+a ``finally`` when they have all ended, so a consumer can never wait forever
+for a producer that is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from typing import Generic, TypeVar
+
+__all__ = ["Channel", "ChannelClosed", "EndOfChannel"]
+
+T = TypeVar("T")
+
+
+class EndOfChannel(Exception):  # noqa: N818 - an end, not an error (like StopIteration)
+    """The channel is closed and every item sent has been received."""
+
+
+class ChannelClosed(Exception):  # noqa: N818 - a signal to a producer, not an error
+    """A producer sent on a channel that is closed: its consumer is gone."""
+
+
+class Channel(Generic[T]):
+    """A FIFO buffer of at most ``capacity`` items between producers and one consumer."""
+
+    def __init__(self, capacity: int) -> None:
+        self._items: collections.deque[T] = collections.deque()
+        self._capacity = max(1, capacity)
+        self._closed = False
+        self._error: BaseException | None = None
+        self._receiver: asyncio.Future[None] | None = None
+        self._senders: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has been called."""
+        return self._closed
+
+    async def send(self, item: T) -> None:
+        """Add ``item``, waiting while the buffer is full.
+
+        Raises:
+            ChannelClosed: the channel was closed (before or while waiting).
+        """
+        while len(self._items) >= self._capacity and not self._closed:
+            waiter = asyncio.get_running_loop().create_future()
+            self._senders.append(waiter)
+            try:
+                await waiter
+            finally:
+                if waiter in self._senders:  # cancelled before being woken
+                    self._senders.remove(waiter)
+        if self._closed:
+            raise ChannelClosed
+        self._items.append(item)
+        if self._receiver is not None and not self._receiver.done():
+            self._receiver.set_result(None)
+
+    async def receive(self) -> T:
+        """Take the oldest item, waiting while there is none.
+
+        Raises:
+            EndOfChannel: the channel is closed and empty.
+            BaseException: the error the channel was closed with, at once.
+        """
+        while not self._items:
+            if self._closed:
+                if self._error is not None:
+                    raise self._error
+                raise EndOfChannel
+            self._receiver = asyncio.get_running_loop().create_future()
+            try:
+                await self._receiver
+            finally:
+                self._receiver = None
+        item = self._items.popleft()
+        self._wake_sender()
+        return item
+
+    def close(self, error: BaseException | None = None) -> None:
+        """Close the channel (idempotent; the first error given is the one raised).
+
+        Items already sent are still received, unless ``error`` is given: then
+        the next :meth:`receive` raises it and the buffer is dropped.
+        """
+        if error is not None and self._error is None:
+            self._error = error
+            self._items.clear()
+        self._closed = True
+        if self._receiver is not None and not self._receiver.done():
+            self._receiver.set_result(None)
+        while self._senders:
+            self._wake_sender()
+
+    def _wake_sender(self) -> None:
+        while self._senders:
+            waiter = self._senders.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
