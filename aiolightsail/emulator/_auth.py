@@ -42,10 +42,10 @@ table (``UnrecognizedClientException``, ``MissingAuthenticationTokenException``
 ... all 400), boto3 issue #509 (``UnrecognizedClientException``, HTTPStatusCode
 400), aws/aws-sdk-js#284 (``InvalidSignatureException``, 400) and
 ArranJacques/laravel-aws-cognito-auth#25 (a JSON 1.1 service, 400). The one
-exception made here is a request with no ``Authorization`` at all: the brief
-asked for 403, and the "Common Errors" pages of the AWS API references list
-``MissingAuthenticationToken`` as 403; DynamoDB's table says 400, so this one
-is the least certain. The REST-JSON front ends (API Gateway, Lambda, Glacier)
+exception made here is a request with no ``Authorization`` at all: 403, as
+the "Common Errors" pages of the AWS API references list
+``MissingAuthenticationToken``; DynamoDB's table says 400, so this one is the
+least certain. The REST-JSON front ends (API Gateway, Lambda, Glacier)
 send 403 for all of these; Lightsail is not one of them. STS, a Query
 service, uses other codes and 403s; ``_sts.py`` maps these errors to them.
 """
