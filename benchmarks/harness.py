@@ -45,8 +45,8 @@ __all__ = [
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: The core the emulator runs on, and the one every contender runs on, when
-#: the machine has at least two: the server's CPU then never steals the
-#: client's core (DESIGN.md: the project's machines have 2 cores).
+#: the machine has at least two (the project's machines have 2 cores): the
+#: server's CPU then never steals the client's core.
 SERVER_CPU = 0
 CLIENT_CPU = 1
 

@@ -39,7 +39,7 @@ FLAT_SHARE, FLAT_MIB = 0.05, 1.0
 
 @dataclass(frozen=True)
 class Goal:
-    """One goal of issue #6 and how this run did against it."""
+    """One performance goal and how this run did against it."""
 
     name: str
     measured: str
@@ -184,7 +184,7 @@ def _flat(marks: Sequence[dict[str, float]], key: str) -> tuple[float, float] | 
 
 
 def goals(records: Records) -> list[Goal]:
-    """Issue #6's goals, judged on this run's medians."""
+    """The performance goals (``benchmarks/README.md``), judged on this run's medians."""
 
     def m(workload: str, contender: str, key: str) -> float | None:
         return median(records, workload, contender, key)
