@@ -33,9 +33,11 @@ from aiolightsail import _validation as check
 
 __all__ = ["DEFAULT_BUDGET", "get_cpu_budget", "set_cpu_budget", "take_turn"]
 
-#: Seconds of CPU-heavy steps per loop iteration by default: about one page's
-#: parsing and models, a small part of any loop's latency target.
-DEFAULT_BUDGET = 0.002
+#: Seconds of CPU-heavy steps per loop iteration by default: a few pages' parsing
+#: and models. Chosen with the ``sweep`` and ``sweep_busy`` benchmarks: a smaller
+#: budget does not shorten the longest loop gap of an idle loop, and makes a sweep
+#: beside a busy application much slower; a larger one lengthens that gap.
+DEFAULT_BUDGET = 0.005
 
 _budget: float | None = DEFAULT_BUDGET
 _clock = time.perf_counter
@@ -61,7 +63,7 @@ def set_cpu_budget(seconds: float | None) -> None:
     other work; a smaller one keeps each loop iteration shorter.
 
     Args:
-        seconds: the budget per loop iteration, in seconds (0.002 unless
+        seconds: the budget per loop iteration, in seconds (0.005 unless
             set); ``None`` or ``0``: no budget, each step yields to the event
             loop once and then runs.
 
