@@ -220,8 +220,9 @@ async def test_a_budget_switched_off_lets_waiting_steps_go(step_clock: _Clock) -
 
 def test_the_default_is_a_budget() -> None:
     """Out of the box CPU-heavy steps share a budget per loop iteration."""
-    assert get_cpu_budget() == _gate.DEFAULT_BUDGET
-    assert get_cpu_budget() is not None and get_cpu_budget() > 0  # type: ignore[operator]
+    budget = get_cpu_budget()
+    assert budget is not None
+    assert budget == _gate.DEFAULT_BUDGET > 0
 
 
 @pytest.mark.parametrize(
@@ -275,9 +276,15 @@ async def test_checkpoints_yield_once_per_step() -> None:
     assert all(ran == asked + 1 for asked, ran in asked_and_ran)
 
 
-async def test_checkpoints_yield_even_when_alone() -> None:
-    """Without a budget a single step still suspends once, letting other ready tasks run."""
-    set_cpu_budget(None)
+@pytest.mark.parametrize(
+    ("budget", "expected"), [(None, ["other", "step"]), (0.005, ["step", "other"])]
+)
+async def test_a_lone_step_yields_only_with_checkpoints(
+    budget: float | None, expected: list[str]
+) -> None:
+    """A lone step suspends once without a budget, letting another ready task run first;
+    with a budget it finds the iteration's budget unspent and goes on at once."""
+    set_cpu_budget(budget)
     order: list[str] = []
 
     async def other() -> None:
@@ -287,21 +294,7 @@ async def test_checkpoints_yield_even_when_alone() -> None:
     await take_turn()
     order.append("step")
     await task
-    assert order == ["other", "step"]
-
-
-async def test_a_budget_lets_a_lone_cheap_step_go_without_yielding() -> None:
-    """With a budget, a step that finds the iteration's budget unspent does not suspend."""
-    order: list[str] = []
-
-    async def other() -> None:
-        order.append("other")
-
-    task = asyncio.create_task(other())
-    await take_turn()
-    order.append("step")
-    await task
-    assert order == ["step", "other"]
+    assert order == expected
 
 
 @pytest.mark.usefixtures("one_step_per_iteration")
