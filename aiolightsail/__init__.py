@@ -28,6 +28,7 @@ from aiolightsail._errors import (
     ValidationError,
 )
 from aiolightsail._fleet import Fleet, FleetFailure, FleetStream
+from aiolightsail._gate import get_cpu_budget, set_cpu_budget
 from aiolightsail._models import (
     AddOn,
     Blueprint,
@@ -108,5 +109,7 @@ __all__ = [
     "UnauthenticatedError",
     "ValidationError",
     "__version__",
+    "get_cpu_budget",
+    "set_cpu_budget",
     "to_dict",
 ]

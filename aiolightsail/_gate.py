@@ -1,30 +1,25 @@
-"""Take turns at CPU-heavy steps, so that many concurrent tasks cannot stall the event loop.
+"""Take turns at CPU-heavy steps, so that many concurrent tasks do not stall the event loop.
 
 asyncio runs every callback that is ready at the start of a loop iteration
-before it looks at timers and sockets again. When 64 clients open at once,
-each ``create_client`` runs milliseconds of Python without a real suspension
-point, all in one iteration: the loop stalled for 340 ms in our measurement,
-and a chat bot's heartbeat or a web server's requests waited that long. The
-same happens when many answers arrive together: in the 128-target sweep
-benchmark, 45 of them landing in one ``select`` ran ~170 ms of parsing,
-models and next requests before the loop served anything else.
+before it looks at timers and sockets again, so many tasks whose CPU-heavy
+steps become ready together would otherwise hold the loop for the sum of
+those steps. Each such step of the library (building a client, building and
+signing a request, parsing an answer into models) starts with
+:func:`take_turn`, which works in one of two ways, chosen process-wide with
+:func:`set_cpu_budget`:
 
-So each such step starts with :func:`take_turn`. The steps of one loop
-iteration share a budget of :data:`BUDGET` seconds: while it lasts, a step
-goes ahead without suspending; after it, steps queue (first come, first
-served) and the loop serves its timers and sockets before the next batch.
-Each iteration lets as many waiters go as fitted the budget last time (a
-batch stops early if a step overruns), so cheap steps still run many to an
-iteration. An earlier version let exactly one step go per two iterations:
-in a busy application, whose own callbacks take 5 ms of every iteration, a
-128-target sweep then took 19 s; it takes 10.5 s with the budget, and 4.9 s
-with no gate at all (which adds the sweep's steps to the application's
-iterations instead). In the idle-loop sweep benchmark the longest gap is the
-garbage collector's longest pause plus about 10 ms.
+- **a budget** (by default :data:`DEFAULT_BUDGET` seconds): the steps of one
+  loop iteration share it. While it lasts, a step goes ahead without
+  suspending; after it, steps queue, first come first served, and the loop
+  serves its timers and sockets before the next batch. A batch is as many
+  waiters as fitted the budget in the last one, and it stops early when a
+  step overruns; a step costing more than the whole budget still runs, alone.
+- **checkpoints** (``set_cpu_budget(None)``): each step yields to the loop
+  once, and nothing more.
 
-The work is CPU-bound and single-threaded anyway, so taking turns costs no
-throughput, only order. The budget and the clock are module attributes so
-that tests can set them.
+A change of setting applies from the next step on, on every event loop;
+steps already waiting are let go as the new setting allows. The clock is a
+module attribute so that tests can drive it.
 """
 
 from __future__ import annotations
@@ -34,12 +29,50 @@ import collections
 import time
 import weakref
 
-__all__ = ["BUDGET", "take_turn"]
+from aiolightsail import _validation as check
 
-#: Seconds of gated steps per loop iteration, before later steps wait for the next one:
-#: about one page's parsing and models, a small part of any loop's latency target.
-BUDGET = 0.002
+__all__ = ["DEFAULT_BUDGET", "get_cpu_budget", "set_cpu_budget", "take_turn"]
+
+#: Seconds of CPU-heavy steps per loop iteration by default: a few pages' parsing
+#: and models. Chosen with the ``sweep`` and ``sweep_busy`` benchmarks: a smaller
+#: budget does not shorten the longest loop gap of an idle loop, and makes a sweep
+#: beside a busy application much slower; a larger one lengthens that gap.
+DEFAULT_BUDGET = 0.005
+
+_budget: float | None = DEFAULT_BUDGET
 _clock = time.perf_counter
+
+
+def get_cpu_budget() -> float | None:
+    """Return the current setting of :func:`set_cpu_budget`.
+
+    Returns:
+        The budget in seconds, or ``None`` when steps only yield once.
+    """
+    return _budget
+
+
+def set_cpu_budget(seconds: float | None) -> None:
+    """Choose how the library's CPU-heavy steps share the event loop, process-wide.
+
+    Building a client, building and signing a request, and parsing an answer
+    into models each take milliseconds of CPU. With a budget, the steps of
+    one event-loop iteration share ``seconds`` of CPU, and later steps wait
+    for a later iteration, so that timers and sockets are served in between.
+    A larger budget finishes a fan-out sooner on a loop that is busy with
+    other work; a smaller one keeps each loop iteration shorter.
+
+    Args:
+        seconds: the budget per loop iteration, in seconds (0.005 unless
+            set); ``None`` or ``0``: no budget, each step yields to the event
+            loop once and then runs.
+
+    Raises:
+        ValidationError: ``seconds`` is neither ``None`` nor a finite number
+            ``>= 0`` (bools are refused).
+    """
+    global _budget
+    _budget = None if seconds is None else (check.seconds(seconds, "seconds") or None)
 
 
 class _Turns:
@@ -89,7 +122,7 @@ class _Turns:
             self._since = now
             self._loop.call_soon(self._new_iteration)
             return True
-        return now - self._since < BUDGET
+        return _budget is None or now - self._since < _budget
 
     def _new_iteration(self) -> None:
         self._since = None
@@ -102,8 +135,10 @@ class _Turns:
         """
         if self._batch_steps and self._batch_start is not None:
             per_step = (_clock() - self._batch_start) / self._batch_steps
-            fits = int(BUDGET / per_step) if per_step > 0 else self._size * 2
-            self._size = max(1, min(fits, self._size * 2))
+            size = self._size * 2
+            if _budget is not None and per_step > 0:
+                size = min(size, int(_budget / per_step))
+            self._size = max(1, size)
         self._batch_start, self._batch_steps = None, 0
         self._waiters.extendleft(reversed(self._requeued))
         self._requeued.clear()
@@ -123,11 +158,16 @@ _turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = weakref.W
 
 
 async def take_turn() -> None:
-    """Wait, if this loop iteration's budget is spent, before a CPU-heavy step.
+    """Wait, if the event loop should serve other work first, before a CPU-heavy step.
 
     The step is the caller's work until its next real suspension: building
     and signing a request, parsing an answer into models, building a client.
+    With a budget, this returns at once while the loop iteration's budget
+    lasts; without one (:func:`set_cpu_budget` ``(None)``), it yields once.
     """
+    if _budget is None:
+        await asyncio.sleep(0)
+        return
     loop = asyncio.get_running_loop()
     turns = _turns.get(loop)
     if turns is None:

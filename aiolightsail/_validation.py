@@ -10,6 +10,7 @@ compares them with the installed model so that drift is noticed on upgrade.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -136,6 +137,15 @@ def integer(value: object, parameter: str, *, low: int, high: int) -> int:
     if not low <= value <= high:
         raise ValidationError(parameter, f"must be between {low} and {high}", value)
     return value
+
+
+def seconds(value: object, parameter: str) -> float:
+    """Check a duration: a finite ``int`` or ``float`` (not a bool), ``0`` or more."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(parameter, f"must be a number, not {type(value).__name__}", value)
+    if not math.isfinite(value) or value < 0:
+        raise ValidationError(parameter, "must be a finite number of seconds, 0 or more", value)
+    return float(value)
 
 
 def resource_name(value: object, parameter: str) -> str:

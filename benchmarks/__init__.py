@@ -1,4 +1,6 @@
-"""aiolightsail's benchmark suite (GitHub issue #6); run it with ``python benchmarks/run.py``.
+"""aiolightsail's benchmark suite, against the library's performance goals.
+
+Run it with ``python benchmarks/run.py``; ``benchmarks/README.md`` lists the goals.
 
 Not part of the test run: nothing under ``tests/`` imports it.
 """

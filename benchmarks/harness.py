@@ -3,6 +3,7 @@
 - the job description sent to a contender process (:class:`Job`, :class:`BenchTarget`),
 - process isolation (:func:`isolated_env`, :func:`pin_to_cpu`),
 - measuring (:func:`rss_bytes`, :func:`peak_rss_bytes`, :class:`Ticker`),
+- loading the loop as a busy application does (:class:`BusyLoop`),
 - talking JSON over a subprocess's stdin/stdout (:func:`read_job`, :func:`emit`).
 
 Every figure is taken inside the process that does the work: CPU with
@@ -31,6 +32,7 @@ from typing import Any
 __all__ = [
     "REPO_ROOT",
     "BenchTarget",
+    "BusyLoop",
     "GcTimer",
     "Job",
     "Ticker",
@@ -45,8 +47,8 @@ __all__ = [
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: The core the emulator runs on, and the one every contender runs on, when
-#: the machine has at least two: the server's CPU then never steals the
-#: client's core (DESIGN.md: the project's machines have 2 cores).
+#: the machine has at least two (the project's machines have 2 cores): the
+#: server's CPU then never steals the client's core.
 SERVER_CPU = 0
 CLIENT_CPU = 1
 
@@ -190,6 +192,44 @@ class Ticker:
     async def __aenter__(self) -> Ticker:
         self._task = asyncio.create_task(self._run())
         await asyncio.sleep(0)  # let it take its first timestamp
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            # Our own task's cancellation, not the caller's: awaited and done.
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+class BusyLoop:
+    """A task that burns ``burn`` seconds of CPU in every iteration of the event loop.
+
+    It stands for a busy application on the same loop (a bot or a web app whose
+    own callbacks keep the loop occupied): it computes for ``burn`` seconds of
+    its thread's CPU time, yields with ``asyncio.sleep(0)`` (so it runs again in
+    the very next iteration), and counts the iterations it saw. Whatever a
+    library spreads over more loop iterations then costs ``burn`` per extra
+    iteration in wall time.
+    """
+
+    def __init__(self, burn: float = 0.005) -> None:
+        self.burn = burn
+        self.iterations = 0
+        self.burned = 0.0  # CPU seconds spent burning, to tell them from the library's
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            start = time.thread_time()
+            while time.thread_time() - start < self.burn:
+                pass
+            self.burned += time.thread_time() - start
+            self.iterations += 1
+            await asyncio.sleep(0)
+
+    async def __aenter__(self) -> BusyLoop:
+        self._task = asyncio.create_task(self._run())
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -39,7 +39,7 @@ FLAT_SHARE, FLAT_MIB = 0.05, 1.0
 
 @dataclass(frozen=True)
 class Goal:
-    """One goal of issue #6 and how this run did against it."""
+    """One performance goal and how this run did against it."""
 
     name: str
     measured: str
@@ -184,7 +184,7 @@ def _flat(marks: Sequence[dict[str, float]], key: str) -> tuple[float, float] | 
 
 
 def goals(records: Records) -> list[Goal]:
-    """Issue #6's goals, judged on this run's medians."""
+    """The performance goals (``benchmarks/README.md``), judged on this run's medians."""
 
     def m(workload: str, contender: str, key: str) -> float | None:
         return median(records, workload, contender, key)
@@ -371,6 +371,33 @@ def _section_sweep(records: Records) -> list[str]:
     )  # fmt: skip
 
 
+def _section_sweep_busy(records: Records) -> list[str]:
+    w = "sweep_busy"
+    rows = []
+    for c in _contenders_in(records, w):
+        wall = median(records, w, c, "wall_s")
+        stalls = values(records, w, c, "stall_ms")
+        rows.append(
+            [
+                f"**{c}**" if c == "aiolightsail" else c,
+                _num(wall, 2),
+                _ratio(wall, median(records, "sweep", c, "wall_s")),
+                _num(median(records, w, c, "cpu_s"), 2),
+                _num(median(records, w, c, "iterations"), 0),
+                f"{_num(statistics.median(stalls), 0)} / {_num(max(stalls), 0)}" if stalls else "–",
+                f"{_num(median(records, w, c, 'gc_ms'), 0)} / "
+                f"{_num(median(records, w, c, 'gc_longest_ms'), 0)}",
+                str(_runs(records, w, c)),
+                "; ".join(_errors(records, w, c)) or "",
+            ]
+        )
+    return _table(
+        ["contender", "wall s", "÷ its idle sweep", "CPU s (library)", "loop iterations",
+         "loop stall ms (median / worst)", "GC ms (total / longest pause)", "runs", "errors"],
+        rows,
+    )  # fmt: skip
+
+
 def _section_scaling(records: Records, workload: Workload | None) -> list[str]:
     w = "scaling"
     variants = workload.variants if workload else ()
@@ -552,6 +579,15 @@ def write(
             "collector, whose full collections walk every live object of every open client.",
         ),
         (
+            "sweep_busy",
+            _section_sweep_busy,
+            "The same sweep while an application task burns CPU in every loop iteration "
+            "(`BusyLoop`), as a busy bot or web app does: every extra loop iteration a library "
+            "takes costs that much wall time. CPU leaves the application's out; loop iterations "
+            "are those the application task saw; the ratio divides by the same contender's "
+            "idle-loop sweep in this run.",
+        ),
+        (
             "streaming",
             _section_streaming,
             "One region of 100 000 instances, pages of 100, "
@@ -595,8 +631,8 @@ def write(
     lines += [
         "## How this was run",
         "",
-        f"Repeats per workload: {done}. Full runs take about a quarter of an hour on "
-        "2 cores, `--quick` about four minutes; sizes and repeats are set in `benchmarks/plan.py`.",
+        f"Repeats per workload: {done}. Full runs take about twenty minutes on "
+        "2 cores, `--quick` about four; sizes and repeats are set in `benchmarks/plan.py`.",
         "",
     ]
     (out / "RESULTS.md").write_text("\n".join(lines))

@@ -210,7 +210,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["cpu_per_page", "new_target", "sweep", "scaling", "streaming", "import"],
+        choices=[
+            "cpu_per_page",
+            "new_target",
+            "sweep",
+            "sweep_busy",
+            "scaling",
+            "streaming",
+            "import",
+        ],
         help="run only this workload (repeatable)",
     )
     parser.add_argument(

@@ -8,6 +8,7 @@ contender inherits another's imports, caches or heap.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 import tracemalloc
@@ -17,6 +18,7 @@ from typing import Any
 from benchmarks.contenders import Contender, load
 from benchmarks.harness import (
     CLIENT_CPU,
+    BusyLoop,
     GcTimer,
     Job,
     Ticker,
@@ -124,22 +126,31 @@ async def sweep(contender: Contender, job: Job) -> Result:
     """Wall time to list every instance of every target, with a 5 ms ticker on the loop.
 
     Also the time the garbage collector took (its pauses hold the loop too).
+    With ``busy_burn`` in the parameters, a :class:`BusyLoop` burns that much
+    CPU in every loop iteration meanwhile; ``cpu_s`` then leaves its CPU out
+    (``app_cpu_s``), and ``iterations`` counts the loop iterations it saw.
     """
     gc.collect()
     ticker = None if contender.blocking else Ticker(job.params.get("tick", 0.005))
+    burn = job.params.get("busy_burn")
+    busy = None if burn is None else BusyLoop(burn)
     cpu, wall = time.process_time(), time.perf_counter()
     with GcTimer() as collector:
-        if ticker is None:
+        async with contextlib.AsyncExitStack() as stack:
+            if ticker is not None:
+                await stack.enter_async_context(ticker)
+            if busy is not None:
+                await stack.enter_async_context(busy)
             listed = await contender.sweep(job.targets, concurrency=job.params["concurrency"])
-        else:
-            async with ticker:
-                listed = await contender.sweep(job.targets, concurrency=job.params["concurrency"])
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     await contender.aclose()
     _check(listed, job.params["expected_items"], "sweep")
+    app_cpu = 0.0 if busy is None else busy.burned
     return {
         "wall_s": wall,
-        "cpu_s": cpu,
+        "cpu_s": cpu - app_cpu,
+        "app_cpu_s": None if busy is None else app_cpu,
+        "iterations": None if busy is None else busy.iterations,
         "stall_ms": None if ticker is None else ticker.longest_gap * 1e3,
         "gc_ms": collector.total * 1e3,
         "gc_longest_ms": collector.longest * 1e3,
@@ -188,6 +199,7 @@ WORKLOADS: dict[str, Callable[[Contender, Job], Coroutine[Any, Any, Result]]] = 
     "cpu_per_page": cpu_per_page,
     "new_target": new_target,
     "sweep": sweep,
+    "sweep_busy": sweep,
     "scaling": sweep,
     "streaming": streaming,
 }

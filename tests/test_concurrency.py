@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import threading
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 
-from aiolightsail import LightsailClient, _gate
+from aiolightsail import LightsailClient, ValidationError, _gate, get_cpu_budget, set_cpu_budget
 from aiolightsail._gate import take_turn
 from aiolightsail._once import forget, run_once
 from aiolightsail.emulator import Emulator
@@ -99,24 +100,31 @@ class _Clock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def _restore_budget() -> Iterator[None]:
+    """Whatever a test sets with set_cpu_budget, the next test starts from the default."""
+    yield
+    set_cpu_budget(_gate.DEFAULT_BUDGET)
+
+
 @pytest.fixture
 def step_clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
     """The gate's clock, driven by the test, and a budget of 5 ms."""
     clock = _Clock()
     monkeypatch.setattr(_gate, "_clock", clock)
-    monkeypatch.setattr(_gate, "BUDGET", 0.005)
+    set_cpu_budget(0.005)
     return clock
 
 
 @pytest.fixture
-def one_step_per_iteration(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A zero budget: each loop iteration runs one gated step that found the gate free
-    and one let go from the queue, at most."""
-    monkeypatch.setattr(_gate, "BUDGET", 0.0)
+def one_step_per_iteration() -> None:
+    """A budget every real step overruns: each loop iteration runs one gated step that
+    found the gate free and one let go from the queue, at most."""
+    set_cpu_budget(1e-9)
 
 
 def _assert_spread(iterations: list[int], what: str) -> None:
-    """Sixteen steps (with a zero budget) ran at most two to a loop iteration."""
+    """Sixteen steps (with a budget every step overruns) ran at most two to a loop iteration."""
     assert len(iterations) == 16
     most = max(Counter(iterations).values())
     assert most <= 2, f"{what}: {most} in one loop iteration ({iterations})"
@@ -192,6 +200,101 @@ async def test_a_cancelled_waiter_does_not_hold_up_the_rest(step_clock: _Clock) 
     await asyncio.gather(*tasks, return_exceptions=True)
     assert ran == [0, 1, 3, 4]
     assert tasks[2].cancelled()
+
+
+async def test_a_budget_switched_off_lets_waiting_steps_go(step_clock: _Clock) -> None:
+    """Steps queued behind a spent budget all run once the budget is switched off."""
+    ran: list[int] = []
+
+    async def step(index: int) -> None:
+        await take_turn()
+        ran.append(index)
+        step_clock.now += 0.01  # over the budget: later steps queue
+
+    tasks = [asyncio.create_task(step(i)) for i in range(6)]
+    await asyncio.sleep(0)  # all six ask; the first goes, five wait
+    set_cpu_budget(None)
+    await asyncio.gather(*tasks)
+    assert ran == list(range(6))
+
+
+def test_the_default_is_a_budget() -> None:
+    """Out of the box CPU-heavy steps share a budget per loop iteration."""
+    budget = get_cpu_budget()
+    assert budget is not None
+    assert budget == _gate.DEFAULT_BUDGET > 0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(0.01, 0.01), (1, 1.0), (0, None), (0.0, None), (None, None)]
+)
+def test_set_cpu_budget_takes_seconds_or_none(value: float | None, expected: float | None) -> None:
+    """A positive number is the budget in seconds; 0 and None both mean checkpoints."""
+    set_cpu_budget(value)
+    assert get_cpu_budget() == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        (-0.001, "0 or more"),
+        (-1, "0 or more"),
+        (math.nan, "finite"),
+        (math.inf, "finite"),
+        (-math.inf, "finite"),
+        (True, "not bool"),
+        (False, "not bool"),
+        ("0.005", "not str"),
+        ([0.005], "not list"),
+    ],
+)
+def test_set_cpu_budget_refuses_bad_values(value: object, rule: str) -> None:
+    """Negative, infinite and NaN budgets, bools and non-numbers are refused, naming the
+    parameter and the rule, and the setting stays as it was."""
+    set_cpu_budget(0.01)
+    with pytest.raises(ValidationError, match=rule) as caught:
+        set_cpu_budget(value)  # type: ignore[arg-type]
+    assert caught.value.parameter == "seconds"
+    assert get_cpu_budget() == 0.01
+
+
+async def test_checkpoints_yield_once_per_step() -> None:
+    """Without a budget each step yields to the loop exactly once, so fifty steps asked
+    for together all run in the next iteration, none held back further."""
+    set_cpu_budget(None)
+    async with _iterations() as counter:
+        asked_and_ran: list[tuple[int, int]] = []
+
+        async def step() -> None:
+            asked = counter[0]
+            await take_turn()
+            asked_and_ran.append((asked, counter[0]))
+
+        await asyncio.gather(*(step() for _ in range(50)))
+    assert len(asked_and_ran) == 50
+    assert len(set(asked_and_ran)) == 1, "asked together, run together"
+    assert all(ran == asked + 1 for asked, ran in asked_and_ran)
+
+
+@pytest.mark.parametrize(
+    ("budget", "expected"), [(None, ["other", "step"]), (0.005, ["step", "other"])]
+)
+async def test_a_lone_step_yields_only_with_checkpoints(
+    budget: float | None, expected: list[str]
+) -> None:
+    """A lone step suspends once without a budget, letting another ready task run first;
+    with a budget it finds the iteration's budget unspent and goes on at once."""
+    set_cpu_budget(budget)
+    order: list[str] = []
+
+    async def other() -> None:
+        order.append("other")
+
+    task = asyncio.create_task(other())
+    await take_turn()
+    order.append("step")
+    await task
+    assert order == expected
 
 
 @pytest.mark.usefixtures("one_step_per_iteration")

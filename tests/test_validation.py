@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -249,6 +250,17 @@ def test_property_port_order(low: int, high: int) -> None:
     else:
         with pytest.raises(ValidationError):
             check.port_info(port)
+
+
+@given(st.one_of(st.floats(), st.integers(-(10**6), 10**6)))
+def test_property_seconds_are_finite_and_not_negative(value: float) -> None:
+    """A duration passes exactly when it is a finite number 0 or more; it comes back a float."""
+    if math.isfinite(value) and value >= 0:
+        assert check.seconds(value, "timeout") == value
+        assert type(check.seconds(value, "timeout")) is float
+    else:
+        with pytest.raises(ValidationError, match="timeout: must be a finite number"):
+            check.seconds(value, "timeout")
 
 
 def _model_enums() -> dict[str, list[str]]:

@@ -123,6 +123,27 @@ CONTENDERS: dict[str, tuple[str, str, str]] = {
         "AiolightsailFrozen",
         "the same after `gc.freeze()` at start-up, as the README advises services (sweeps only)",
     ),
+    "aiolightsail+2ms": (
+        "aiolightsail_",
+        "AiolightsailBudget2ms",
+        "the same with `set_cpu_budget(0.002)`: CPU-heavy steps share 2 ms per loop iteration "
+        "(sweeps only)",
+    ),
+    "aiolightsail+10ms": (
+        "aiolightsail_",
+        "AiolightsailBudget10ms",
+        "the same with `set_cpu_budget(0.010)`: 10 ms per loop iteration (sweeps only)",
+    ),
+    "aiolightsail+checkpoints": (
+        "aiolightsail_",
+        "AiolightsailCheckpoints",
+        "the same with `set_cpu_budget(None)`: each CPU-heavy step yields once (sweeps only)",
+    ),
+    "aiolightsail+nogate": (
+        "aiolightsail_",
+        "AiolightsailNoGate",
+        "the same with every `take_turn` swapped for a no-op: no yield at all (sweeps only)",
+    ),
     "aiobotocore-fresh": (
         "aiobotocore_",
         "FreshSession",

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import ClassVar
 
-from aiolightsail import Fleet, Instance, LightsailClient, Target
+from aiolightsail import Fleet, Instance, LightsailClient, Target, _gate, set_cpu_budget
 from benchmarks.harness import BenchTarget
 
-__all__ = ["Aiolightsail", "AiolightsailFrozen"]
+__all__ = [
+    "Aiolightsail",
+    "AiolightsailBudget2ms",
+    "AiolightsailBudget10ms",
+    "AiolightsailCheckpoints",
+    "AiolightsailFrozen",
+    "AiolightsailNoGate",
+]
 
 
 class Aiolightsail:
@@ -77,3 +85,63 @@ class AiolightsailFrozen(Aiolightsail):
             return await super().sweep(targets, concurrency=concurrency)
         finally:
             gc.unfreeze()
+
+
+class _Budgeted(Aiolightsail):
+    """:class:`Aiolightsail` with another setting of ``set_cpu_budget``, made before the sweep."""
+
+    budget: ClassVar[float | None]
+
+    async def sweep(self, targets: Sequence[BenchTarget], *, concurrency: int) -> int:
+        """:meth:`Aiolightsail.sweep` with ``set_cpu_budget(self.budget)``."""
+        set_cpu_budget(self.budget)
+        return await super().sweep(targets, concurrency=concurrency)
+
+
+class AiolightsailBudget2ms(_Budgeted):
+    """A 2 ms budget per loop iteration: ``set_cpu_budget(0.002)``."""
+
+    budget = 0.002
+
+
+class AiolightsailBudget10ms(_Budgeted):
+    """A 10 ms budget per loop iteration: ``set_cpu_budget(0.010)``."""
+
+    budget = 0.010
+
+
+class AiolightsailCheckpoints(_Budgeted):
+    """No budget: each CPU-heavy step yields once, ``set_cpu_budget(None)``."""
+
+    budget = None
+
+
+async def _no_turn() -> None:
+    """A ``take_turn`` that returns at once, without suspending."""
+
+
+class AiolightsailNoGate(Aiolightsail):
+    """No gate at all: every ``take_turn`` the library calls returns at once.
+
+    Not a setting of the library: the contender swaps ``take_turn`` for a
+    no-op in every loaded ``aiolightsail`` module that imported it, so the
+    steps run back to back as a library without the gate would run them.
+    """
+
+    async def sweep(self, targets: Sequence[BenchTarget], *, concurrency: int) -> int:
+        """:meth:`Aiolightsail.sweep` with ``take_turn`` replaced by a no-op."""
+        gated = _gate.take_turn
+        callers = [
+            module
+            for name, module in list(sys.modules.items())
+            if name.startswith("aiolightsail") and getattr(module, "take_turn", None) is gated
+        ]
+        if len(callers) < 2:  # _gate itself and at least one caller
+            raise RuntimeError("no module of aiolightsail calls take_turn: nothing to switch off")
+        for module in callers:
+            module.take_turn = _no_turn  # type: ignore[attr-defined]
+        try:
+            return await super().sweep(targets, concurrency=concurrency)
+        finally:
+            for module in callers:
+                module.take_turn = gated  # type: ignore[attr-defined]
