@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 import botocore.session
 import pytest
@@ -28,7 +29,8 @@ MODEL = botocore.session.get_session().get_service_model("lightsail")
 )
 def test_constants_are_botocores_enums(constants: type[enum.StrEnum], shape: str) -> None:
     """Each StrEnum has exactly the values of botocore's enum of the same name."""
-    assert {member.value for member in constants} == set(MODEL.shape_for(shape).enum)
+    botocore_shape: Any = MODEL.shape_for(shape)
+    assert {member.value for member in constants} == set(botocore_shape.enum)
 
 
 def test_validation_accepts_exactly_the_constants() -> None:
@@ -47,8 +49,9 @@ def test_each_metric_has_its_published_unit(metric: al.InstanceMetricName) -> No
 
 def test_members_are_their_wire_strings() -> None:
     """A member compares, hashes and formats as its wire string."""
-    assert al.InstanceStateName.RUNNING == "running"
-    assert {"running": 1}[al.InstanceStateName.RUNNING] == 1
+    wire: str = "running"
+    assert wire == al.InstanceStateName.RUNNING
+    assert {wire: 1}[al.InstanceStateName.RUNNING] == 1
     assert f"{al.OperationStatus.SUCCEEDED}" == "Succeeded"
     assert al.OperationStatus.SUCCEEDED.is_final and not al.OperationStatus.STARTED.is_final
 
