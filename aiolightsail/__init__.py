@@ -34,6 +34,8 @@ from aiolightsail._errors import (
     TransportError,
     UnauthenticatedError,
     ValidationError,
+    WaitFailedError,
+    WaitTimeoutError,
 )
 from aiolightsail._fleet import Fleet, FleetFailure, FleetStream
 from aiolightsail._models import (
@@ -127,6 +129,8 @@ __all__ = [
     "TransportError",
     "UnauthenticatedError",
     "ValidationError",
+    "WaitFailedError",
+    "WaitTimeoutError",
     "__version__",
     "to_dict",
 ]

@@ -15,7 +15,7 @@ from datetime import date
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from aiolightsail import _botocore, _logging
+from aiolightsail import _botocore, _logging, _waiters
 from aiolightsail import _operations as ops
 from aiolightsail import _validation as check
 from aiolightsail._errors import ResponseError, ValidationError
@@ -48,6 +48,9 @@ DEFAULT_MAX_ATTEMPTS = 5
 
 _M = TypeVar("_M", bound=_Model)
 
+#: How long a waiter waits by default, in seconds.
+DEFAULT_WAIT_TIMEOUT = 600.0
+
 
 class LightsailClient:
     """An async client for one region of one AWS account.
@@ -79,6 +82,9 @@ class LightsailClient:
     Raises:
         ValidationError: an argument is malformed (nothing is opened).
     """
+
+    #: Where the waiters read the time and sleep (a test may give the emulator's clock).
+    _timer: _waiters.Timer = _waiters.LOOP_TIMER
 
     def __init__(
         self,
@@ -940,3 +946,145 @@ class LightsailClient:
         name = check.resource_name(instance_snapshot_name, "instance_snapshot_name")
         params = {"instanceSnapshotName": name}
         return await self._list(ops.DELETE_INSTANCE_SNAPSHOT, params)
+
+    # -- waiters ------------------------------------------------------------------
+
+    async def wait_for_operations(
+        self,
+        operations: Sequence[Operation],
+        *,
+        # A parameter, not asyncio.timeout(): the error then carries what was last seen.
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+        interval: float | None = None,
+    ) -> list[Operation]:
+        """Wait until every operation is final (succeeded, completed or failed).
+
+        Each poll reads the operations not yet final with :meth:`get_operation`.
+
+        Args:
+            operations: what a call such as :meth:`stop_instance` returned.
+            timeout: seconds to wait in all, requests included.
+            interval: seconds between polls; ``None`` starts at 1 s and doubles up to 15 s.
+
+        Returns:
+            The operations as they ended, in the order given.
+
+        Raises:
+            WaitFailedError: an operation failed (``last`` is that operation).
+            WaitTimeoutError: ``timeout`` passed first (``last``: the operations as last seen).
+        """
+        return await _waiters.wait_for_operations(
+            self, operations, within=timeout, interval=interval, timer=self._timer
+        )
+
+    async def wait_for_instance_state(
+        self,
+        instance_name: str,
+        state: str,
+        *,
+        # A parameter, not asyncio.timeout(): the error then carries what was last seen.
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+        interval: float | None = None,
+    ) -> Instance:
+        """Wait until the instance is in ``state``.
+
+        Args:
+            instance_name: the instance's name.
+            state: an :class:`~aiolightsail.InstanceStateName` (``"running"``, ``"stopped"``...).
+            timeout: seconds to wait in all, requests included.
+            interval: seconds between polls; ``None`` starts at 1 s and doubles up to 15 s.
+
+        Returns:
+            The instance, in that state.
+
+        Raises:
+            WaitFailedError: the instance is shutting down or terminated instead.
+            WaitTimeoutError: ``timeout`` passed first (``last``: the instance as last seen).
+            NotFoundError: there is no such instance (any more).
+        """
+        return await _waiters.wait_for_instance_state(
+            self, instance_name, state, within=timeout, interval=interval, timer=self._timer
+        )
+
+    async def wait_for_instance_snapshot(
+        self,
+        instance_snapshot_name: str,
+        *,
+        # A parameter, not asyncio.timeout(): the error then carries what was last seen.
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+        interval: float | None = None,
+    ) -> InstanceSnapshot:
+        """Wait until the snapshot is ``available``.
+
+        Args:
+            instance_snapshot_name: the snapshot's name.
+            timeout: seconds to wait in all, requests included.
+            interval: seconds between polls; ``None`` starts at 1 s and doubles up to 15 s.
+
+        Returns:
+            The snapshot, available.
+
+        Raises:
+            WaitFailedError: the snapshot ended in ``error`` (``last`` is the snapshot).
+            WaitTimeoutError: ``timeout`` passed first (``last``: the snapshot as last seen).
+            NotFoundError: there is no such snapshot (any more).
+        """
+        return await _waiters.wait_for_instance_snapshot(
+            self, instance_snapshot_name, within=timeout, interval=interval, timer=self._timer
+        )
+
+    async def wait_until_instance_deleted(
+        self,
+        instance_name: str,
+        *,
+        # A parameter, not asyncio.timeout(): the error then carries what was last seen.
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+        interval: float | None = None,
+    ) -> None:
+        """Wait until :meth:`get_instance` no longer finds the instance.
+
+        Args:
+            instance_name: the instance's name.
+            timeout: seconds to wait in all, requests included.
+            interval: seconds between polls; ``None`` starts at 1 s and doubles up to 15 s.
+
+        Raises:
+            WaitTimeoutError: ``timeout`` passed first (``last``: the instance as last seen).
+        """
+        name = check.resource_name(instance_name, "instance_name")
+        await _waiters.wait_until_deleted(
+            self.get_instance,
+            name,
+            what="instance",
+            within=timeout,
+            interval=interval,
+            timer=self._timer,
+        )
+
+    async def wait_until_instance_snapshot_deleted(
+        self,
+        instance_snapshot_name: str,
+        *,
+        # A parameter, not asyncio.timeout(): the error then carries what was last seen.
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+        interval: float | None = None,
+    ) -> None:
+        """Wait until :meth:`get_instance_snapshot` no longer finds the snapshot.
+
+        Args:
+            instance_snapshot_name: the snapshot's name.
+            timeout: seconds to wait in all, requests included.
+            interval: seconds between polls; ``None`` starts at 1 s and doubles up to 15 s.
+
+        Raises:
+            WaitTimeoutError: ``timeout`` passed first (``last``: the snapshot as last seen).
+        """
+        name = check.resource_name(instance_snapshot_name, "instance_snapshot_name")
+        await _waiters.wait_until_deleted(
+            self.get_instance_snapshot,
+            name,
+            what="instance snapshot",
+            within=timeout,
+            interval=interval,
+            timer=self._timer,
+        )
