@@ -37,7 +37,7 @@ from aiolightsail._errors import (
     WaitFailedError,
     WaitTimeoutError,
 )
-from aiolightsail._fleet import Fleet, FleetFailure, FleetStream
+from aiolightsail._fleet import Fleet, FleetFailure, FleetStream, FoundInstances
 from aiolightsail._models import (
     AddOn,
     AvailabilityZone,
@@ -68,6 +68,7 @@ from aiolightsail._models import (
 from aiolightsail._pagination import PageIterator
 from aiolightsail._regions import LIGHTSAIL_REGIONS, OPT_IN_REGIONS
 from aiolightsail._target import Target
+from aiolightsail._watch import InstanceChange, InstanceWatch
 
 __version__ = "0.1.0.dev0"
 
@@ -87,9 +88,11 @@ __all__ = [
     "Fleet",
     "FleetFailure",
     "FleetStream",
+    "FoundInstances",
     "HostKeyAttributes",
     "Instance",
     "InstanceAccessDetails",
+    "InstanceChange",
     "InstanceHardware",
     "InstanceMetadataOptions",
     "InstanceMetricName",
@@ -100,6 +103,7 @@ __all__ = [
     "InstanceSnapshotState",
     "InstanceState",
     "InstanceStateName",
+    "InstanceWatch",
     "InvalidInputError",
     "LightsailClient",
     "LightsailError",
