@@ -64,6 +64,8 @@ class InstanceChange:
         after: the instance as this sweep saw it (``None`` when removed).
         changed: for ``"changed"``, the names of the :class:`~aiolightsail.Instance`
             attributes that differ (``{"state"}``, ``{"networking"}``...); empty otherwise.
+        sweep: the sweep that saw it, from 1 (the first sweep's changes are
+            the inventory as it stood: every instance ``"added"``).
     """
 
     target: Target
@@ -71,6 +73,7 @@ class InstanceChange:
     before: Instance | None
     after: Instance | None
     changed: frozenset[str] = frozenset()
+    sweep: int = 1
 
     @property
     def instance(self) -> Instance:
@@ -87,7 +90,11 @@ def _key(instance: Instance) -> str:
 
 
 def diff(
-    target: Target, before: Mapping[str, Instance], after: Mapping[str, Instance]
+    target: Target,
+    before: Mapping[str, Instance],
+    after: Mapping[str, Instance],
+    *,
+    sweep: int = 1,
 ) -> list[InstanceChange]:
     """The changes from one view of a target to the next (views keyed by ARN).
 
@@ -95,23 +102,33 @@ def diff(
         target: the target both views are of.
         before: the previous view.
         after: the new view.
+        sweep: the number of the sweep that made ``after``.
 
     Returns:
         Removed instances first, then added and changed ones in the new view's order.
     """
     changes = [
-        InstanceChange(target=target, kind="removed", before=old, after=None)
+        InstanceChange(target=target, kind="removed", before=old, after=None, sweep=sweep)
         for key, old in before.items()
         if key not in after
     ]
     for key, new in after.items():
         old = before.get(key)
         if old is None:
-            changes.append(InstanceChange(target=target, kind="added", before=None, after=new))
+            changes.append(
+                InstanceChange(target=target, kind="added", before=None, after=new, sweep=sweep)
+            )
         elif old != new:
             fields = frozenset(f for f in _FIELDS if getattr(old, f) != getattr(new, f))
             changes.append(
-                InstanceChange(target=target, kind="changed", before=old, after=new, changed=fields)
+                InstanceChange(
+                    target=target,
+                    kind="changed",
+                    before=old,
+                    after=new,
+                    changed=fields,
+                    sweep=sweep,
+                )
             )
     return changes
 
@@ -232,7 +249,7 @@ class InstanceWatch:
                 started = self._timer.now()
                 async with asyncio.TaskGroup() as group:
                     for target in self._targets:
-                        group.create_task(self._sweep(target))
+                        group.create_task(self._sweep(target, self.sweeps + 1))
                 self.sweeps += 1
                 if self._max_sweeps is not None and self.sweeps >= self._max_sweeps:
                     break
@@ -247,7 +264,7 @@ class InstanceWatch:
         finally:
             self._channel.close()
 
-    async def _sweep(self, target: Target) -> None:
+    async def _sweep(self, target: Target, sweep: int) -> None:
         """List one target; send its changes, or record its failure and keep its view."""
         listed = await self._list_target(target)
         if not isinstance(listed, tuple):  # the target's FleetFailure
@@ -258,7 +275,7 @@ class InstanceWatch:
             return
         self.failing.pop(target, None)
         view = {_key(instance): instance for instance in listed}
-        changes = diff(target, self._views.get(target, {}), view)
+        changes = diff(target, self._views.get(target, {}), view, sweep=sweep)
         self._views[target] = view
         if changes:
             try:
