@@ -113,7 +113,7 @@ def test_lean_parser_refuses_unreadable_bodies(body: bytes) -> None:
 
 
 def test_other_shapes_use_botocore() -> None:
-    """Shapes outside the fourteen outputs keep botocore's parse (timestamps become datetimes)."""
+    """Shapes outside the table's outputs keep botocore's parse (timestamps become datetimes)."""
     shape = MODEL.operation_model("GetBundles").output_shape
     assert shape is not None
     body = json.dumps({"bundles": [{"bundleId": "nano_3_0", "price": 3.5}]}).encode()
