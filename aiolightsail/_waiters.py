@@ -181,7 +181,7 @@ async def wait_for_operations(
     timer: Timer,
 ) -> list[Operation]:
     """Poll each operation until every one is final; see ``LightsailClient.wait_for_operations``."""
-    if isinstance(operations, Operation) or not isinstance(operations, Sequence):
+    if isinstance(operations, Operation | str | bytes) or not isinstance(operations, Sequence):
         raise ValidationError("operations", "must be a list of Operation", operations)
     for index, operation in enumerate(operations):
         if not isinstance(operation, Operation):
