@@ -7,6 +7,14 @@ iteration over every page, and a fan-out over many accounts × regions.
 from __future__ import annotations
 
 from aiolightsail._client import DEFAULT_MAX_ATTEMPTS, LightsailClient
+from aiolightsail._enums import (
+    InstanceMetricName,
+    InstanceSnapshotState,
+    InstanceStateName,
+    MetricStatistic,
+    MetricUnit,
+    OperationStatus,
+)
 from aiolightsail._errors import (
     AccessDeniedError,
     AccountSetupInProgressError,
@@ -26,12 +34,16 @@ from aiolightsail._errors import (
     TransportError,
     UnauthenticatedError,
     ValidationError,
+    WaitFailedError,
+    WaitTimeoutError,
 )
-from aiolightsail._fleet import Fleet, FleetFailure, FleetStream
+from aiolightsail._fleet import Fleet, FleetFailure, FleetStream, FoundInstances
 from aiolightsail._gate import get_cpu_budget, set_cpu_budget
 from aiolightsail._models import (
     AddOn,
+    AvailabilityZone,
     Blueprint,
+    Bundle,
     Disk,
     HostKeyAttributes,
     Instance,
@@ -49,6 +61,7 @@ from aiolightsail._models import (
     Page,
     PasswordData,
     PortInfo,
+    Region,
     ResourceLocation,
     Tag,
     to_dict,
@@ -56,6 +69,7 @@ from aiolightsail._models import (
 from aiolightsail._pagination import PageIterator
 from aiolightsail._regions import LIGHTSAIL_REGIONS, OPT_IN_REGIONS
 from aiolightsail._target import Target
+from aiolightsail._watch import InstanceChange, InstanceWatch
 
 __version__ = "0.1.0.dev0"
 
@@ -67,35 +81,47 @@ __all__ = [
     "AccessDeniedError",
     "AccountSetupInProgressError",
     "AddOn",
+    "AvailabilityZone",
     "Blueprint",
+    "Bundle",
     "Disk",
     "ExpiredCredentialsError",
     "Fleet",
     "FleetFailure",
     "FleetStream",
+    "FoundInstances",
     "HostKeyAttributes",
     "Instance",
     "InstanceAccessDetails",
+    "InstanceChange",
     "InstanceHardware",
     "InstanceMetadataOptions",
+    "InstanceMetricName",
     "InstanceNetworking",
     "InstancePortInfo",
     "InstancePortState",
     "InstanceSnapshot",
+    "InstanceSnapshotState",
     "InstanceState",
+    "InstanceStateName",
+    "InstanceWatch",
     "InvalidInputError",
     "LightsailClient",
     "LightsailError",
     "MetricDatapoint",
+    "MetricStatistic",
+    "MetricUnit",
     "MonthlyTransfer",
     "NotFoundError",
     "Operation",
     "OperationFailureError",
+    "OperationStatus",
     "Page",
     "PageIterator",
     "PaginationError",
     "PasswordData",
     "PortInfo",
+    "Region",
     "RegionNotEnabledError",
     "RegionSetupInProgressError",
     "ResourceLocation",
@@ -108,6 +134,8 @@ __all__ = [
     "TransportError",
     "UnauthenticatedError",
     "ValidationError",
+    "WaitFailedError",
+    "WaitTimeoutError",
     "__version__",
     "get_cpu_budget",
     "set_cpu_budget",

@@ -38,6 +38,10 @@ class Channel(Generic[T]):
         self._receiver: asyncio.Future[None] | None = None
         self._senders: collections.deque[asyncio.Future[None]] = collections.deque()
 
+    def __len__(self) -> int:
+        """How many items wait to be received."""
+        return len(self._items)
+
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` has been called."""

@@ -15,21 +15,24 @@ from datetime import date
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from aiolightsail import _botocore, _logging
+from aiolightsail import _botocore, _logging, _waiters
 from aiolightsail import _operations as ops
 from aiolightsail import _validation as check
 from aiolightsail._errors import ResponseError, ValidationError
 from aiolightsail._gate import take_turn
 from aiolightsail._models import (
     Blueprint,
+    Bundle,
     Instance,
     InstanceAccessDetails,
     InstancePortState,
     InstanceSnapshot,
+    InstanceState,
     MetricDatapoint,
     Operation,
     Page,
     PortInfo,
+    Region,
     _Model,
 )
 from aiolightsail._pagination import PageIterator
@@ -44,6 +47,9 @@ __all__ = ["DEFAULT_MAX_ATTEMPTS", "LightsailClient"]
 DEFAULT_MAX_ATTEMPTS = 5
 
 _M = TypeVar("_M", bound=_Model)
+
+#: How long a waiter waits by default, in seconds.
+DEFAULT_WAIT_TIMEOUT = 600.0
 
 
 class LightsailClient:
@@ -76,6 +82,9 @@ class LightsailClient:
     Raises:
         ValidationError: an argument is malformed (nothing is opened).
     """
+
+    #: Where the waiters read the time and sleep (a test may give the emulator's clock).
+    _timer: _waiters.Timer = _waiters.LOOP_TIMER
 
     def __init__(
         self,
@@ -367,21 +376,28 @@ class LightsailClient:
         end_time: Any,
         period: int,
         statistics: Sequence[str],
-        unit: str,
+        unit: str | None = None,
     ) -> list[MetricDatapoint]:
         """Get an instance metric's datapoints over a time window.
 
         Args:
             instance_name: the instance's name.
-            metric_name: e.g. ``"CPUUtilization"``, ``"NetworkIn"``.
+            metric_name: an :class:`~aiolightsail.InstanceMetricName` (or its
+                string, e.g. ``"CPUUtilization"``, ``"NetworkIn"``).
             start_time: an aware ``datetime``; naive ones are refused, not guessed.
             end_time: an aware ``datetime`` later than ``start_time``.
             period: the datapoints' granularity in seconds: 60..86400, whole minutes.
-            statistics: some of ``Minimum``, ``Maximum``, ``Sum``, ``Average``, ``SampleCount``.
-            unit: e.g. ``"Percent"``, ``"Bytes"``, ``"Count"``.
+            statistics: some of :class:`~aiolightsail.MetricStatistic` (``Minimum``,
+                ``Maximum``, ``Sum``, ``Average``, ``SampleCount``).
+            unit: the metric's unit; ``None`` (the default) picks the one unit the
+                metric is published in (``InstanceMetricName.unit``), which is
+                the only one the service accepts.
 
         Returns:
             The datapoints, sorted by timestamp.
+
+        Raises:
+            ValidationError: a malformed argument, or a unit the metric is not published in.
         """
         name = check.resource_name(instance_name, "instance_name")
         metric = check.choice(metric_name, "metric_name", check.METRIC_NAMES)
@@ -393,7 +409,7 @@ class LightsailClient:
             "startTime": start,
             "endTime": end,
             "statistics": check.statistics(statistics),
-            "unit": check.choice(unit, "unit", check.METRIC_UNITS),
+            "unit": check.metric_unit(unit, metric),
         }
         points = await self._list(ops.GET_INSTANCE_METRIC_DATA, params)
         points.sort(key=lambda p: (p.timestamp is None, p.timestamp))
@@ -595,6 +611,223 @@ class LightsailClient:
         params = {"instanceName": name, "portInfo": check.port_info(port_info)}
         return await self._one(ops.CLOSE_INSTANCE_PUBLIC_PORTS, params)
 
+    async def open_instance_public_ports(
+        self, instance_name: str, port_info: PortInfo
+    ) -> Operation:
+        """Open a firewall rule of an instance (or widen the rule for the same ports).
+
+        Args:
+            instance_name: the instance's name.
+            port_info: the rule to open; without ``cidrs``, ``ipv6_cidrs`` or
+                ``cidr_list_aliases`` it is open to everyone.
+
+        Returns:
+            The operation the service started.
+        """
+        name = check.resource_name(instance_name, "instance_name")
+        params = {"instanceName": name, "portInfo": check.port_info(port_info)}
+        return await self._one(ops.OPEN_INSTANCE_PUBLIC_PORTS, params)
+
+    async def put_instance_public_ports(
+        self, instance_name: str, port_infos: Sequence[PortInfo]
+    ) -> Operation:
+        """Replace every firewall rule of an instance with ``port_infos``.
+
+        Rules not listed are closed, SSH and RDP included: an empty sequence closes every port.
+
+        Args:
+            instance_name: the instance's name.
+            port_infos: the rules the instance is left with.
+
+        Returns:
+            The operation the service started.
+        """
+        name = check.resource_name(instance_name, "instance_name")
+        params = {"instanceName": name, "portInfos": check.port_infos(port_infos)}
+        return await self._one(ops.PUT_INSTANCE_PUBLIC_PORTS, params)
+
+    # -- power ----------------------------------------------------------------
+
+    async def start_instance(self, instance_name: str) -> list[Operation]:
+        """Start a stopped instance.
+
+        Args:
+            instance_name: the instance's name.
+
+        Returns:
+            The operations the service started; see :meth:`wait_for_operations`
+            and :meth:`wait_for_instance_state`.
+        """
+        name = check.resource_name(instance_name, "instance_name")
+        return await self._list(ops.START_INSTANCE, {"instanceName": name})
+
+    async def stop_instance(self, instance_name: str, *, force: bool = False) -> list[Operation]:
+        """Stop a running instance.
+
+        Args:
+            instance_name: the instance's name.
+            force: stop it even if it is stuck (e.g. in ``stopping``); the
+                service warns that this can lose data not yet written to disk.
+
+        Returns:
+            The operations the service started.
+        """
+        params: dict[str, Any] = {
+            "instanceName": check.resource_name(instance_name, "instance_name")
+        }
+        if check.boolean(force, "force"):
+            params["force"] = True
+        return await self._list(ops.STOP_INSTANCE, params)
+
+    async def reboot_instance(self, instance_name: str) -> list[Operation]:
+        """Reboot a running instance.
+
+        Args:
+            instance_name: the instance's name.
+
+        Returns:
+            The operations the service started (the operation may be final at
+            once while the instance is still rebooting: wait for its state).
+        """
+        name = check.resource_name(instance_name, "instance_name")
+        return await self._list(ops.REBOOT_INSTANCE, {"instanceName": name})
+
+    async def get_instance_state(self, instance_name: str) -> InstanceState:
+        """Get an instance's state (a lighter request than :meth:`get_instance`).
+
+        Args:
+            instance_name: the instance's name.
+
+        Returns:
+            The state; its ``name`` is an :class:`~aiolightsail.InstanceStateName` when known.
+
+        Raises:
+            NotFoundError: there is no such instance.
+        """
+        name = check.resource_name(instance_name, "instance_name")
+        return await self._one(ops.GET_INSTANCE_STATE, {"instanceName": name})
+
+    # -- operations -------------------------------------------------------------
+
+    async def get_operation(self, operation_id: str) -> Operation:
+        """Get one operation, as it stands now.
+
+        Args:
+            operation_id: the operation's ``id``.
+
+        Returns:
+            The operation.
+
+        Raises:
+            NotFoundError: there is no such operation in this account and region.
+        """
+        operation = check.string(operation_id, "operation_id")
+        return await self._one(ops.GET_OPERATION, {"operationId": operation})
+
+    async def get_operations(self, *, page_token: str | None = None) -> Page[Operation]:
+        """Get one page of the region's operations, oldest first.
+
+        Args:
+            page_token: a ``next_page_token`` from an earlier page.
+
+        Returns:
+            The page.
+        """
+        return await self._page(ops.GET_OPERATIONS, {}, check.page_token(page_token))
+
+    def iter_operations(self, *, page_token: str | None = None) -> PageIterator[Operation]:
+        """Iterate over every operation of the region, oldest first.
+
+        Args:
+            page_token: resume from this page.
+
+        Returns:
+            An async iterator of :class:`Operation`.
+        """
+        return self._iterate(ops.GET_OPERATIONS, {}, page_token)
+
+    async def get_operations_for_resource(
+        self, resource_name: str, *, page_token: str | None = None
+    ) -> Page[Operation]:
+        """Get one page of one resource's operations, oldest first.
+
+        Args:
+            resource_name: the resource's name (an instance, a snapshot...).
+            page_token: a ``next_page_token`` from an earlier page.
+
+        Returns:
+            The page.
+        """
+        params = {"resourceName": check.resource_name(resource_name, "resource_name")}
+        return await self._page(
+            ops.GET_OPERATIONS_FOR_RESOURCE, params, check.page_token(page_token)
+        )
+
+    def iter_operations_for_resource(
+        self, resource_name: str, *, page_token: str | None = None
+    ) -> PageIterator[Operation]:
+        """Iterate over every operation of one resource, oldest first.
+
+        Args:
+            resource_name: the resource's name.
+            page_token: resume from this page.
+
+        Returns:
+            An async iterator of :class:`Operation`.
+        """
+        params = {"resourceName": check.resource_name(resource_name, "resource_name")}
+        return self._iterate(ops.GET_OPERATIONS_FOR_RESOURCE, params, page_token)
+
+    # -- regions and bundles ----------------------------------------------------
+
+    async def get_regions(self, *, include_availability_zones: bool = False) -> list[Region]:
+        """Get every region Lightsail offers (the answer does not depend on the client's region).
+
+        Args:
+            include_availability_zones: also list each region's availability zones.
+
+        Returns:
+            The regions.
+        """
+        params: dict[str, Any] = {}
+        if check.boolean(include_availability_zones, "include_availability_zones"):
+            params["includeAvailabilityZones"] = True
+        return await self._list(ops.GET_REGIONS, params)
+
+    async def get_bundles(
+        self, *, include_inactive: bool = False, page_token: str | None = None
+    ) -> Page[Bundle]:
+        """Get one page of the instance plans (sizes and prices).
+
+        Args:
+            include_inactive: include bundles no longer offered for new instances.
+            page_token: a ``next_page_token`` from an earlier page.
+
+        Returns:
+            The page.
+        """
+        params: dict[str, Any] = {}
+        if check.boolean(include_inactive, "include_inactive"):
+            params["includeInactive"] = True
+        return await self._page(ops.GET_BUNDLES, params, check.page_token(page_token))
+
+    def iter_bundles(
+        self, *, include_inactive: bool = False, page_token: str | None = None
+    ) -> PageIterator[Bundle]:
+        """Iterate over every bundle, fetching pages as they are needed.
+
+        Args:
+            include_inactive: include bundles no longer offered.
+            page_token: resume from this page.
+
+        Returns:
+            An async iterator of :class:`Bundle`.
+        """
+        params = (
+            {"includeInactive": True} if check.boolean(include_inactive, "include_inactive") else {}
+        )
+        return self._iterate(ops.GET_BUNDLES, params, page_token)
+
     # -- blueprints -----------------------------------------------------------
 
     async def get_blueprints(
@@ -713,3 +946,145 @@ class LightsailClient:
         name = check.resource_name(instance_snapshot_name, "instance_snapshot_name")
         params = {"instanceSnapshotName": name}
         return await self._list(ops.DELETE_INSTANCE_SNAPSHOT, params)
+
+    # -- waiters ------------------------------------------------------------------
+
+    async def wait_for_operations(
+        self,
+        operations: Sequence[Operation],
+        *,
+        # A parameter, not asyncio.timeout(): the error then carries what was last seen.
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+        interval: float | None = None,
+    ) -> list[Operation]:
+        """Wait until every operation is final (succeeded, completed or failed).
+
+        Each poll reads the operations not yet final with :meth:`get_operation`.
+
+        Args:
+            operations: what a call such as :meth:`stop_instance` returned.
+            timeout: seconds to wait in all, requests included.
+            interval: seconds between polls; ``None`` starts at 1 s and doubles up to 15 s.
+
+        Returns:
+            The operations as they ended, in the order given.
+
+        Raises:
+            WaitFailedError: an operation failed (``last`` is that operation).
+            WaitTimeoutError: ``timeout`` passed first (``last``: the operations as last seen).
+        """
+        return await _waiters.wait_for_operations(
+            self, operations, within=timeout, interval=interval, timer=self._timer
+        )
+
+    async def wait_for_instance_state(
+        self,
+        instance_name: str,
+        state: str,
+        *,
+        # A parameter, not asyncio.timeout(): the error then carries what was last seen.
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+        interval: float | None = None,
+    ) -> Instance:
+        """Wait until the instance is in ``state``.
+
+        Args:
+            instance_name: the instance's name.
+            state: an :class:`~aiolightsail.InstanceStateName` (``"running"``, ``"stopped"``...).
+            timeout: seconds to wait in all, requests included.
+            interval: seconds between polls; ``None`` starts at 1 s and doubles up to 15 s.
+
+        Returns:
+            The instance, in that state.
+
+        Raises:
+            WaitFailedError: the instance is shutting down or terminated instead.
+            WaitTimeoutError: ``timeout`` passed first (``last``: the instance as last seen).
+            NotFoundError: there is no such instance (any more).
+        """
+        return await _waiters.wait_for_instance_state(
+            self, instance_name, state, within=timeout, interval=interval, timer=self._timer
+        )
+
+    async def wait_for_instance_snapshot(
+        self,
+        instance_snapshot_name: str,
+        *,
+        # A parameter, not asyncio.timeout(): the error then carries what was last seen.
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+        interval: float | None = None,
+    ) -> InstanceSnapshot:
+        """Wait until the snapshot is ``available``.
+
+        Args:
+            instance_snapshot_name: the snapshot's name.
+            timeout: seconds to wait in all, requests included.
+            interval: seconds between polls; ``None`` starts at 1 s and doubles up to 15 s.
+
+        Returns:
+            The snapshot, available.
+
+        Raises:
+            WaitFailedError: the snapshot ended in ``error`` (``last`` is the snapshot).
+            WaitTimeoutError: ``timeout`` passed first (``last``: the snapshot as last seen).
+            NotFoundError: there is no such snapshot (any more).
+        """
+        return await _waiters.wait_for_instance_snapshot(
+            self, instance_snapshot_name, within=timeout, interval=interval, timer=self._timer
+        )
+
+    async def wait_until_instance_deleted(
+        self,
+        instance_name: str,
+        *,
+        # A parameter, not asyncio.timeout(): the error then carries what was last seen.
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+        interval: float | None = None,
+    ) -> None:
+        """Wait until :meth:`get_instance` no longer finds the instance.
+
+        Args:
+            instance_name: the instance's name.
+            timeout: seconds to wait in all, requests included.
+            interval: seconds between polls; ``None`` starts at 1 s and doubles up to 15 s.
+
+        Raises:
+            WaitTimeoutError: ``timeout`` passed first (``last``: the instance as last seen).
+        """
+        name = check.resource_name(instance_name, "instance_name")
+        await _waiters.wait_until_deleted(
+            self.get_instance,
+            name,
+            what="instance",
+            within=timeout,
+            interval=interval,
+            timer=self._timer,
+        )
+
+    async def wait_until_instance_snapshot_deleted(
+        self,
+        instance_snapshot_name: str,
+        *,
+        # A parameter, not asyncio.timeout(): the error then carries what was last seen.
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+        interval: float | None = None,
+    ) -> None:
+        """Wait until :meth:`get_instance_snapshot` no longer finds the snapshot.
+
+        Args:
+            instance_snapshot_name: the snapshot's name.
+            timeout: seconds to wait in all, requests included.
+            interval: seconds between polls; ``None`` starts at 1 s and doubles up to 15 s.
+
+        Raises:
+            WaitTimeoutError: ``timeout`` passed first (``last``: the snapshot as last seen).
+        """
+        name = check.resource_name(instance_snapshot_name, "instance_snapshot_name")
+        await _waiters.wait_until_deleted(
+            self.get_instance_snapshot,
+            name,
+            what="instance snapshot",
+            within=timeout,
+            interval=interval,
+            timer=self._timer,
+        )

@@ -8,6 +8,8 @@
     ├── ResponseError                          a response the library cannot read
     ├── TransportError (also OSError)          no usable answer: connection, timeout
     │   └── TargetTimeoutError (also TimeoutError)  a fleet target ran past target_timeout
+    ├── WaitTimeoutError (also TimeoutError)   a waiter's timeout passed first (.last)
+    ├── WaitFailedError                        what a waiter waited for failed (.last)
     └── APIError                               the service said no
         ├── NotFoundError
         ├── InvalidInputError
@@ -52,6 +54,8 @@ __all__ = [
     "TransportError",
     "UnauthenticatedError",
     "ValidationError",
+    "WaitFailedError",
+    "WaitTimeoutError",
     "api_error_from_response",
 ]
 
@@ -112,6 +116,34 @@ class TransportError(LightsailError, OSError):
 
 class TargetTimeoutError(TransportError, TimeoutError):
     """A :class:`~aiolightsail.Fleet` target spent longer than ``target_timeout`` on requests."""
+
+
+class WaitTimeoutError(LightsailError, TimeoutError):
+    r"""A waiter's ``timeout`` passed before what it waited for happened.
+
+    Attributes:
+        last: the last object the waiter saw (an ``Instance``, an
+            ``InstanceSnapshot``, the list of ``Operation``\ s), or ``None`` if
+            no answer arrived in time.
+    """
+
+    def __init__(self, message: str, *, last: Any = None) -> None:
+        self.last = last
+        super().__init__(message)
+
+
+class WaitFailedError(LightsailError):
+    """What a waiter waited for can no longer happen: an operation failed, a snapshot
+    ended in ``error``, an instance is shutting down.
+
+    Attributes:
+        last: the object that failed (the ``Operation``, the ``InstanceSnapshot``,
+            the ``Instance``).
+    """
+
+    def __init__(self, message: str, *, last: Any = None) -> None:
+        self.last = last
+        super().__init__(message)
 
 
 class APIError(LightsailError):

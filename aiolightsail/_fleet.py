@@ -39,13 +39,14 @@ from typing import Any, Generic, Literal, Self, TypeVar
 
 import attrs
 
-from aiolightsail import _botocore
+from aiolightsail import _botocore, _waiters
 from aiolightsail import _validation as check
 from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel
 from aiolightsail._client import DEFAULT_MAX_ATTEMPTS, LightsailClient
 from aiolightsail._errors import (
     ExpiredCredentialsError,
     LightsailError,
+    NotFoundError,
     TargetTimeoutError,
     ValidationError,
 )
@@ -53,8 +54,9 @@ from aiolightsail._models import Blueprint, Instance, InstanceSnapshot, Page
 from aiolightsail._pagination import PageIterator
 from aiolightsail._regions import LIGHTSAIL_REGIONS
 from aiolightsail._target import Target
+from aiolightsail._watch import InstanceWatch, chosen_targets
 
-__all__ = ["Fleet", "FleetFailure", "FleetStream", "Target"]
+__all__ = ["Fleet", "FleetFailure", "FleetStream", "FoundInstances", "Target"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -75,6 +77,19 @@ class FleetFailure:
     target: Target
     error: LightsailError
     page_token: str | None = None
+
+
+class FoundInstances(list[tuple[Target, Instance]]):
+    """What :meth:`Fleet.find_instances` found: ``(target, instance)`` pairs, in target order.
+
+    Attributes:
+        failures: the targets that could not be searched (not those without
+            the instance): a name missing from the list may be in one of them.
+    """
+
+    def __init__(self, found: Iterable[tuple[Target, Instance]] = ()) -> None:
+        super().__init__(found)
+        self.failures: list[FleetFailure] = []
 
 
 #: What a producer sends to its stream: a target's items, or that it is done (and how).
@@ -296,6 +311,10 @@ class Fleet:
         # The tasks the fleet owns: one per stream being read, one per role being assumed.
         self._tasks: set[asyncio.Task[Any]] = set()
 
+    #: Where watches read the time and sleep, handed on to the fleet's clients'
+    #: waiters (a test may give the emulator's clock).
+    _timer: _waiters.Timer = _waiters.LOOP_TIMER
+
     @classmethod
     def across(
         cls,
@@ -469,6 +488,7 @@ class Fleet:
                 aws_session_token=target.aws_session_token,
                 **options,
             )
+        client._timer = self._timer
         return await client.__aenter__()
 
     async def _role(self, target: Target) -> _botocore.RoleSession:
@@ -607,6 +627,97 @@ class Fleet:
             return None
 
         return self._stream(targets, produce)
+
+    def watch_instances(
+        self,
+        *,
+        interval: float = 60.0,
+        targets: Iterable[Target] | None = None,
+        max_sweeps: int | None = None,
+    ) -> InstanceWatch:
+        """A feed of the instances added, removed and changed in every target, sweep after sweep.
+
+        ::
+
+            async with fleet.watch_instances(interval=60) as watch:
+                async for change in watch:  # InstanceChange(target, kind, before, after, changed)
+                    ...
+
+        The first sweep yields ``"added"`` for every instance present. A
+        target whose listing fails keeps its previous view (no false
+        ``"removed"``) and is reported in ``watch.failures``. Sweeps never
+        overlap, and a new one starts only when the consumer asks for more,
+        so a slow consumer slows the sweeps instead of growing memory.
+
+        Args:
+            interval: seconds from the start of one sweep to the start of the next.
+            targets: a subset of the fleet's targets (default: all).
+            max_sweeps: end the feed after this many sweeps (default: never).
+
+        Returns:
+            The watch, an async iterator of :class:`~aiolightsail.InstanceChange`.
+        """
+        self._require_open()
+        if isinstance(interval, bool) or not isinstance(interval, int | float) or interval < 0:
+            raise ValidationError("interval", "must be a number of seconds, 0 or more", interval)
+        if max_sweeps is not None:
+            check.integer(max_sweeps, "max_sweeps", low=1, high=2**62)
+        chosen = chosen_targets(self.targets, targets)
+        return InstanceWatch(
+            targets=chosen,
+            interval=float(interval),
+            max_sweeps=max_sweeps,
+            list_target=self._list_instances,
+            start=self._start,
+            require_open=self._require_open,
+            timer=self._timer,
+            capacity=max(1, min(len(chosen), self.concurrency)),
+            fail_fast=self.fail_fast,
+        )
+
+    async def _list_instances(self, target: Target) -> tuple[Instance, ...] | FleetFailure:
+        """Every instance of ``target``, or its failure: what one watch sweep asks of a target."""
+        semaphore = self._require_open()
+        budget = _Budget(self.target_timeout)
+        iterator: PageIterator[Instance] | None = None
+        items: list[Instance] = []
+        try:
+            async with semaphore:
+                client = await self._timed(self.client(target), budget)
+            iterator = client.iter_instances()
+            lock = self._target_locks.setdefault(target, asyncio.Lock())
+            while True:
+                async with semaphore, lock:
+                    page = await self._timed(self._page(target, iterator), budget)
+                if page is None:
+                    return tuple(items)
+                items.extend(page.items)
+        except LightsailError as exc:
+            token = iterator.page_token if iterator is not None else None
+            return FleetFailure(target=target, error=exc, page_token=token)
+
+    async def find_instances(
+        self, name: str, *, targets: Iterable[Target] | None = None
+    ) -> FoundInstances:
+        """Find the instances called ``name`` in every target (names are unique per target only).
+
+        Args:
+            name: the instance name.
+            targets: a subset of the fleet's targets (default: all).
+
+        Returns:
+            ``(target, instance)`` pairs in the fleet's target order, as a list
+            whose ``failures`` name the targets that could not be searched.
+        """
+        instance_name = check.resource_name(name, "name")
+        order = {target: index for index, target in enumerate(self.targets)}
+        found = FoundInstances()
+        async with self.map(lambda c: c.get_instance(instance_name), targets=targets) as stream:
+            async for target, instance in stream:
+                found.append((target, instance))
+        found.sort(key=lambda pair: order[pair[0]])
+        found.failures = [f for f in stream.failures if not isinstance(f.error, NotFoundError)]
+        return found
 
     def _paged(
         self,

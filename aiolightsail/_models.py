@@ -1,7 +1,7 @@
 """attrs models of Lightsail's instance API, and their conversion from the wire.
 
 One class per output structure of botocore's Lightsail model reachable from
-the fourteen instance operations. Each member of the botocore shape is an
+the operations of the table (``_operations``). Each member of the botocore shape is an
 attribute named by the camelCase → snake_case rule (``fingerprintSHA256`` →
 ``fingerprint_sha256``); ``tests/test_models.py`` walks the installed botocore
 model and fails when a member is missing, so an upstream addition is noticed.
@@ -11,7 +11,11 @@ Conversion rules (``Model.from_api(mapping)``):
 * absent members are ``None``; absent lists are ``()``; lists become tuples;
 * timestamps become aware UTC datetimes, whether they arrive as botocore
   ``datetime``\\ s or as the wire's epoch seconds;
-* enum-like strings stay ``str`` so a value AWS adds tomorrow still parses;
+* enumerated strings with named constants (``_enums``: an instance's state,
+  a snapshot's state, an operation's status, a metric's unit) become those
+  :class:`enum.StrEnum` members when the value is known, and stay plain
+  ``str`` otherwise, so a value AWS adds tomorrow still parses; other
+  enum-like strings stay ``str``;
 * unknown members are ignored;
 * a member of the wrong type raises :class:`~aiolightsail.ResponseError`.
 
@@ -22,6 +26,7 @@ Secrets (``InstanceAccessDetails.private_key``, ``.password``, ``.cert_key``,
 
 from __future__ import annotations
 
+import enum
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -30,11 +35,19 @@ from typing import Any, Generic, Self, TypeVar
 
 import attrs
 
+from aiolightsail._enums import (
+    InstanceSnapshotState,
+    InstanceStateName,
+    MetricUnit,
+    OperationStatus,
+)
 from aiolightsail._errors import ResponseError
 
 __all__ = [
     "AddOn",
+    "AvailabilityZone",
     "Blueprint",
+    "Bundle",
     "Disk",
     "HostKeyAttributes",
     "Instance",
@@ -52,6 +65,7 @@ __all__ = [
     "Page",
     "PasswordData",
     "PortInfo",
+    "Region",
     "ResourceLocation",
     "Tag",
     "to_dict",
@@ -70,6 +84,11 @@ def _secret() -> Any:
 def _wire(name: str, default: Any = None) -> Any:
     """An attribute whose wire name does not follow the plain camelCase rule."""
     return attrs.field(default=default, metadata={"wire": name})
+
+
+def _enum(kind: type[enum.StrEnum]) -> Any:
+    """An attribute holding a member of ``kind`` when the wire value is known, else the string."""
+    return attrs.field(default=None, metadata={"enum": kind})
 
 
 def _camel(attr: str) -> str:
@@ -156,6 +175,18 @@ def _tuple_of(item: Converter) -> Converter:
     return convert
 
 
+def _to_member(kind: type[enum.StrEnum]) -> tuple[Converter, Callable[[str, str], Any]]:
+    """A string → ``kind``'s member of that value, or the string itself when it names none."""
+    lookup = {member.value: member for member in kind}.get
+    check = _SCALARS[str]
+
+    def convert(value: Any) -> Any:
+        text = check(value)
+        return lookup(text, text)
+
+    return convert, lookup
+
+
 def _converter_for(hint: Any) -> Converter:
     origin = typing.get_origin(hint)
     if origin in (UnionType, typing.Union):
@@ -208,7 +239,11 @@ def _compile(cls: type[_M]) -> Callable[[Any], _M]:
             if typing.get_origin(hint) in (UnionType, typing.Union)
             else hint
         )
-        namespace[f"c{index}"] = _converter_for(hint)
+        kind = field.metadata.get("enum")
+        if kind is not None:
+            namespace[f"c{index}"], namespace[f"e{index}"] = _to_member(kind)
+        else:
+            namespace[f"c{index}"] = _converter_for(hint)
         namespace[f"s{index}"] = cls.__dict__[field.name].__set__
         namespace[f"d{index}"] = field.default
         wire = field.metadata.get("wire") or _camel(field.name)
@@ -218,7 +253,12 @@ def _compile(cls: type[_M]) -> Callable[[Any], _M]:
             "        if v is None:",
             f"            v = d{index}",
         ]
-        if inner in (str, int, bool, float):
+        if kind is not None:
+            lines.append(
+                f"        elif v.__class__ is str: v = e{index}(v, v)\n"
+                f"        else: v = c{index}(v)"
+            )
+        elif inner in (str, int, bool, float):
             namespace[f"t{index}"] = inner
             lines.append(f"        elif v.__class__ is not t{index}: v = c{index}(v)")
         elif inner is datetime:
@@ -403,10 +443,14 @@ class InstanceNetworking(_Model):
 
 @attrs.frozen(kw_only=True)
 class InstanceState(_Model):
-    """An instance's state: ``code`` and ``name`` (``pending``, ``running``, ``stopped``...)."""
+    """An instance's state: ``code`` and ``name`` (``pending``, ``running``, ``stopped``...).
+
+    ``name`` is an :class:`~aiolightsail.InstanceStateName` when the service
+    sends a state it names, otherwise the plain string.
+    """
 
     code: int | None = None
-    name: str | None = None
+    name: InstanceStateName | str | None = _enum(InstanceStateName)  # noqa: RUF009 - an attrs field spec, made once
 
 
 @attrs.frozen(kw_only=True)
@@ -469,7 +513,10 @@ class Blueprint(_Model):
 
 @attrs.frozen(kw_only=True)
 class InstanceSnapshot(_Model):
-    """A point-in-time image of an instance and its attached disks."""
+    """A point-in-time image of an instance and its attached disks.
+
+    ``state`` is an :class:`~aiolightsail.InstanceSnapshotState` when known.
+    """
 
     name: str | None = None
     arn: str | None = None
@@ -478,7 +525,7 @@ class InstanceSnapshot(_Model):
     location: ResourceLocation | None = None
     resource_type: str | None = None
     tags: tuple[Tag, ...] = ()
-    state: str | None = None
+    state: InstanceSnapshotState | str | None = _enum(InstanceSnapshotState)  # noqa: RUF009 - an attrs field spec, made once
     progress: str | None = None
     from_attached_disks: tuple[Disk, ...] = ()
     from_instance_name: str | None = None
@@ -549,7 +596,10 @@ class InstanceAccessDetails(_Model):
 
 @attrs.frozen(kw_only=True)
 class MetricDatapoint(_Model):
-    """One datapoint of an instance metric; only the requested statistics are set."""
+    """One datapoint of an instance metric; only the requested statistics are set.
+
+    ``unit`` is a :class:`~aiolightsail.MetricUnit` when known.
+    """
 
     average: float | None = None
     maximum: float | None = None
@@ -557,12 +607,16 @@ class MetricDatapoint(_Model):
     sample_count: float | None = None
     sum: float | None = None
     timestamp: datetime | None = None
-    unit: str | None = None
+    unit: MetricUnit | str | None = _enum(MetricUnit)  # noqa: RUF009 - an attrs field spec, made once
 
 
 @attrs.frozen(kw_only=True)
 class Operation(_Model):
-    """An asynchronous operation the service started (create, delete, close ports...)."""
+    """An asynchronous operation the service started (create, delete, start, open ports...).
+
+    ``status`` is an :class:`~aiolightsail.OperationStatus` when known; the
+    operation is over when ``is_terminal`` is true.
+    """
 
     id: str | None = None
     resource_name: str | None = None
@@ -572,10 +626,49 @@ class Operation(_Model):
     is_terminal: bool | None = None
     operation_details: str | None = None
     operation_type: str | None = None
-    status: str | None = None
+    status: OperationStatus | str | None = _enum(OperationStatus)  # noqa: RUF009 - an attrs field spec, made once
     status_changed_at: datetime | None = None
     error_code: str | None = None
     error_details: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AvailabilityZone(_Model):
+    """An availability zone of a region, and whether it is available."""
+
+    zone_name: str | None = None
+    state: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Region(_Model):
+    """A Lightsail region: its name, what it is called, and its zones when asked for."""
+
+    continent_code: str | None = None
+    description: str | None = None
+    display_name: str | None = None
+    name: str | None = None
+    availability_zones: tuple[AvailabilityZone, ...] = ()
+    relational_database_availability_zones: tuple[AvailabilityZone, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Bundle(_Model):
+    """An instance plan: its hardware, transfer allowance and monthly price in US dollars."""
+
+    price: float | None = None
+    cpu_count: int | None = None
+    disk_size_in_gb: int | None = None
+    bundle_id: str | None = None
+    instance_type: str | None = None
+    is_active: bool | None = None
+    name: str | None = None
+    power: int | None = None
+    ram_size_in_gb: float | None = None
+    transfer_per_month_in_gb: int | None = None
+    supported_platforms: tuple[str, ...] = ()
+    supported_app_categories: tuple[str, ...] = ()
+    public_ipv4_address_count: int | None = None
 
 
 # -- inputs and containers ----------------------------------------------------
@@ -583,7 +676,7 @@ class Operation(_Model):
 
 @attrs.frozen(kw_only=True)
 class PortInfo:
-    """A firewall rule to close (input of ``close_instance_public_ports``).
+    """A firewall rule to open, close or set (input of the ``*_instance_public_ports`` methods).
 
     For ``tcp``/``udp``/``all``, ``from_port``..``to_port`` is the port range;
     for ``icmp``/``icmpv6`` they are the ICMP type and code (``-1`` for all).

@@ -28,12 +28,15 @@ import attrs
 
 from aiolightsail._models import (
     Blueprint,
+    Bundle,
     Instance,
     InstanceAccessDetails,
     InstancePortState,
     InstanceSnapshot,
+    InstanceState,
     MetricDatapoint,
     Operation,
+    Region,
     _Model,
 )
 
@@ -140,6 +143,35 @@ CLOSE_INSTANCE_PUBLIC_PORTS = Op(
     "one",
     writes=True,
 )
+START_INSTANCE = Op("StartInstance", "start_instance", "operations", Operation, "list", writes=True)
+STOP_INSTANCE = Op("StopInstance", "stop_instance", "operations", Operation, "list", writes=True)
+REBOOT_INSTANCE = Op(
+    "RebootInstance", "reboot_instance", "operations", Operation, "list", writes=True
+)
+GET_INSTANCE_STATE = Op("GetInstanceState", "get_instance_state", "state", InstanceState, "one")
+OPEN_INSTANCE_PUBLIC_PORTS = Op(
+    "OpenInstancePublicPorts",
+    "open_instance_public_ports",
+    "operation",
+    Operation,
+    "one",
+    writes=True,
+)
+PUT_INSTANCE_PUBLIC_PORTS = Op(
+    "PutInstancePublicPorts",
+    "put_instance_public_ports",
+    "operation",
+    Operation,
+    "one",
+    writes=True,
+)
+GET_OPERATION = Op("GetOperation", "get_operation", "operation", Operation, "one")
+GET_OPERATIONS = Op("GetOperations", "get_operations", "operations", Operation, "page")
+GET_OPERATIONS_FOR_RESOURCE = Op(
+    "GetOperationsForResource", "get_operations_for_resource", "operations", Operation, "page"
+)
+GET_REGIONS = Op("GetRegions", "get_regions", "regions", Region, "list")
+GET_BUNDLES = Op("GetBundles", "get_bundles", "bundles", Bundle, "page")
 
 #: Every operation the library calls, by wire name.
 OPERATIONS: Mapping[str, Op[Any]] = {
@@ -159,5 +191,16 @@ OPERATIONS: Mapping[str, Op[Any]] = {
         DELETE_INSTANCE,
         DELETE_INSTANCE_SNAPSHOT,
         CLOSE_INSTANCE_PUBLIC_PORTS,
+        START_INSTANCE,
+        STOP_INSTANCE,
+        REBOOT_INSTANCE,
+        GET_INSTANCE_STATE,
+        OPEN_INSTANCE_PUBLIC_PORTS,
+        PUT_INSTANCE_PUBLIC_PORTS,
+        GET_OPERATION,
+        GET_OPERATIONS,
+        GET_OPERATIONS_FOR_RESOURCE,
+        GET_REGIONS,
+        GET_BUNDLES,
     )
 }

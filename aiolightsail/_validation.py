@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from aiolightsail._enums import InstanceMetricName
 from aiolightsail._errors import ValidationError
 from aiolightsail._regions import REGION_PATTERN
 
@@ -409,3 +410,31 @@ def user_data(value: object) -> str:
     if not isinstance(value, str):
         raise ValidationError("user_data", f"must be a str, not {type(value).__name__}", show=False)
     return value
+
+
+def metric_unit(value: object, metric: str, parameter: str = "unit") -> str:
+    """Check the unit of ``metric`` (a checked metric name); ``None`` picks its one unit.
+
+    Each instance metric is published in one unit, and the service refuses
+    any other (Lightsail API reference, ``GetInstanceMetricData``).
+    """
+    expected = InstanceMetricName(metric).unit
+    if value is None:
+        return expected.value
+    unit = choice(value, parameter, METRIC_UNITS)
+    if unit != expected:
+        raise ValidationError(
+            parameter, f"{metric} is published in {expected.value!r} and takes no other unit", unit
+        )
+    return unit
+
+
+def port_infos(values: object, parameter: str = "port_infos") -> list[dict[str, Any]]:
+    """Check a sequence of :class:`~aiolightsail.PortInfo` (maybe empty); return the wire form."""
+    if (
+        not isinstance(values, Iterable)
+        or isinstance(values, str | bytes)
+        or all(hasattr(values, attr) for attr in _PORT_INFO_FIELDS)
+    ):
+        raise ValidationError(parameter, "must be a list of PortInfo", values)
+    return [port_info(item, f"{parameter}[{i}]") for i, item in enumerate(values)]

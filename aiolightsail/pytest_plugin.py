@@ -24,7 +24,9 @@ Fixtures:
 
 ``lightsail_client``
     An open :class:`~aiolightsail.LightsailClient` for us-east-1 of the
-    emulator's default account.
+    emulator's default account. Its waiters (``wait_for_instance_state``...)
+    pause on the emulator's manual clock: each pause moves emulated time
+    forward instead of sleeping, so a wait takes no wall-clock time.
 
 ``lightsail_client_kwargs``
     ``endpoint_url``, ``region_name`` (us-east-1) and the default account's keys,
@@ -105,4 +107,6 @@ async def lightsail_client(lightsail_emulator: Emulator) -> AsyncIterator[Lights
         aws_access_key_id=account.access_key_id,
         aws_secret_access_key=account.secret_access_key,
     ) as client:
+        if lightsail_emulator.clock.is_manual:
+            client._timer = lightsail_emulator.clock
         yield client

@@ -60,7 +60,7 @@ STRUCTURES = _reachable_output_structures()
 
 
 def test_a_model_for_every_output_structure() -> None:
-    """Every structure reachable from the fourteen outputs has a model class of the same name."""
+    """Every structure reachable from the table's outputs has a model class of the same name."""
     missing = sorted(name for name in STRUCTURES if not hasattr(al, name))
     assert missing == []
 

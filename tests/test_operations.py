@@ -10,15 +10,24 @@ from typing import Any
 import pytest
 
 from aiolightsail import (
+    AvailabilityZone,
     Blueprint,
+    Bundle,
     Instance,
     InstanceAccessDetails,
+    InstanceMetricName,
     InstanceSnapshot,
+    InstanceState,
+    InstanceStateName,
     LightsailClient,
     MetricDatapoint,
+    MetricStatistic,
+    MetricUnit,
     Operation,
+    OperationStatus,
     Page,
     PortInfo,
+    Region,
 )
 from aiolightsail._operations import OPERATIONS
 from tests.conftest import Wire
@@ -50,6 +59,19 @@ INSTANCE = {
 }
 SNAPSHOT = {"name": "snap-1", "state": "available", "fromInstanceName": "web-1", "sizeInGb": 40}
 BLUEPRINT = {"blueprintId": "ubuntu_24_04", "name": "Ubuntu", "type": "os", "isActive": True}
+REGION = {
+    "name": "eu-west-1",
+    "displayName": "Dublin",
+    "continentCode": "EU",
+    "availabilityZones": [{"zoneName": "eu-west-1a", "state": "available"}],
+}
+BUNDLE = {
+    "bundleId": "nano_3_0",
+    "price": 5.0,
+    "ramSizeInGb": 0.5,
+    "supportedPlatforms": ["LINUX_UNIX"],
+    "publicIpv4AddressCount": 1,
+}
 START = datetime(2026, 11, 1, tzinfo=UTC)
 END = START + timedelta(hours=1)
 
@@ -192,6 +214,29 @@ CASES = [
             )
             or pytest.fail(repr(r))
         ),
+    ),
+    Case(
+        "get_instance_metric_data picks the unit",
+        lambda c: c.get_instance_metric_data(
+            "web-1",
+            metric_name=InstanceMetricName.NETWORK_IN,
+            start_time=START,
+            end_time=END,
+            period=60,
+            statistics=[MetricStatistic.SUM],
+        ),
+        "GetInstanceMetricData",
+        {
+            "instanceName": "web-1",
+            "metricName": "NetworkIn",
+            "period": 60,
+            "startTime": START.timestamp(),
+            "endTime": END.timestamp(),
+            "statistics": ["Sum"],
+            "unit": "Bytes",
+        },
+        {"metricName": "NetworkIn", "metricData": [{"sum": 10, "unit": "Bytes"}]},
+        lambda r: (r[0].unit is MetricUnit.BYTES) or pytest.fail(repr(r)),
     ),
     Case(
         "get_instance_port_states",
@@ -346,6 +391,144 @@ CASES = [
 ]
 
 
+def _power(method: str) -> Callable[[LightsailClient], Awaitable[Any]]:
+    return lambda c: getattr(c, method)("web-1")
+
+
+CASES += [
+    Case(method, _power(method), wire, {"instanceName": "web-1"}, {"operations": [OPERATION]}, _ops)
+    for method, wire in (
+        ("start_instance", "StartInstance"),
+        ("stop_instance", "StopInstance"),
+        ("reboot_instance", "RebootInstance"),
+    )
+]
+CASES += [
+    Case(
+        "stop_instance force",
+        lambda c: c.stop_instance("web-1", force=True),
+        "StopInstance",
+        {"instanceName": "web-1", "force": True},
+        {"operations": [OPERATION]},
+        _ops,
+    ),
+    Case(
+        "get_instance_state",
+        lambda c: c.get_instance_state("web-1"),
+        "GetInstanceState",
+        {"instanceName": "web-1"},
+        {"state": {"code": 64, "name": "stopping"}},
+        lambda r: (
+            (r == InstanceState(code=64, name="stopping") and r.name is InstanceStateName.STOPPING)
+            or pytest.fail(repr(r))
+        ),
+    ),
+    Case(
+        "open_instance_public_ports",
+        lambda c: c.open_instance_public_ports(
+            "web-1", PortInfo(from_port=443, to_port=443, protocol="tcp", ipv6_cidrs=["::/0"])
+        ),
+        "OpenInstancePublicPorts",
+        {
+            "instanceName": "web-1",
+            "portInfo": {"fromPort": 443, "toPort": 443, "protocol": "tcp", "ipv6Cidrs": ["::/0"]},
+        },
+        {"operation": OPERATION},
+        lambda r: (r.status is OperationStatus.STARTED) or pytest.fail(repr(r)),
+    ),
+    Case(
+        "put_instance_public_ports",
+        lambda c: c.put_instance_public_ports(
+            "web-1",
+            [
+                PortInfo(from_port=22, to_port=22, protocol="tcp", cidrs=["203.0.113.0/24"]),
+                PortInfo(from_port=8, to_port=-1, protocol="icmp"),
+            ],
+        ),
+        "PutInstancePublicPorts",
+        {
+            "instanceName": "web-1",
+            "portInfos": [
+                {"fromPort": 22, "toPort": 22, "protocol": "tcp", "cidrs": ["203.0.113.0/24"]},
+                {"fromPort": 8, "toPort": -1, "protocol": "icmp"},
+            ],
+        },
+        {"operation": OPERATION},
+        lambda r: (r == Operation.from_api(OPERATION)) or pytest.fail(repr(r)),
+    ),
+    Case(
+        "put_instance_public_ports none",
+        lambda c: c.put_instance_public_ports("web-1", ()),
+        "PutInstancePublicPorts",
+        {"instanceName": "web-1", "portInfos": []},
+        {"operation": OPERATION},
+    ),
+    Case(
+        "get_operation",
+        lambda c: c.get_operation("op-1"),
+        "GetOperation",
+        {"operationId": "op-1"},
+        {"operation": {**OPERATION, "status": "Failed", "errorCode": "Boom"}},
+        lambda r: (
+            (r.status is OperationStatus.FAILED and r.error_code == "Boom") or pytest.fail(repr(r))
+        ),
+    ),
+    Case(
+        "get_operations",
+        lambda c: c.get_operations(page_token="o2"),
+        "GetOperations",
+        {"pageToken": "o2"},
+        {"operations": [OPERATION], "nextPageToken": "o3"},
+        lambda r: (r.next_page_token == "o3" and r.items[0].id == "op-1") or pytest.fail(repr(r)),
+    ),
+    Case(
+        "get_operations_for_resource",
+        lambda c: c.get_operations_for_resource("web-1"),
+        "GetOperationsForResource",
+        {"resourceName": "web-1"},
+        {"operations": [OPERATION], "nextPageCount": "1"},
+        lambda r: (r == Page(items=(Operation.from_api(OPERATION),))) or pytest.fail(repr(r)),
+    ),
+    Case(
+        "get_regions",
+        lambda c: c.get_regions(include_availability_zones=True),
+        "GetRegions",
+        {"includeAvailabilityZones": True},
+        {"regions": [REGION]},
+        lambda r: (
+            (
+                r[0] == Region.from_api(REGION)
+                and r[0].availability_zones
+                == (AvailabilityZone(zone_name="eu-west-1a", state="available"),)
+            )
+            or pytest.fail(repr(r))
+        ),
+    ),
+    Case(
+        "get_regions bare",
+        lambda c: c.get_regions(),
+        "GetRegions",
+        {},
+        {"regions": []},
+        lambda r: (r == []) or pytest.fail(repr(r)),
+    ),
+    Case(
+        "get_bundles",
+        lambda c: c.get_bundles(include_inactive=True, page_token="b2"),
+        "GetBundles",
+        {"includeInactive": True, "pageToken": "b2"},
+        {"bundles": [BUNDLE]},
+        lambda r: (
+            (
+                r.items == (Bundle.from_api(BUNDLE),)
+                and r.items[0].supported_platforms == ("LINUX_UNIX",)
+            )
+            or pytest.fail(repr(r))
+        ),
+    ),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 async def test_operation_request_and_response(
     case: Case, client: LightsailClient, wire: Wire
@@ -362,7 +545,7 @@ async def test_operation_request_and_response(
 
 
 def test_every_operation_is_covered() -> None:
-    """The table above exercises all fourteen wire operations."""
+    """The cases above exercise every operation of the table."""
     assert {c.operation for c in CASES} == set(OPERATIONS)
 
 
@@ -374,3 +557,33 @@ async def test_iter_instances_follows_tokens(client: LightsailClient, wire: Wire
     names = [i.name async for i in client.iter_instances()]
     assert names == ["a1", "a2", "b1", "c1"]
     assert [body for _, body in wire.calls] == [{}, {"pageToken": "p2"}, {"pageToken": "p3"}]
+
+
+@pytest.mark.parametrize(
+    ("make", "operation", "member"),
+    [
+        (lambda c: c.iter_operations(), "GetOperations", "operations"),
+        (
+            lambda c: c.iter_operations_for_resource("web-1"),
+            "GetOperationsForResource",
+            "operations",
+        ),
+        (lambda c: c.iter_bundles(include_inactive=True), "GetBundles", "bundles"),
+    ],
+)
+async def test_new_iterators_follow_tokens(
+    client: LightsailClient,
+    wire: Wire,
+    make: Callable[[LightsailClient], Any],
+    operation: str,
+    member: str,
+) -> None:
+    """Each new iterator walks every page, sending each nextPageToken back with its parameters."""
+    item = OPERATION if member == "operations" else BUNDLE
+    wire.reply({member: [item], "nextPageToken": "p2"})
+    wire.reply({member: [item]})
+    items = [x async for x in make(client)]
+    assert len(items) == 2
+    (first, _), (second, body) = wire.calls
+    assert first == second == operation
+    assert body["pageToken"] == "p2"

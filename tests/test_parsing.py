@@ -94,8 +94,11 @@ def test_lean_parse_matches_botocore(operation: str, data: st.DataObject) -> Non
 
 
 def test_every_operation_takes_the_lean_path() -> None:
-    """All fourteen operations' outputs are parsed by the lean parser."""
-    assert len(OPERATIONS) == 14
+    """Every operation of the table has its output parsed by the lean parser."""
+    from aiolightsail._operations import OPERATIONS as TABLE
+
+    assert len(OPERATIONS) == len(TABLE) == 25
+    assert {op.output_shape for op in TABLE.values()} == LEAN_OUTPUT_SHAPES
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe"])
@@ -110,7 +113,7 @@ def test_lean_parser_refuses_unreadable_bodies(body: bytes) -> None:
 
 
 def test_other_shapes_use_botocore() -> None:
-    """Shapes outside the fourteen outputs keep botocore's parse (timestamps become datetimes)."""
+    """Shapes outside the table's outputs keep botocore's parse (timestamps become datetimes)."""
     shape = MODEL.operation_model("GetBundles").output_shape
     assert shape is not None
     body = json.dumps({"bundles": [{"bundleId": "nano_3_0", "price": 3.5}]}).encode()

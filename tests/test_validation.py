@@ -161,6 +161,52 @@ BAD_CALLS: list[tuple[str, Callable[[Any], Awaitable[Any]], str]] = [
         _close(from_port=22, to_port=22, protocol="tcp", cidr_list_aliases=["everyone"]),
         "port_info.cidr_list_aliases[0]",
     ),
+    ("unit of another metric", _metric(unit="Bytes"), "unit"),
+    ("state name", lambda c: c.get_instance_state("web 1"), "instance_name"),
+    ("start name", lambda c: c.start_instance(""), "instance_name"),
+    ("reboot name", lambda c: c.reboot_instance("-x-"), "instance_name"),
+    ("stop force not bool", lambda c: c.stop_instance("web-1", force=1), "force"),
+    ("operation id empty", lambda c: c.get_operation(" "), "operation_id"),
+    ("operation id not str", lambda c: c.get_operation(7), "operation_id"),
+    ("operations token", lambda c: c.get_operations(page_token=""), "page_token"),
+    ("resource name", lambda c: c.get_operations_for_resource("a b"), "resource_name"),
+    (
+        "zones not bool",
+        lambda c: c.get_regions(include_availability_zones="yes"),
+        "include_availability_zones",
+    ),
+    ("bundles inactive not bool", lambda c: c.get_bundles(include_inactive=0), "include_inactive"),
+    (
+        "open port_info not PortInfo",
+        lambda c: c.open_instance_public_ports("web-1", {"fromPort": 1}),
+        "port_info",
+    ),
+    (
+        "open port order",
+        lambda c: c.open_instance_public_ports(
+            "web-1", PortInfo(from_port=9, to_port=8, protocol="udp")
+        ),
+        "port_info.from_port",
+    ),
+    (
+        "put one PortInfo, not a list",
+        lambda c: c.put_instance_public_ports(
+            "web-1", PortInfo(from_port=22, to_port=22, protocol="tcp")
+        ),
+        "port_infos",
+    ),
+    ("put a string", lambda c: c.put_instance_public_ports("web-1", "22"), "port_infos"),
+    (
+        "put a bad rule",
+        lambda c: c.put_instance_public_ports(
+            "web-1",
+            [
+                PortInfo(from_port=22, to_port=22, protocol="tcp"),
+                PortInfo(from_port=22, to_port=22, protocol="tcp", cidrs=["::/0"]),
+            ],
+        ),
+        "port_infos[1].cidrs[0]",
+    ),
 ]
 
 

@@ -81,6 +81,10 @@ class _LazyGroup(click.Group):
     lazy: dict[str, tuple[str, str]] = {  # noqa: RUF012 - read-only class table
         "demo": ("aiolightsail.cli._demo", "demo_command"),
         "emulator": ("aiolightsail.cli._emulator", "emulator_command"),
+        "start": ("aiolightsail.cli._actions", "start_command"),
+        "stop": ("aiolightsail.cli._actions", "stop_command"),
+        "reboot": ("aiolightsail.cli._actions", "reboot_command"),
+        "watch": ("aiolightsail.cli._watch", "watch_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -104,6 +108,8 @@ Examples:
   aiolightsail instances --all-regions --profile prod --profile staging
   aiolightsail snapshots -r us-east-1 -r eu-west-1 \\
       --role-arn arn:aws:iam::123456789012:role/inventory -o csv > snapshots.csv
+  aiolightsail stop web-1 --region eu-west-1 --wait
+  aiolightsail watch --all-regions --profile prod --interval 60
 
 Credentials come from the usual AWS places (environment, ~/.aws/config,
 SSO, instance roles). Results go to stdout, progress and failures to stderr.

@@ -14,7 +14,7 @@ import signal
 
 import click
 
-from aiolightsail.emulator import DEFAULT_PAGE_SIZE, Account, Emulator, Faults
+from aiolightsail.emulator import DEFAULT_PAGE_SIZE, Account, Emulator, Faults, Timings
 
 __all__ = ["DEFAULT_PORT", "emulator_command"]
 
@@ -68,6 +68,11 @@ def _parse_account(
     "--error-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
     help="Share of calls answered with a 500 ServiceException.",
 )  # fmt: skip
+@click.option(
+    "--state-delay", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+    help="How long every transition takes (boot, start, stop, reboot, snapshot). "
+    "Default: 30 s (60 s for snapshots, 15 s for reboots).",
+)  # fmt: skip
 @click.option("--demo", is_flag=True, help="Seed three accounts with a few hundred resources.")
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of fake data and faults."
@@ -80,6 +85,7 @@ def emulator_command(
     latency_ms: float,
     throttle_rate: float,
     error_rate: float,
+    state_delay: float | None,
     demo: bool,
     seed: int,
 ) -> None:
@@ -88,7 +94,13 @@ def emulator_command(
         latency=latency_ms / 1000, throttle_rate=throttle_rate, error_rate=error_rate, seed=seed
     )
     emulator = Emulator(
-        accounts or None, host=host, port=port, page_size=page_size, faults=faults, seed=seed
+        accounts or None,
+        host=host,
+        port=port,
+        page_size=page_size,
+        faults=faults,
+        seed=seed,
+        timings=None if state_delay is None else Timings.uniform(state_delay),
     )
     asyncio.run(_serve(emulator, demo=demo))
 

@@ -7,8 +7,11 @@ against it by pointing their endpoint URL at :attr:`Emulator.endpoint_url`::
         emu.seed_instances(count=12)
         ...
         emu.clock.advance(60)       # pending instances are now running
+        emu.faults.fail_operations("StopInstance")  # the next stop ends Failed
 
-It speaks Lightsail's fourteen instance operations (JSON 1.1) and STS
+It speaks Lightsail's instance operations (JSON 1.1: listing, creating,
+snapshotting, starting, stopping and rebooting instances, their firewall,
+their operations, regions and bundles) and STS
 (``AssumeRole``, ``GetCallerIdentity``), verifies SigV4 signatures, keeps
 every (account, region) apart, paginates with signed tokens and injects
 faults on command. Importing it imports ``aiohttp.web``;
@@ -31,6 +34,7 @@ from aiolightsail.emulator._state import (
     RegionState,
     SnapshotRecord,
     Timings,
+    Transition,
 )
 
 __all__ = [
@@ -56,4 +60,5 @@ __all__ = [
     "SnapshotRecord",
     "Stats",
     "Timings",
+    "Transition",
 ]

@@ -21,10 +21,12 @@ __all__ = [
     "BLUEPRINTS_BY_ID",
     "BUNDLES",
     "BUNDLES_BY_ID",
+    "BUNDLE_JSON",
     "METRIC_UNITS",
     "Blueprint",
     "Bundle",
     "availability_zones",
+    "region_wire",
 ]
 
 LINUX = "LINUX_UNIX"
@@ -90,6 +92,25 @@ class Bundle:
     is_active: bool = True
     #: IPv6-only bundles get no public IPv4 address.
     ipv6_only: bool = False
+
+    def to_wire(self) -> dict[str, Any]:
+        """Return the ``Bundle`` shape as JSON-ready data."""
+        return {
+            "price": self.price,
+            "cpuCount": self.cpu_count,
+            "diskSizeInGb": self.disk_size_in_gb,
+            "bundleId": self.bundle_id,
+            # The size word of the id: "nano", "micro", "2xlarge".
+            "instanceType": self.bundle_id.split("_", 1)[0],
+            "isActive": self.is_active,
+            "name": self.name,
+            "power": self.power,
+            "ramSizeInGb": self.ram_size_in_gb,
+            "transferPerMonthInGb": self.transfer_per_month_in_gb,
+            "supportedPlatforms": sorted(self.platforms),
+            "supportedAppCategories": [],
+            "publicIpv4AddressCount": 0 if self.ipv6_only else 1,
+        }
 
 
 _OS_LICENSE = "https://aws.amazon.com/lightsail/faq/"
@@ -293,6 +314,11 @@ BUNDLES: tuple[Bundle, ...] = (
 
 BUNDLES_BY_ID: Mapping[str, Bundle] = {b.bundle_id: b for b in BUNDLES}
 
+#: Each bundle's wire JSON, serialised once.
+BUNDLE_JSON: Mapping[str, str] = {
+    b.bundle_id: json.dumps(b.to_wire(), separators=(",", ":")) for b in BUNDLES
+}
+
 #: Zone letters per region where they differ from the usual ``a``-``c``
 #: (from each region's published Availability Zones).
 _ZONE_LETTERS: Mapping[str, str] = {
@@ -335,3 +361,51 @@ METRIC_UNITS: Mapping[str, str] = {
     "DiskTotalWriteTime": "Milliseconds",
     "DiskQueueLength": "Count",
 }
+
+
+#: Each region's (continent code, display name, who it serves), as GetRegions
+#: describes them: the city or area AWS names the region after.
+_REGION_NAMES: Mapping[str, tuple[str, str, str]] = {
+    "ap-east-1": ("AS", "Hong Kong", "users in Hong Kong and southern China"),
+    "ap-northeast-1": ("AS", "Tokyo", "users in Japan"),
+    "ap-northeast-2": ("AS", "Seoul", "users in South Korea"),
+    "ap-south-1": ("AS", "Mumbai", "users in India"),
+    "ap-southeast-1": ("AS", "Singapore", "users in southeast Asia"),
+    "ap-southeast-2": ("OC", "Sydney", "users in Australia and New Zealand"),
+    "ap-southeast-3": ("AS", "Jakarta", "users in Indonesia"),
+    "ap-southeast-5": ("AS", "Malaysia", "users in Malaysia"),
+    "ca-central-1": ("NA", "Montreal", "users in Canada"),
+    "eu-central-1": ("EU", "Frankfurt", "users in central Europe"),
+    "eu-north-1": ("EU", "Stockholm", "users in northern Europe"),
+    "eu-south-2": ("EU", "Spain", "users in southern Europe"),
+    "eu-west-1": ("EU", "Dublin", "users in Ireland and western Europe"),
+    "eu-west-2": ("EU", "London", "users in the United Kingdom"),
+    "eu-west-3": ("EU", "Paris", "users in France"),
+    "sa-east-1": ("SA", "São Paulo", "users in South America"),
+    "us-east-1": ("NA", "Virginia", "users in the eastern United States"),
+    "us-east-2": ("NA", "Ohio", "users in the eastern United States"),
+    "us-west-2": ("NA", "Oregon", "users in the western United States"),
+}
+
+
+def region_wire(region: str, *, zones: bool, database_zones: bool) -> dict[str, Any]:
+    """Return the ``Region`` shape of ``region`` (zones listed only when asked for).
+
+    Args:
+        region: A Lightsail region name.
+        zones: Include ``availabilityZones``.
+        database_zones: Include ``relationalDatabaseAvailabilityZones``.
+
+    Returns:
+        JSON-ready data.
+    """
+    continent, display, serves = _REGION_NAMES.get(region, ("NA", region, "users nearby"))
+    listed = [{"zoneName": zone, "state": "available"} for zone in availability_zones(region)]
+    return {
+        "continentCode": continent,
+        "description": f"This region is recommended to serve {serves}",
+        "displayName": display,
+        "name": region,
+        "availabilityZones": listed if zones else [],
+        "relationalDatabaseAvailabilityZones": listed if database_zones else [],
+    }

@@ -8,6 +8,7 @@ metric windows) reads one :class:`Clock`, so a test can jump ahead with
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import attrs
@@ -65,3 +66,19 @@ class Clock:
         if seconds < 0:
             raise ValueError(f"cannot move the clock backwards (seconds={seconds!r})")
         self._offset += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of emulated time: a manual clock moves on at once, a real one sleeps.
+
+        With it, a clock can stand in for the client's timer in tests, so that
+        a waiter's pauses move the emulator's lifecycles along instead of
+        taking wall-clock time.
+
+        Args:
+            seconds: How long; must not be negative.
+        """
+        if self.is_manual:
+            self.advance(seconds)
+            await asyncio.sleep(0)
+        else:
+            await asyncio.sleep(seconds)

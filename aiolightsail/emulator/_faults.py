@@ -9,7 +9,10 @@ throttles):
 - **scripts**: :meth:`Faults.fail_next` makes the next *N* calls of an
   operation fail with a given :class:`FaultKind` or with any error response
   (a :class:`~aiolightsail.emulator._errors.ServiceError`, e.g.
-  ``AccessDeniedException``), for deterministic tests.
+  ``AccessDeniedException``), for deterministic tests;
+  :meth:`Faults.fail_operations` lets the next *N* calls succeed but makes
+  the operations they start end ``Failed`` (the resource goes back to where
+  it was, a snapshot ends in ``error``).
 
 The throttle codes are ones botocore retries in both its ``legacy`` and
 ``standard`` modes: ``ThrottlingException`` with HTTP 400 and any HTTP 429
@@ -26,7 +29,20 @@ import attrs
 
 from aiolightsail.emulator._errors import ServiceError
 
-__all__ = ["FaultKind", "Faults", "Stats"]
+__all__ = ["FAILABLE_OPERATIONS", "FaultKind", "Faults", "Stats"]
+
+#: The operations :meth:`Faults.fail_operations` can make fail.
+FAILABLE_OPERATIONS = frozenset(
+    {
+        "StartInstance",
+        "StopInstance",
+        "RebootInstance",
+        "CreateInstanceSnapshot",
+        "OpenInstancePublicPorts",
+        "PutInstancePublicPorts",
+        "CloseInstancePublicPorts",
+    }
+)
 
 
 class FaultKind(enum.Enum):
@@ -107,6 +123,9 @@ class Faults:
     _scripted: dict[str | None, collections.deque[FaultKind | ServiceError]] = attrs.field(
         factory=dict, init=False, repr=False
     )
+    _failing: dict[str, collections.deque[tuple[str, str]]] = attrs.field(
+        factory=dict, init=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -144,12 +163,60 @@ class Faults:
             raise ValueError(f"count must not be negative, got {count!r}")
         self._scripted.setdefault(operation, collections.deque()).extend([kind] * count)
 
+    def fail_operations(
+        self,
+        operation: str,
+        count: int = 1,
+        *,
+        error_code: str = "InternalFailure",
+        error_details: str = "The operation failed.",
+    ) -> None:
+        """Make the operations started by the next ``count`` calls of ``operation`` fail.
+
+        The calls themselves succeed; each operation they return reports
+        ``Started`` and then, when its transition ends, ``Failed`` with
+        ``error_code`` and ``error_details``. The instance goes back to the
+        state it left (a failed stop leaves it running), a snapshot ends in
+        ``error``, a failed port change leaves the rules as they were.
+
+        Args:
+            operation: A wire operation name that starts operations:
+                ``StartInstance``, ``StopInstance``, ``RebootInstance``,
+                ``CreateInstanceSnapshot``, ``OpenInstancePublicPorts``,
+                ``PutInstancePublicPorts`` or ``CloseInstancePublicPorts``.
+            count: How many calls.
+            error_code: The operation's ``errorCode``.
+            error_details: The operation's ``errorDetails``.
+
+        Raises:
+            ValueError: If ``count`` is negative or ``operation`` starts no operation that can fail.
+        """
+        if count < 0:
+            raise ValueError(f"count must not be negative, got {count!r}")
+        if operation not in FAILABLE_OPERATIONS:
+            raise ValueError(
+                f"{operation!r} cannot be made to fail; use one of "
+                f"{', '.join(sorted(FAILABLE_OPERATIONS))}"
+            )
+        queue = self._failing.setdefault(operation, collections.deque())
+        queue.extend([(error_code, error_details)] * count)
+
+    def operation_failure(self, operation: str) -> tuple[str, str] | None:
+        """Take the next scripted failure for an operation ``operation`` starts, if any.
+
+        Returns:
+            ``(error_code, error_details)``, or ``None`` when the operation succeeds.
+        """
+        queue = self._failing.get(operation)
+        return queue.popleft() if queue else None
+
     def clear(self) -> None:
         """Remove every fault: rates, latency and scripts."""
         self.latency = self.jitter = 0.0
         self.throttle_rate = self.error_rate = self.drop_rate = 0.0
         self.operations = None
         self._scripted.clear()
+        self._failing.clear()
 
     def pending(self, operation: str | None = None) -> int:
         """Return how many scripted faults are still queued for ``operation``."""

@@ -1,4 +1,4 @@
-"""The fourteen Lightsail operations.
+"""The instance, snapshot, firewall and catalogue operations, and the table of every handler.
 
 Each handler takes the request :class:`Context` and the decoded JSON body and
 returns the response body as JSON text, or raises
@@ -12,36 +12,47 @@ operations are what benchmarks measure.
 from __future__ import annotations
 
 import bisect
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
+from aiolightsail._regions import LIGHTSAIL_REGIONS
 from aiolightsail.emulator import _validation as v
 from aiolightsail.emulator._catalogue import (
     BLUEPRINT_JSON,
     BLUEPRINTS,
     BLUEPRINTS_BY_ID,
+    BUNDLE_JSON,
+    BUNDLES,
     BUNDLES_BY_ID,
     METRIC_UNITS,
     Blueprint,
     Bundle,
     availability_zones,
+    region_wire,
+)
+from aiolightsail.emulator._context import (
+    Context,
+    Handler,
+    cursor,
+    dumps,
+    operations_json,
+    page,
+    scripted_failure,
 )
 from aiolightsail.emulator._errors import invalid_input
-from aiolightsail.emulator._pagination import PageTokens
+from aiolightsail.emulator._lifecycle import LIFECYCLE_HANDLERS
 from aiolightsail.emulator._seed import (
     access_details,
     make_instance,
     make_snapshot,
     metric_datapoints,
 )
-from aiolightsail.emulator._state import OperationRecord, PortRule, RegionState, Timings
+from aiolightsail.emulator._state import InstanceRecord, PortRule
 
 __all__ = ["HANDLERS", "Context", "Handler"]
 
-_COMPACT = (",", ":")
 #: How many instances one CreateInstances call may name (the console's limit).
 MAX_INSTANCES_PER_CALL = 20
 #: CloudWatch's limit on datapoints per request, which Lightsail metrics inherit.
@@ -50,70 +61,19 @@ _STATISTICS = ("Minimum", "Maximum", "Sum", "Average", "SampleCount")
 _IP_ADDRESS_TYPES = ("dualstack", "ipv4", "ipv6")
 
 
-@attrs.frozen(kw_only=True)
-class Context:
-    """What a handler knows about the request it serves."""
-
-    state: RegionState
-    account_id: str
-    region: str
-    now: float
-    page_size: int
-    tokens: PageTokens
-    timings: Timings
-
-
-Handler = Callable[[Context, Mapping[str, Any]], str]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=_COMPACT)
-
-
-def _operations(*operations: OperationRecord) -> str:
-    return _dumps({"operations": [o.to_wire() for o in operations]})
-
-
-# ---------------------------------------------------------------- pagination
-
-
-def _cursor(ctx: Context, params: Mapping[str, Any], operation: str, kind: type) -> Any:
-    token = v.optional_str(params, "pageToken")
-    if not token:
-        return None
-    key = ctx.tokens.decode(
-        token, account_id=ctx.account_id, region=ctx.region, operation=operation
-    )
-    if not isinstance(key, kind) or isinstance(key, bool):
-        raise invalid_input("The pageToken is not valid for this operation.")
-    return key
-
-
-def _page(
-    ctx: Context, operation: str, member: str, fragments: list[str], next_key: int | str | None
-) -> str:
-    body = f'{{"{member}":[{",".join(fragments)}]'
-    if next_key is not None:
-        token = ctx.tokens.encode(
-            account_id=ctx.account_id, region=ctx.region, operation=operation, key=next_key
-        )
-        body += f',"nextPageToken":"{token}"'
-    return body + "}"
-
-
 def get_instances(ctx: Context, params: Mapping[str, Any]) -> str:
     """GetInstances: one page of instances, oldest first."""
-    after = _cursor(ctx, params, "GetInstances", int)
+    after = cursor(ctx, params, "GetInstances", int)
     items, next_key = ctx.state.page_instances(after, ctx.page_size)
-    return _page(ctx, "GetInstances", "instances", [i.to_json(ctx.now) for i in items], next_key)
+    return page(ctx, "GetInstances", "instances", [i.to_json(ctx.now) for i in items], next_key)
 
 
 def get_instance_snapshots(ctx: Context, params: Mapping[str, Any]) -> str:
     """GetInstanceSnapshots: one page of snapshots, oldest first."""
-    after = _cursor(ctx, params, "GetInstanceSnapshots", int)
+    after = cursor(ctx, params, "GetInstanceSnapshots", int)
     items, next_key = ctx.state.page_snapshots(after, ctx.page_size)
-    fragments = [_dumps(s.to_wire(ctx.now)) for s in items]
-    return _page(ctx, "GetInstanceSnapshots", "instanceSnapshots", fragments, next_key)
+    fragments = [dumps(s.to_wire(ctx.now)) for s in items]
+    return page(ctx, "GetInstanceSnapshots", "instanceSnapshots", fragments, next_key)
 
 
 def _blueprint_view(*, inactive: bool, research: bool) -> tuple[list[str], list[str]]:
@@ -135,12 +95,12 @@ def get_blueprints(ctx: Context, params: Mapping[str, Any]) -> str:
     """GetBlueprints: one page of the catalogue, honouring includeInactive and appCategory."""
     include_inactive = bool(v.optional_bool(params, "includeInactive"))
     research = v.enum(params, "appCategory", ("LfR",)) == "LfR"
-    after = _cursor(ctx, params, "GetBlueprints", str)
+    after = cursor(ctx, params, "GetBlueprints", str)
     ids, fragments = _BLUEPRINT_VIEWS[include_inactive, research]
     start = 0 if after is None else bisect.bisect_right(ids, after)
     end = start + ctx.page_size
     next_key = ids[end - 1] if end < len(ids) else None
-    return _page(ctx, "GetBlueprints", "blueprints", fragments[start:end], next_key)
+    return page(ctx, "GetBlueprints", "blueprints", fragments[start:end], next_key)
 
 
 # ---------------------------------------------------------------- single reads
@@ -155,13 +115,13 @@ def get_instance(ctx: Context, params: Mapping[str, Any]) -> str:
 def get_instance_snapshot(ctx: Context, params: Mapping[str, Any]) -> str:
     """GetInstanceSnapshot: one snapshot by name."""
     record = ctx.state.get_snapshot(v.resource_name(params, "instanceSnapshotName"))
-    return _dumps({"instanceSnapshot": record.to_wire(ctx.now)})
+    return dumps({"instanceSnapshot": record.to_wire(ctx.now)})
 
 
 def get_instance_port_states(ctx: Context, params: Mapping[str, Any]) -> str:
     """GetInstancePortStates: the open firewall rules of an instance."""
     record = ctx.state.get_instance(v.resource_name(params, "instanceName"))
-    return _dumps({"portStates": [p.to_port_state() for p in record.ports]})
+    return dumps({"portStates": [p.to_port_state() for p in record.ports]})
 
 
 def get_instance_access_details(ctx: Context, params: Mapping[str, Any]) -> str:
@@ -181,7 +141,7 @@ def get_instance_access_details(ctx: Context, params: Mapping[str, Any]) -> str:
             f"The instance {name} is {state}: access details are available only for "
             "running instances."
         )
-    return _dumps({"accessDetails": access_details(record, protocol, ctx.now)})
+    return dumps({"accessDetails": access_details(record, protocol, ctx.now)})
 
 
 def get_instance_metric_data(ctx: Context, params: Mapping[str, Any]) -> str:
@@ -226,7 +186,7 @@ def get_instance_metric_data(ctx: Context, params: Mapping[str, Any]) -> str:
         unit=unit,
         now=ctx.now,
     )
-    return _dumps({"metricName": metric, "metricData": points})
+    return dumps({"metricName": metric, "metricData": points})
 
 
 # ---------------------------------------------------------------- mutations
@@ -372,9 +332,10 @@ def _create(
                 status="Started",
                 is_terminal=False,
                 operation_details=details,
+                completes_at=record.ready_at,
             )
         )
-    return _operations(*operations)
+    return operations_json(ctx, *operations)
 
 
 def create_instances(ctx: Context, params: Mapping[str, Any]) -> str:
@@ -439,6 +400,7 @@ def create_instance_snapshot(ctx: Context, params: Mapping[str, Any]) -> str:
     snapshot_name = v.resource_name(params, "instanceSnapshotName")
     instance = ctx.state.get_instance(v.resource_name(params, "instanceName"))
     tags = v.tags(params)
+    outcome = scripted_failure(ctx, "CreateInstanceSnapshot")
     snapshot = make_snapshot(
         ctx.state,
         name=snapshot_name,
@@ -447,14 +409,18 @@ def create_instance_snapshot(ctx: Context, params: Mapping[str, Any]) -> str:
         timings=ctx.timings,
         tags=tags,
     )
+    snapshot.fails = bool(outcome)
     ctx.state.add_snapshot(snapshot)
     common: dict[str, Any] = {
         "created_at": snapshot.created_at,
         "operation_type": "CreateInstanceSnapshot",
         "status": "Started",
         "is_terminal": False,
+        "completes_at": snapshot.ready_at,
+        **outcome,
     }
-    return _operations(
+    return operations_json(
+        ctx,
         ctx.state.record_operation(
             resource_name=snapshot_name,
             resource_type="InstanceSnapshot",
@@ -477,7 +443,8 @@ def delete_instance(ctx: Context, params: Mapping[str, Any]) -> str:
     name = v.resource_name(params, "instanceName")
     v.optional_bool(params, "forceDeleteAddOns")
     record = ctx.state.remove_instance(name)
-    return _operations(
+    return operations_json(
+        ctx,
         ctx.state.record_operation(
             resource_name=name,
             resource_type="Instance",
@@ -486,7 +453,7 @@ def delete_instance(ctx: Context, params: Mapping[str, Any]) -> str:
             operation_type="DeleteInstance",
             status="Succeeded",
             is_terminal=True,
-        )
+        ),
     )
 
 
@@ -494,7 +461,8 @@ def delete_instance_snapshot(ctx: Context, params: Mapping[str, Any]) -> str:
     """DeleteInstanceSnapshot: removes the snapshot at once."""
     name = v.resource_name(params, "instanceSnapshotName")
     ctx.state.remove_snapshot(name)
-    return _operations(
+    return operations_json(
+        ctx,
         ctx.state.record_operation(
             resource_name=name,
             resource_type="InstanceSnapshot",
@@ -503,7 +471,7 @@ def delete_instance_snapshot(ctx: Context, params: Mapping[str, Any]) -> str:
             operation_type="DeleteInstanceSnapshot",
             status="Succeeded",
             is_terminal=True,
-        )
+        ),
     )
 
 
@@ -536,22 +504,126 @@ def close_instance_public_ports(ctx: Context, params: Mapping[str, Any]) -> str:
                 ports.append(left)
         else:
             ports.append(rule)
-    record.ports = ports
-    record.invalidate()
+    return _port_operation(ctx, record, ports, "CloseInstancePublicPorts")
+
+
+def _port_operation(
+    ctx: Context, record: InstanceRecord, ports: list[PortRule], operation_type: str
+) -> str:
+    """Apply the new rules (unless the operation is scripted to fail) and answer its operation.
+
+    Port changes complete at once: the operation is terminal in the answer.
+    """
+    outcome = scripted_failure(ctx, operation_type)
+    if not outcome:
+        record.ports = ports
+        record.invalidate()
     operation = ctx.state.record_operation(
         resource_name=record.name,
         resource_type="Instance",
         created_at=ctx.now,
         availability_zone=record.availability_zone,
-        operation_type="CloseInstancePublicPorts",
-        status="Succeeded",
+        operation_type=operation_type,
+        status=outcome.pop("final_status", "Succeeded"),
         is_terminal=True,
         operation_details=record.name,
+        **outcome,
     )
-    return _dumps({"operation": operation.to_wire()})
+    return dumps({"operation": operation.to_wire(ctx.now)})
 
 
-#: Wire operation name -> handler: the fourteen operations of the contract.
+def _rule(info: Mapping[str, Any]) -> PortRule:
+    """The rule a validated ``PortInfo`` opens: anyone (IPv4 and IPv6) when it names no source."""
+    sources = {k: info[k] for k in ("cidrs", "ipv6Cidrs", "cidrListAliases") if info[k]}
+    rule = PortRule(from_port=info["fromPort"], to_port=info["toPort"], protocol=info["protocol"])
+    if not sources:
+        return rule
+    return attrs.evolve(
+        rule,
+        cidrs=tuple(sources.get("cidrs", ())),
+        ipv6_cidrs=tuple(sources.get("ipv6Cidrs", ())),
+        cidr_list_aliases=tuple(sources.get("cidrListAliases", ())),
+    )
+
+
+def _merge(rule: PortRule, more: PortRule) -> PortRule:
+    def union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*a, *b)))
+
+    return attrs.evolve(
+        rule,
+        cidrs=union(rule.cidrs, more.cidrs),
+        ipv6_cidrs=union(rule.ipv6_cidrs, more.ipv6_cidrs),
+        cidr_list_aliases=union(rule.cidr_list_aliases, more.cidr_list_aliases),
+    )
+
+
+def open_instance_public_ports(ctx: Context, params: Mapping[str, Any]) -> str:
+    """OpenInstancePublicPorts: adds a rule, or widens the rule for the same ports and protocol."""
+    rule = _rule(v.port_info(params))
+    record = ctx.state.get_instance(v.resource_name(params, "instanceName"))
+    key = (rule.from_port, rule.to_port, rule.protocol)
+    ports = list(record.ports)
+    for index, existing in enumerate(ports):
+        if (existing.from_port, existing.to_port, existing.protocol) == key:
+            ports[index] = _merge(existing, rule)
+            break
+    else:
+        ports.append(rule)
+    return _port_operation(ctx, record, ports, "OpenInstancePublicPorts")
+
+
+def put_instance_public_ports(ctx: Context, params: Mapping[str, Any]) -> str:
+    """PutInstancePublicPorts: the given rules replace every rule of the instance."""
+    infos = v.port_infos(params)
+    record = ctx.state.get_instance(v.resource_name(params, "instanceName"))
+    ports: list[PortRule] = []
+    for rule in map(_rule, infos):
+        key = (rule.from_port, rule.to_port, rule.protocol)
+        same = next(
+            (i for i, p in enumerate(ports) if (p.from_port, p.to_port, p.protocol) == key), None
+        )
+        if same is None:
+            ports.append(rule)
+        else:
+            ports[same] = _merge(ports[same], rule)
+    return _port_operation(ctx, record, ports, "PutInstancePublicPorts")
+
+
+# ---------------------------------------------------------------- regions and bundles
+
+
+def get_regions(ctx: Context, params: Mapping[str, Any]) -> str:
+    """GetRegions: every Lightsail region, with their zones when asked for."""
+    zones = bool(v.optional_bool(params, "includeAvailabilityZones"))
+    database_zones = bool(v.optional_bool(params, "includeRelationalDatabaseAvailabilityZones"))
+    return dumps(
+        {
+            "regions": [
+                region_wire(name, zones=zones, database_zones=database_zones)
+                for name in LIGHTSAIL_REGIONS
+            ]
+        }
+    )
+
+
+def get_bundles(ctx: Context, params: Mapping[str, Any]) -> str:
+    """GetBundles: one page of the plans, active ones unless includeInactive."""
+    include_inactive = bool(v.optional_bool(params, "includeInactive"))
+    research = v.enum(params, "appCategory", ("LfR",)) == "LfR"
+    after = cursor(ctx, params, "GetBundles", str)
+    # The catalogue has no Lightsail-for-Research bundles: that category is empty.
+    chosen = [] if research else [b for b in BUNDLES if include_inactive or b.is_active]
+    chosen.sort(key=lambda b: b.bundle_id)
+    ids = [b.bundle_id for b in chosen]
+    start = 0 if after is None else bisect.bisect_right(ids, after)
+    end = start + ctx.page_size
+    next_key = ids[end - 1] if end < len(ids) else None
+    fragments = [BUNDLE_JSON[b.bundle_id] for b in chosen[start:end]]
+    return page(ctx, "GetBundles", "bundles", fragments, next_key)
+
+
+#: Wire operation name -> handler: every operation the emulator serves.
 HANDLERS: Mapping[str, Handler] = {
     "GetInstance": get_instance,
     "GetInstances": get_instances,
@@ -567,4 +639,9 @@ HANDLERS: Mapping[str, Handler] = {
     "DeleteInstance": delete_instance,
     "DeleteInstanceSnapshot": delete_instance_snapshot,
     "CloseInstancePublicPorts": close_instance_public_ports,
+    "OpenInstancePublicPorts": open_instance_public_ports,
+    "PutInstancePublicPorts": put_instance_public_ports,
+    "GetRegions": get_regions,
+    "GetBundles": get_bundles,
+    **LIFECYCLE_HANDLERS,
 }

@@ -556,6 +556,7 @@ class Emulator:
             page_size=self.page_size,
             tokens=self._tokens,
             timings=self.timings,
+            faults=self.faults,
         )
         try:
             text = handler(context, params)

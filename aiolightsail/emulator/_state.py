@@ -8,7 +8,10 @@ what benchmarks hammer.
 
 Lifecycle is a function of the :class:`~aiolightsail.emulator._clock.Clock`, not
 of background tasks: a record knows when it becomes ready and reports
-``pending`` until then, so advancing a manual clock is all a test needs.
+``pending`` until then; a started, stopped or rebooted instance holds a
+:class:`Transition` (``stopping`` until a time, then ``stopped``); an
+operation knows when it completes and how. Advancing a manual clock is all a
+test needs.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ __all__ = [
     "SnapshotRecord",
     "StateStore",
     "Timings",
+    "Transition",
 ]
 
 _COMPACT = (",", ":")
@@ -47,6 +51,8 @@ STATE_CODES = {
     "terminated": 48,
     "stopping": 64,
     "stopped": 80,
+    # EC2 has no rebooting state; the instance keeps running's code while it reboots.
+    "rebooting": 16,
 }
 
 
@@ -56,6 +62,35 @@ class Timings:
 
     instance_boot: float = 30.0
     snapshot_create: float = 60.0
+    instance_start: float = 30.0
+    instance_stop: float = 30.0
+    instance_reboot: float = 15.0
+
+    @classmethod
+    def uniform(cls, seconds: float) -> Timings:
+        """Return timings where every transition takes ``seconds``.
+
+        Raises:
+            ValueError: If ``seconds`` is negative.
+        """
+        if seconds < 0:
+            raise ValueError(f"a transition cannot take negative time (seconds={seconds!r})")
+        return cls(
+            instance_boot=seconds,
+            snapshot_create=seconds,
+            instance_start=seconds,
+            instance_stop=seconds,
+            instance_reboot=seconds,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Transition:
+    """An instance on its way between two states: ``state`` until ``until``, then ``then``."""
+
+    state: str
+    until: float
+    then: str
 
 
 @attrs.frozen(kw_only=True)
@@ -142,14 +177,19 @@ class InstanceRecord:
     http_tokens: str = "optional"
     #: Until when the instance reports ``pending``.
     ready_at: float
-    #: A state that overrides the lifecycle (``stopped``...), for seeded fleets.
+    #: A state that overrides the boot lifecycle (``stopped``...), for seeded fleets.
     forced_state: str | None = None
+    #: The start, stop or reboot under way (or last made), which overrides both.
+    transition: Transition | None = None
     #: Position in the pagination order: increases with every insertion.
     seq: int = 0
     _cache: tuple[str, str] | None = attrs.field(default=None, init=False, repr=False)
 
     def state_name(self, now: float) -> str:
         """Return the lifecycle state at ``now``."""
+        transition = self.transition
+        if transition is not None:
+            return transition.state if now < transition.until else transition.then
         if self.forced_state is not None:
             return self.forced_state
         return "pending" if now < self.ready_at else "running"
@@ -264,15 +304,19 @@ class SnapshotRecord:
     from_attached_disks: tuple[dict[str, Any], ...] = ()
     is_from_auto_snapshot: bool = False
     ready_at: float
+    #: Whether the snapshot ends in ``error`` instead of ``available`` (a failed operation).
+    fails: bool = False
     seq: int = 0
 
     def state_name(self, now: float) -> str:
-        """Return ``pending`` until the snapshot is done, then ``available``."""
-        return "pending" if now < self.ready_at else "available"
+        """Return ``pending`` until the snapshot is done, then ``available`` (or ``error``)."""
+        if now < self.ready_at:
+            return "pending"
+        return "error" if self.fails else "available"
 
     def progress(self, now: float) -> str:
         """Return Lightsail's ``progress`` string, a percentage."""
-        if now >= self.ready_at:
+        if now >= self.ready_at and not self.fails:
             return "100%"
         span = self.ready_at - self.created_at
         done = 0.0 if span <= 0 else (now - self.created_at) / span
@@ -303,7 +347,13 @@ class SnapshotRecord:
 
 @attrs.frozen(kw_only=True)
 class OperationRecord:
-    """The ``Operation`` a mutating call returns."""
+    """The ``Operation`` a mutating call returns.
+
+    ``status`` and ``is_terminal`` are what the call answers; an operation
+    that is not terminal then completes at ``completes_at`` with
+    ``final_status`` (``Succeeded``, or ``Failed`` with ``error_code`` and
+    ``error_details``), read against the clock like every lifecycle.
+    """
 
     id: str
     resource_name: str
@@ -315,21 +365,37 @@ class OperationRecord:
     status: str
     is_terminal: bool
     operation_details: str = ""
+    completes_at: float | None = None
+    final_status: str = "Succeeded"
+    error_code: str | None = None
+    error_details: str | None = None
 
-    def to_wire(self) -> dict[str, Any]:
-        """Return the ``Operation`` shape."""
-        return {
+    def is_done(self, now: float | None) -> bool:
+        """Whether the operation is terminal at ``now`` (``None``: as first answered)."""
+        if self.is_terminal:
+            return True
+        return self.completes_at is not None and now is not None and now >= self.completes_at
+
+    def to_wire(self, now: float | None = None) -> dict[str, Any]:
+        """Return the ``Operation`` shape at time ``now`` (``None``: as first answered)."""
+        done = not self.is_terminal and self.is_done(now)
+        status = self.final_status if done else self.status
+        wire: dict[str, Any] = {
             "id": self.id,
             "resourceName": self.resource_name,
             "resourceType": self.resource_type,
             "createdAt": self.created_at,
             "location": _location(self.availability_zone, self.region),
-            "isTerminal": self.is_terminal,
+            "isTerminal": self.is_terminal or done,
             "operationDetails": self.operation_details,
             "operationType": self.operation_type,
-            "status": self.status,
-            "statusChangedAt": self.created_at,
+            "status": status,
+            "statusChangedAt": self.completes_at if done else self.created_at,
         }
+        if status == "Failed":
+            wire["errorCode"] = self.error_code or "InternalFailure"
+            wire["errorDetails"] = self.error_details or ""
+        return wire
 
 
 class _Ordered(Generic[_R]):
@@ -383,6 +449,7 @@ class RegionState:
     snapshots: dict[str, SnapshotRecord] = attrs.field(factory=dict, repr=False)
     operations: list[OperationRecord] = attrs.field(factory=list, repr=False)
     _seq: int = attrs.field(default=0, init=False, repr=False)
+    _operation_index: dict[str, int] = attrs.field(factory=dict, init=False, repr=False)
     _instance_order: _Ordered[InstanceRecord] = attrs.field(
         factory=_Ordered, init=False, repr=False
     )
@@ -473,8 +540,42 @@ class RegionState:
     def record_operation(self, **fields: Any) -> OperationRecord:
         """Create, remember and return an :class:`OperationRecord`."""
         operation = OperationRecord(id=self.new_uuid(), region=self.region, **fields)
+        self._operation_index[operation.id] = len(self.operations)
         self.operations.append(operation)
         return operation
+
+    def get_operation(self, operation_id: str) -> OperationRecord:
+        """Return the operation with this id, or raise ``NotFoundException``."""
+        index = self._operation_index.get(operation_id)
+        if index is None:
+            raise not_found("Operation", operation_id)
+        return self.operations[index]
+
+    def page_operations(
+        self, after: int | None, limit: int, resource_name: str | None = None
+    ) -> tuple[list[OperationRecord], int | None]:
+        """Return up to ``limit`` operations after position ``after``, oldest first.
+
+        Args:
+            after: The position of the last operation already served (``None``: start).
+            limit: The page size.
+            resource_name: Only this resource's operations, when given.
+
+        Returns:
+            The page, and the cursor of its last operation if more follow.
+        """
+        start = 0 if after is None else after + 1
+        page: list[OperationRecord] = []
+        last = start
+        for position in range(start, len(self.operations)):
+            operation = self.operations[position]
+            if resource_name is not None and operation.resource_name != resource_name:
+                continue
+            if len(page) == limit:
+                return page, last  # another one follows
+            page.append(operation)
+            last = position
+        return page, None
 
 
 def _stable_seed(*parts: object) -> int:

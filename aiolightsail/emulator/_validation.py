@@ -22,6 +22,8 @@ __all__ = [
     "optional_bool",
     "optional_str",
     "port_info",
+    "port_info_value",
+    "port_infos",
     "required",
     "required_str",
     "resource_name",
@@ -172,32 +174,44 @@ def port_info(params: Mapping[str, Any]) -> dict[str, Any]:
         ``fromPort``, ``toPort``, ``protocol``, and the optional ``cidrs``,
         ``ipv6Cidrs`` and ``cidrListAliases`` lists (``None`` when absent).
     """
-    value = required(params, "portInfo")
+    return port_info_value(required(params, "portInfo"), "portInfo")
+
+
+def port_infos(params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the validated ``portInfos`` of ``PutInstancePublicPorts``, each as ``portInfo``."""
+    value = required(params, "portInfos")
+    if not isinstance(value, list):
+        raise _wrong_type("portInfos", "a list of PortInfo structures", value)
+    return [port_info_value(item, f"portInfos[{i}]") for i, item in enumerate(value)]
+
+
+def port_info_value(value: Any, name: str) -> dict[str, Any]:
+    """Return one validated ``PortInfo`` structure; errors name it as ``name``."""
     if not isinstance(value, dict):
-        raise _wrong_type("portInfo", "a PortInfo structure", value)
+        raise _wrong_type(name, "a PortInfo structure", value)
     from_port = integer(value, "fromPort") if "fromPort" in value else None
     to_port = integer(value, "toPort") if "toPort" in value else None
     if from_port is None or to_port is None:
-        raise invalid_input("The portInfo parameter requires fromPort and toPort.")
+        raise invalid_input(f"The {name} parameter requires fromPort and toPort.")
     protocol = enum(value, "protocol", _PROTOCOLS)
     if protocol is None:
-        raise invalid_input("The portInfo.protocol parameter is required.")
+        raise invalid_input(f"The {name}.protocol parameter is required.")
     # Lightsail's API reference (PortInfo): tcp, udp and all take ports 0-65535;
     # for icmp and icmpv6 fromPort is the ICMP type and toPort the code, -1 meaning all.
     icmp = protocol in ("icmp", "icmpv6")
     low, high = (-1, 255) if icmp else (0, 65535)
-    for name, port in (("fromPort", from_port), ("toPort", to_port)):
+    for member, port in (("fromPort", from_port), ("toPort", to_port)):
         if not low <= port <= high:
             raise invalid_input(
-                f"The portInfo.{name} {port} is not valid for protocol {protocol}: "
+                f"The {name}.{member} {port} is not valid for protocol {protocol}: "
                 f"it must be {low} to {high}."
             )
     if not icmp and from_port > to_port:
         raise invalid_input(
-            f"The portInfo.fromPort {from_port} is greater than portInfo.toPort {to_port}."
+            f"The {name}.fromPort {from_port} is greater than {name}.toPort {to_port}."
         )
     lists = {
-        name: (string_list(value, name) if name in value else None)
-        for name in ("cidrs", "ipv6Cidrs", "cidrListAliases")
+        member: (string_list(value, member) if member in value else None)
+        for member in ("cidrs", "ipv6Cidrs", "cidrListAliases")
     }
     return {"fromPort": from_port, "toPort": to_port, "protocol": protocol, **lists}

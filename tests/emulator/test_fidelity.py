@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from aiolightsail.emulator import BLUEPRINTS, Emulator
+from aiolightsail.emulator._operations import HANDLERS
 from tests.emulator.helpers import ClientFactory, RawClient, call
 from tests.emulator.shapes import missing_members, output_problems
 
@@ -24,6 +25,7 @@ def fleet(emulator: Emulator) -> Emulator:
         None, "us-east-1", "win-1", blueprint_id="windows_server_2022", bundle_id="small_win_3_0"
     )
     emulator.add_snapshot(None, "us-east-1", "web-1-snap", instance_name="web-1")
+    emulator.add_instance(None, "us-east-1", "off-1", state="stopped")
     emulator.seed_instances(count=4)
     return emulator
 
@@ -71,12 +73,39 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "instanceName": "web-1",
         "portInfo": {"fromPort": 80, "toPort": 80, "protocol": "tcp"},
     },
+    "StartInstance": {"instanceName": "off-1"},
+    "StopInstance": {"instanceName": "web-1", "force": False},
+    "RebootInstance": {"instanceName": "web-1"},
+    "GetInstanceState": {"instanceName": "web-1"},
+    "OpenInstancePublicPorts": {
+        "instanceName": "web-1",
+        "portInfo": {"fromPort": 8080, "toPort": 8080, "protocol": "tcp", "cidrs": ["10.0.0.0/8"]},
+    },
+    "PutInstancePublicPorts": {
+        "instanceName": "web-1",
+        "portInfos": [{"fromPort": 22, "toPort": 22, "protocol": "tcp"}],
+    },
+    # The id of the operation the test starts first (see _request).
+    "GetOperation": {"operationId": "<an operation>"},
+    "GetOperations": {},
+    "GetOperationsForResource": {"resourceName": "web-1"},
+    "GetRegions": {"includeAvailabilityZones": True},
+    "GetBundles": {"includeInactive": True},
 }
 
 
+async def _request(fleet: Emulator, raw: RawClient, operation: str) -> dict[str, Any]:
+    """The request body of ``operation``; an operation is started first so that there is one."""
+    _, started = await raw.json("RebootInstance", {"instanceName": "win-1"})
+    body = dict(REQUESTS[operation])
+    if operation == "GetOperation":
+        body["operationId"] = started["operations"][0]["id"]
+    return body
+
+
 def test_every_operation_is_covered() -> None:
-    """The fidelity table covers all fourteen operations of the contract."""
-    assert len(REQUESTS) == 14
+    """The fidelity table covers every operation the emulator serves."""
+    assert set(REQUESTS) == set(HANDLERS)
 
 
 @pytest.mark.parametrize("operation", sorted(REQUESTS))
@@ -84,7 +113,7 @@ async def test_response_conforms_to_botocore_output_shape(
     fleet: Emulator, raw: RawClient, operation: str
 ) -> None:
     """Each operation answers 200 with JSON 1.1 whose every member is in botocore's output shape."""
-    status, headers, text = await raw.request(operation, REQUESTS[operation])
+    status, headers, text = await raw.request(operation, await _request(fleet, raw, operation))
 
     assert status == 200, text
     assert headers["Content-Type"] == "application/x-amz-json-1.1"
@@ -247,3 +276,39 @@ async def test_boto3_parses_a_full_round_trip(fleet: Emulator, lightsail: Any) -
     assert instance["createdAt"].timestamp() == pytest.approx(NOW)
     assert instance["state"] == {"code": 0, "name": "pending"}
     assert deleted["operations"][0]["status"] == "Succeeded"
+
+
+@pytest.mark.parametrize("operation", sorted(set(REQUESTS) - {"GetOperation"}))
+async def test_boto3_parses_every_answer(fleet: Emulator, lightsail: Any, operation: str) -> None:
+    """boto3 sends each operation and parses its answer into the output shape's members."""
+    from botocore import xform_name
+
+    answer = await call(lightsail, xform_name(operation), **REQUESTS[operation])
+    shape = lightsail.meta.service_model.operation_model(operation).output_shape
+    assert set(answer) - {"ResponseMetadata"} <= set(shape.members)
+    assert set(answer) & set(shape.members)
+
+
+async def test_boto3_follows_an_operation_and_the_operation_pages(
+    fleet: Emulator, lightsail: Any
+) -> None:
+    """boto3 stops an instance, reads its operation back by id as it completes, and its
+    paginators walk GetOperations and GetBundles."""
+    stopped = await call(lightsail, "stop_instance", instanceName="web-1")
+    operation_id = stopped["operations"][0]["id"]
+    fleet.clock.advance(fleet.timings.instance_stop)
+    operation = (await call(lightsail, "get_operation", operationId=operation_id))["operation"]
+
+    def walk(name: str, member: str, **params: Any) -> list[Any]:
+        pages = lightsail.get_paginator(name).paginate(**params)
+        return [item for page in pages for item in page[member]]
+
+    operations = await asyncio.to_thread(walk, "get_operations", "operations")
+    bundles = await asyncio.to_thread(walk, "get_bundles", "bundles", includeInactive=True)
+
+    assert (operation["status"], operation["isTerminal"]) == ("Succeeded", True)
+    assert operation["statusChangedAt"].timestamp() == pytest.approx(
+        NOW + fleet.timings.instance_stop
+    )
+    assert [o["id"] for o in operations] == [o.id for o in fleet.state().operations]
+    assert len(bundles) == len({b["bundleId"] for b in bundles}) > 3

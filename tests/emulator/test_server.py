@@ -27,7 +27,7 @@ OTHER = Account(
     [
         ({"operation": "GetInstances"}, 200, None),
         ({"operation": "GetInstance", "body": {"instanceName": "nope"}}, 400, "NotFoundException"),
-        ({"operation": "RebootInstance"}, 400, "UnknownOperationException"),
+        ({"operation": "GetStaticIps"}, 400, "UnknownOperationException"),
         ({"operation": None}, 400, "UnknownOperationException"),
         ({"operation": "GetInstances", "body": b"{not json"}, 400, "SerializationException"),
         ({"operation": "GetInstances", "body": b"[1, 2]"}, 400, "SerializationException"),

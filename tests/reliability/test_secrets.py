@@ -23,6 +23,7 @@ import pytest
 
 import aiolightsail as al
 from aiolightsail import Fleet, LightsailClient, PortInfo, Target
+from aiolightsail._operations import OPERATIONS
 from aiolightsail.emulator import Emulator
 from tests.reliability.conftest import ORG, role_arn, static_keys
 
@@ -48,7 +49,7 @@ def account_secrets() -> set[str]:
 
 
 async def every_operation(client: LightsailClient, emulator: Emulator, account: str) -> list[Any]:
-    """Run all fourteen operations once (access details for both ssh and rdp); return results."""
+    """Run every operation of the table once (access details for ssh and rdp); return results."""
     region = client.region
     emulator.seed_instances(account, region, 6)
     emulator.add_instance(account, region, "linux-1")
@@ -98,7 +99,25 @@ async def every_operation(client: LightsailClient, emulator: Emulator, account: 
         ),
         await client.delete_instance_snapshot("linux-1-snap"),
         await client.delete_instance("windows-1"),
+        await client.stop_instance("linux-1"),
+        await client.get_instance_state("linux-1"),
+        await client.open_instance_public_ports(
+            "linux-1", PortInfo(from_port=443, to_port=443, protocol="tcp")
+        ),
+        await client.put_instance_public_ports(
+            "linux-1", [PortInfo(from_port=22, to_port=22, protocol="tcp")]
+        ),
+        [o async for o in client.iter_operations()],
+        [o async for o in client.iter_operations_for_resource("linux-1")],
+        await client.get_regions(include_availability_zones=True),
+        [b async for b in client.iter_bundles()],
     ]
+    results.append(await client.get_operation(str(results[-8][0].id)))
+    emulator.clock.advance(emulator.timings.instance_stop)
+    results.append(await client.start_instance("linux-1"))
+    emulator.clock.advance(emulator.timings.instance_start)
+    results.append(await client.reboot_instance("linux-1"))
+    assert {op.wire for op in OPERATIONS.values()} <= set(emulator.stats.requests)
     assert emulator.stats.errors == {}, "every call succeeded"
     return results
 
@@ -130,7 +149,7 @@ def rendered(results: list[Any]) -> str:
 async def test_static_keys_every_operation_keeps_secrets(
     org: Emulator, debug_log: list[str]
 ) -> None:
-    """A static-key client runs all fourteen operations at DEBUG: no secret in logs or reprs."""
+    """A static-key client runs every operation at DEBUG: no secret in logs or reprs."""
     async with LightsailClient(
         "eu-west-1", endpoint_url=org.endpoint_url, **static_keys(ORG[0])
     ) as client:
@@ -145,7 +164,7 @@ async def test_static_keys_every_operation_keeps_secrets(
 async def test_assumed_role_every_operation_keeps_secrets(
     org: Emulator, debug_log: list[str]
 ) -> None:
-    """Through an assumed role (real STS over HTTP) all fourteen operations keep the STS secret
+    """Through an assumed role (real STS over HTTP) every operation keeps the STS secret
     key and session token, and the returned secrets, out of logs and reprs."""
     target = Target(
         "us-east-2", endpoint_url=org.endpoint_url, role_arn=role_arn(ORG[2]), **static_keys(ORG[0])

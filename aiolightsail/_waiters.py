@@ -1,0 +1,298 @@
+"""Waiting for operations, instance states, snapshots and deletions, by polling.
+
+botocore has no waiters for Lightsail. These poll with ordinary requests
+(each one validated, signed, retried and translated like any other call),
+waiting between polls with a capped backoff: 1 s, 2 s, 4 s, 8 s, then every
+15 s (Lightsail's transitions take tens of seconds; ``docs/bots.md``), or a
+fixed ``interval``. The last poll happens at the deadline; a request still
+unanswered at the deadline is cancelled.
+
+Everything here awaits only requests and the :class:`Timer`'s ``sleep``, so
+a waiter can be cancelled at any point and leaves nothing running. The timer
+is the event loop's clock by default; a test (or the pytest plugin's
+``lightsail_client``) gives the client the emulator's manual clock instead,
+whose ``sleep`` moves emulated time, so waits need no wall-clock time.
+
+This module needs the client only through :class:`Reads`, so that the client
+can offer the waiters as its methods without an import cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Protocol, TypeVar
+
+from aiolightsail import _validation as check
+from aiolightsail._enums import InstanceSnapshotState, InstanceStateName, OperationStatus
+from aiolightsail._errors import NotFoundError, ValidationError, WaitFailedError, WaitTimeoutError
+from aiolightsail._models import Instance, InstanceSnapshot, Operation
+
+__all__ = [
+    "LOOP_TIMER",
+    "Reads",
+    "Timer",
+    "wait_for_instance_snapshot",
+    "wait_for_instance_state",
+    "wait_for_operations",
+    "wait_until_deleted",
+]
+
+T = TypeVar("T")
+
+#: The first wait between polls, and the longest, in seconds (``docs/bots.md``).
+FIRST_DELAY = 1.0
+MAX_DELAY = 15.0
+
+#: States an instance does not come back from: waiting for any other state then fails.
+_NO_RETURN = frozenset({InstanceStateName.SHUTTING_DOWN, InstanceStateName.TERMINATED})
+_INSTANCE_STATES = frozenset(InstanceStateName)
+
+
+class Timer(Protocol):
+    """Where waiters and watches read the time and sleep: the event loop, or a test's clock."""
+
+    def now(self) -> float:
+        """The current time in seconds (only differences matter)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``."""
+        ...
+
+
+class _LoopTimer:
+    """The running event loop's monotonic clock and :func:`asyncio.sleep`."""
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+#: The default timer.
+LOOP_TIMER: Timer = _LoopTimer()
+
+
+class Reads(Protocol):
+    """The requests the waiters poll with (``LightsailClient`` provides them)."""
+
+    async def get_operation(self, operation_id: str) -> Operation: ...
+
+    async def get_instance(self, instance_name: str) -> Instance: ...
+
+    async def get_instance_snapshot(self, instance_snapshot_name: str) -> InstanceSnapshot: ...
+
+
+def _seconds(value: object, parameter: str, *, optional: bool) -> float | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValidationError(parameter, "must be a positive number of seconds", value)
+    return float(value)
+
+
+def _delays(interval: float | None) -> Iterator[float]:
+    delay = FIRST_DELAY if interval is None else interval
+    while True:
+        yield delay
+        if interval is None:
+            delay = min(delay * 2, MAX_DELAY)
+
+
+async def poll(
+    fetch: Callable[[], Awaitable[T]],
+    done: Callable[[T], bool],
+    *,
+    what: str,
+    within: object,
+    interval: object,
+    timer: Timer,
+) -> T:
+    """Call ``fetch`` until ``done(result)``; the result that was done.
+
+    Args:
+        fetch: one poll (one or a few requests).
+        done: whether a result is what was waited for; may raise ``WaitFailedError``.
+        what: what is waited for, for the timeout's message.
+        within: the timeout: seconds in all, requests included.
+        interval: seconds between polls; ``None`` for the capped backoff.
+        timer: the clock and the sleep.
+
+    Raises:
+        WaitTimeoutError: ``timeout`` passed first; ``last`` is the last result.
+        ValidationError: ``timeout`` or ``interval`` is not a positive number.
+    """
+    limit = _seconds(within, "timeout", optional=False)
+    assert limit is not None  # noqa: S101 - not optional
+    delays = _delays(_seconds(interval, "interval", optional=True))
+    deadline = timer.now() + limit
+    last: T | None = None
+    while True:
+        # The timer may be a test's clock; the request is bounded in loop time too.
+        bound = asyncio.timeout(max(deadline - timer.now(), 0.0))
+        try:
+            async with bound:
+                result = await fetch()
+        except TimeoutError as exc:
+            if not bound.expired():
+                raise
+            raise WaitTimeoutError(
+                f"{what}: no answer within the timeout of {limit:g}s", last=last
+            ) from exc
+        if done(result):
+            return result
+        last = result
+        remaining = deadline - timer.now()
+        if remaining <= 0:
+            raise WaitTimeoutError(f"{what}: still not done after {limit:g}s", last=last)
+        await timer.sleep(min(next(delays), remaining))
+
+
+# -- operations ------------------------------------------------------------------------
+
+
+def _final(operation: Operation) -> bool:
+    return bool(operation.is_terminal) or operation.status in (
+        OperationStatus.SUCCEEDED,
+        OperationStatus.COMPLETED,
+        OperationStatus.FAILED,
+    )
+
+
+def _check_failed(operations: Sequence[Operation]) -> None:
+    for operation in operations:
+        if operation.status == OperationStatus.FAILED:
+            raise WaitFailedError(
+                f"operation {operation.id} ({operation.operation_type} of "
+                f"{operation.resource_name}) failed: {operation.error_code or 'no error code'}"
+                + (f": {operation.error_details}" if operation.error_details else ""),
+                last=operation,
+            )
+
+
+async def wait_for_operations(
+    client: Reads,
+    operations: Sequence[Operation],
+    *,
+    within: float,
+    interval: float | None,
+    timer: Timer,
+) -> list[Operation]:
+    """Poll each operation until every one is final; see ``LightsailClient.wait_for_operations``."""
+    if isinstance(operations, Operation | str | bytes) or not isinstance(operations, Sequence):
+        raise ValidationError("operations", "must be a list of Operation", operations)
+    for index, operation in enumerate(operations):
+        if not isinstance(operation, Operation):
+            raise ValidationError(f"operations[{index}]", "must be an Operation", operation)
+        check.string(operation.id, f"operations[{index}].id")
+    current = list(operations)
+    _check_failed(current)
+
+    async def fetch() -> list[Operation]:
+        for index, operation in enumerate(current):
+            if not _final(operation):
+                assert operation.id is not None  # noqa: S101 - checked above
+                current[index] = await client.get_operation(operation.id)
+        return list(current)
+
+    def done(seen: list[Operation]) -> bool:
+        _check_failed(seen)
+        return all(map(_final, seen))
+
+    if done(current):
+        return current
+    ids = ", ".join(str(o.id) for o in current)
+    return await poll(
+        fetch, done, what=f"operations {ids}", within=within, interval=interval, timer=timer
+    )
+
+
+# -- instances and snapshots -------------------------------------------------------------
+
+
+async def wait_for_instance_state(
+    client: Reads,
+    instance_name: str,
+    state: str,
+    *,
+    within: float,
+    interval: float | None,
+    timer: Timer,
+) -> Instance:
+    """Poll the instance until its state is ``state``; see the client's method."""
+    name = check.resource_name(instance_name, "instance_name")
+    wanted = check.choice(state, "state", _INSTANCE_STATES)
+
+    def done(instance: Instance) -> bool:
+        now = instance.state.name if instance.state is not None else None
+        if now == wanted:
+            return True
+        if now in _NO_RETURN:
+            raise WaitFailedError(
+                f"instance {name} is {now} and will not become {wanted}", last=instance
+            )
+        return False
+
+    return await poll(
+        lambda: client.get_instance(name),
+        done,
+        what=f"instance {name} to be {wanted}",
+        within=within,
+        interval=interval,
+        timer=timer,
+    )
+
+
+async def wait_for_instance_snapshot(
+    client: Reads,
+    instance_snapshot_name: str,
+    *,
+    within: float,
+    interval: float | None,
+    timer: Timer,
+) -> InstanceSnapshot:
+    """Poll the snapshot until it is available; see the client's method."""
+    name = check.resource_name(instance_snapshot_name, "instance_snapshot_name")
+
+    def done(snapshot: InstanceSnapshot) -> bool:
+        if snapshot.state == InstanceSnapshotState.ERROR:
+            raise WaitFailedError(f"instance snapshot {name} ended in error", last=snapshot)
+        return snapshot.state == InstanceSnapshotState.AVAILABLE
+
+    return await poll(
+        lambda: client.get_instance_snapshot(name),
+        done,
+        what=f"instance snapshot {name} to be available",
+        within=within,
+        interval=interval,
+        timer=timer,
+    )
+
+
+async def wait_until_deleted(
+    get: Callable[[str], Awaitable[T]],
+    name: str,
+    *,
+    what: str,
+    within: float,
+    interval: float | None,
+    timer: Timer,
+) -> None:
+    """Poll ``get(name)`` until it raises ``NotFoundError``; see the client's methods."""
+
+    async def fetch() -> T | None:
+        try:
+            return await get(name)
+        except NotFoundError:
+            return None
+
+    await poll(
+        fetch,
+        lambda found: found is None,
+        what=f"{what} {name} to be deleted",
+        within=within,
+        interval=interval,
+        timer=timer,
+    )

@@ -1,0 +1,293 @@
+"""``fleet.watch_instances()``: a feed of what changed in every target's instances.
+
+A watch sweeps every target (one listing each, concurrently, as a fleet
+stream does), compares each target's listing with its previous one, and
+yields an :class:`InstanceChange` per instance added, removed or changed.
+The first sweep yields ``"added"`` for everything present, so a consumer can
+build its whole view from the feed.
+
+Structure, as for fleet streams (``_fleet``): the sweeps run in one task the
+fleet owns, each sweep an :class:`asyncio.TaskGroup` with one producer per
+target; changes go through a bounded :class:`~aiolightsail._channel.Channel`
+that the task closes in a ``finally``. So:
+
+* **sweeps never overlap**: the next one starts when the previous one has
+  ended, ``interval`` seconds after it started (at once if it took longer),
+  and only once the consumer has taken every change and asks for more;
+* **memory is bounded**: a slow consumer holds up the sweep (producers wait
+  on the full channel) instead of buffering sweeps; the views hold one
+  listing per target;
+* **leaving starts nothing new**: a consumer that stops asking (``break``)
+  gets no further sweep; ``async with`` / :meth:`InstanceWatch.aclose` also
+  cancels the sweep in flight, and closing the fleet cancels everything;
+* **a failing target keeps its view**: a target whose listing fails, even
+  after some pages, yields nothing for that sweep (no false ``"removed"``)
+  and is reported in :attr:`InstanceWatch.failures`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+import attrs
+
+from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel
+from aiolightsail._errors import ValidationError
+from aiolightsail._models import Instance
+from aiolightsail._target import Target
+
+if TYPE_CHECKING:
+    from aiolightsail._fleet import FleetFailure
+    from aiolightsail._waiters import Timer
+
+__all__ = ["InstanceChange", "InstanceWatch", "diff"]
+
+#: How many failures a watch remembers (oldest dropped): a watch runs for months.
+MAX_FAILURES = 1000
+
+ChangeKind = Literal["added", "removed", "changed"]
+_FIELDS = tuple(field.name for field in attrs.fields(Instance))
+
+
+@attrs.frozen(kw_only=True)
+class InstanceChange:
+    """One instance of one target that appeared, disappeared or changed between two sweeps.
+
+    Attributes:
+        target: where the instance is.
+        kind: ``"added"``, ``"removed"`` or ``"changed"``.
+        before: the instance as the previous sweep saw it (``None`` when added).
+        after: the instance as this sweep saw it (``None`` when removed).
+        changed: for ``"changed"``, the names of the :class:`~aiolightsail.Instance`
+            attributes that differ (``{"state"}``, ``{"networking"}``...); empty otherwise.
+        sweep: the sweep that saw it, from 1 (the first sweep's changes are
+            the inventory as it stood: every instance ``"added"``).
+    """
+
+    target: Target
+    kind: ChangeKind
+    before: Instance | None
+    after: Instance | None
+    changed: frozenset[str] = frozenset()
+    sweep: int = 1
+
+    @property
+    def instance(self) -> Instance:
+        """The instance as last seen: ``after``, or ``before`` when removed."""
+        instance = self.after if self.after is not None else self.before
+        assert instance is not None  # noqa: S101 - one of them is always set
+        return instance
+
+
+def _key(instance: Instance) -> str:
+    # An instance deleted and recreated under its name between two sweeps has
+    # a new ARN: it is removed and added, not changed.
+    return instance.arn or f"name:{instance.name}"
+
+
+def diff(
+    target: Target,
+    before: Mapping[str, Instance],
+    after: Mapping[str, Instance],
+    *,
+    sweep: int = 1,
+) -> list[InstanceChange]:
+    """The changes from one view of a target to the next (views keyed by ARN).
+
+    Args:
+        target: the target both views are of.
+        before: the previous view.
+        after: the new view.
+        sweep: the number of the sweep that made ``after``.
+
+    Returns:
+        Removed instances first, then added and changed ones in the new view's order.
+    """
+    changes = [
+        InstanceChange(target=target, kind="removed", before=old, after=None, sweep=sweep)
+        for key, old in before.items()
+        if key not in after
+    ]
+    for key, new in after.items():
+        old = before.get(key)
+        if old is None:
+            changes.append(
+                InstanceChange(target=target, kind="added", before=None, after=new, sweep=sweep)
+            )
+        elif old != new:
+            fields = frozenset(f for f in _FIELDS if getattr(old, f) != getattr(new, f))
+            changes.append(
+                InstanceChange(
+                    target=target,
+                    kind="changed",
+                    before=old,
+                    after=new,
+                    changed=fields,
+                    sweep=sweep,
+                )
+            )
+    return changes
+
+
+#: Lists a target's instances in full, or says why it could not.
+ListTarget = Callable[[Target], Awaitable["tuple[Instance, ...] | FleetFailure"]]
+
+
+class InstanceWatch:
+    """An async iterator of :class:`InstanceChange`, sweep after sweep (``fleet.watch_instances``).
+
+    Use it with ``async with`` so that leaving the loop also cancels the sweep in flight::
+
+        async with fleet.watch_instances(interval=60) as watch:
+            async for change in watch:
+                print(change.kind, change.target.label, change.instance.name)
+
+    Attributes:
+        sweeps: how many sweeps have ended.
+        failures: the failures of the targets whose listing failed, oldest first
+            (the last 1,000), each a :class:`~aiolightsail.FleetFailure`.
+        failing: per target, its failure in the last sweep that reached it;
+            a target leaves it when a later sweep lists it.
+    """
+
+    def __init__(
+        self,
+        *,
+        targets: Sequence[Target],
+        interval: float,
+        max_sweeps: int | None,
+        list_target: ListTarget,
+        start: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]],
+        require_open: Callable[[], object],
+        timer: Timer,
+        capacity: int,
+        fail_fast: bool,
+    ) -> None:
+        self._targets = targets
+        self._interval = interval
+        self._max_sweeps = max_sweeps
+        self._list_target = list_target
+        self._start = start
+        self._require_open = require_open
+        self._timer = timer
+        self._fail_fast = fail_fast
+        # Batches of one target's changes; producers wait while it is full.
+        self._channel: Channel[tuple[InstanceChange, ...]] = Channel(capacity)
+        self._views: dict[Target, dict[str, Instance]] = {}
+        self._wanting = asyncio.Event()
+        self._runner: asyncio.Task[None] | None = None
+        self._buffer: tuple[InstanceChange, ...] = ()
+        self._index = 0
+        self._closed = False
+        self.sweeps = 0
+        self.failures: collections.deque[FleetFailure] = collections.deque(maxlen=MAX_FAILURES)
+        self.failing: dict[Target, FleetFailure] = {}
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "running" if self._runner else "new"
+        return (
+            f"<InstanceWatch {len(self._targets)} targets, {self.sweeps} sweeps, "
+            f"{len(self.failing)} failing [{state}]>"
+        )
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def __anext__(self) -> InstanceChange:
+        if self._closed:
+            raise StopAsyncIteration
+        if self._runner is None:
+            self._require_open()
+            self._runner = self._start(self._run())
+        while self._index >= len(self._buffer):
+            self._buffer, self._index = (), 0
+            if not len(self._channel):
+                self._wanting.set()  # everything sent has been taken: a new sweep may start
+            try:
+                batch = await self._channel.receive()
+            except EndOfChannel:
+                await self.aclose()
+                raise StopAsyncIteration from None
+            except BaseException:
+                await self.aclose()
+                raise
+            finally:
+                self._wanting.clear()
+            self._buffer = batch
+        change = self._buffer[self._index]
+        self._index += 1
+        return change
+
+    async def aclose(self) -> None:
+        """Cancel the sweep in flight and start no other. Idempotent."""
+        self._closed = True
+        self._buffer = ()
+        runner = self._runner
+        if runner is not None and not runner.done():
+            runner.cancel()
+            await asyncio.wait([runner])
+
+    async def _run(self) -> None:
+        """Sweep until ``max_sweeps``; close the channel however it ends."""
+        try:
+            while self._max_sweeps is None or self.sweeps < self._max_sweeps:
+                started = self._timer.now()
+                async with asyncio.TaskGroup() as group:
+                    for target in self._targets:
+                        group.create_task(self._sweep(target, self.sweeps + 1))
+                self.sweeps += 1
+                if self._max_sweeps is not None and self.sweeps >= self._max_sweeps:
+                    break
+                await self._timer.sleep(max(0.0, started + self._interval - self._timer.now()))
+                await self._wanting.wait()
+        except asyncio.CancelledError:
+            self._channel.close(RuntimeError("the watch was closed while it was being read"))
+            raise
+        except BaseExceptionGroup as errors:
+            # A bug, or a fail_fast failure: raised to the consumer as itself.
+            self._channel.close(errors.exceptions[0])
+        finally:
+            self._channel.close()
+
+    async def _sweep(self, target: Target, sweep: int) -> None:
+        """List one target; send its changes, or record its failure and keep its view."""
+        listed = await self._list_target(target)
+        if not isinstance(listed, tuple):  # the target's FleetFailure
+            self.failures.append(listed)
+            self.failing[target] = listed
+            if self._fail_fast:
+                raise listed.error
+            return
+        self.failing.pop(target, None)
+        view = {_key(instance): instance for instance in listed}
+        changes = diff(target, self._views.get(target, {}), view, sweep=sweep)
+        self._views[target] = view
+        if changes:
+            try:
+                await self._channel.send(tuple(changes))
+            except ChannelClosed:
+                return
+
+
+def chosen_targets(all_targets: Sequence[Target], targets: Iterable[Target] | None) -> list[Target]:
+    """``targets`` (deduplicated), or all of them; each must be one of ``all_targets``."""
+    chosen = list(all_targets) if targets is None else list(dict.fromkeys(targets))
+    unknown = [t for t in chosen if t not in all_targets]
+    if unknown:
+        raise ValidationError("targets", "must be targets of this fleet", unknown[0])
+    return chosen

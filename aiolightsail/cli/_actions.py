@@ -1,0 +1,168 @@
+"""``aiolightsail start|stop|reboot NAME --region R [--wait]``: act on one instance.
+
+Each prints one line per operation the service started (type, instance,
+status, id) on stdout. With ``--wait`` it then waits for those operations to
+end and for the instance to reach the state the action leads to (running,
+stopped, running again), and prints that. Errors go to stderr as one line
+(the error class, the message, Lightsail's tip). Exit status: 0 done, 1 the
+service refused, an operation failed or the wait timed out, 2 usage error,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import click
+
+from aiolightsail import (
+    APIError,
+    InstanceStateName,
+    LightsailClient,
+    LightsailError,
+    Operation,
+    ValidationError,
+    WaitFailedError,
+    WaitTimeoutError,
+    _logging,
+)
+
+__all__ = ["reboot_command", "start_command", "stop_command"]
+
+#: Exit statuses, as for the list commands.
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+#: The state each action leads to.
+_DESTINATION = {
+    "start": InstanceStateName.RUNNING,
+    "stop": InstanceStateName.STOPPED,
+    "reboot": InstanceStateName.RUNNING,
+}
+
+
+def _check_endpoint(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise click.BadParameter("must start with http:// or https://")
+    return value
+
+
+def _options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        (
+            click.argument("name"),
+            click.option(
+                "-r", "--region", required=True, metavar="REGION", help="The instance's region."
+            ),
+            click.option(
+                "-p", "--profile", metavar="PROFILE",
+                help="An AWS config profile. Default: the default credential chain.",
+            ),
+            click.option(
+                "--endpoint-url", metavar="URL", callback=_check_endpoint,
+                help="Send the requests here instead of AWS (e.g. `aiolightsail emulator`).",
+            ),
+            click.option(
+                "--wait", is_flag=True,
+                help="Wait until the operations end and the instance is in its new state.",
+            ),
+            click.option(
+                "--timeout", "wait_timeout", type=click.FloatRange(min=0, min_open=True),
+                default=600.0,
+                show_default=True, metavar="SECONDS", help="How long --wait waits.",
+            ),
+        )
+    ):  # fmt: skip
+        command = option(command)
+    return command
+
+
+def _describe(operation: Operation) -> str:
+    return (
+        f"{operation.operation_type} {operation.resource_name}: {operation.status}"
+        f" (operation {operation.id})"
+    )
+
+
+def _describe_error(error: LightsailError) -> str:
+    line = f"error: {type(error).__name__}"
+    if isinstance(error, APIError):
+        line += f" ({error.code}): {error.message}" + (f" Tip: {error.tip}" if error.tip else "")
+    else:
+        line += f": {error}"
+    return _logging.redact(" ".join(line.split()))
+
+
+async def _act(
+    action: str,
+    act: Callable[[LightsailClient], Awaitable[list[Operation]]],
+    *,
+    name: str,
+    region: str,
+    profile: str | None,
+    endpoint_url: str | None,
+    wait: bool,
+    wait_timeout: float,
+) -> None:
+    async with LightsailClient(region, profile=profile, endpoint_url=endpoint_url) as client:
+        operations = await act(client)
+        for operation in operations:
+            click.echo(_describe(operation))
+        if not wait:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_timeout
+        for operation in await client.wait_for_operations(operations, timeout=wait_timeout):
+            click.echo(_describe(operation))
+        state = _DESTINATION[action]
+        remaining = max(deadline - loop.time(), 0.001)
+        await client.wait_for_instance_state(name, state, timeout=remaining)
+        click.echo(f"{name} is {state}")
+
+
+def _run(
+    action: str, act: Callable[[LightsailClient], Awaitable[list[Operation]]], **options: Any
+) -> None:
+    ctx = click.get_current_context()
+    for variable in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        _logging.register_secret(os.environ.get(variable))
+    try:
+        asyncio.run(_act(action, act, **options))
+    except ValidationError as exc:
+        raise click.BadParameter(exc.rule, param_hint=exc.parameter) from None
+    except (WaitTimeoutError, WaitFailedError, LightsailError) as exc:
+        click.echo(_describe_error(exc), err=True)
+        ctx.exit(EXIT_FAILED)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    sys.stdout.flush()
+
+
+@click.command("start", short_help="Start a stopped instance.")
+@_options
+def start_command(**options: Any) -> None:
+    """Start the stopped instance NAME (with --wait, until it is running)."""
+    name = options["name"]
+    _run("start", lambda client: client.start_instance(name), **options)
+
+
+@click.command("stop", short_help="Stop a running instance.")
+@_options
+@click.option("--force", is_flag=True, help="Stop it even if it is stuck (may lose data).")
+def stop_command(force: bool, **options: Any) -> None:
+    """Stop the running instance NAME (with --wait, until it is stopped)."""
+    name = options["name"]
+    _run("stop", lambda client: client.stop_instance(name, force=force), **options)
+
+
+@click.command("reboot", short_help="Reboot a running instance.")
+@_options
+def reboot_command(**options: Any) -> None:
+    """Reboot the running instance NAME (with --wait, until it is running again)."""
+    name = options["name"]
+    _run("reboot", lambda client: client.reboot_instance(name), **options)

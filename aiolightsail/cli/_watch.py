@@ -1,0 +1,187 @@
+"""``aiolightsail watch``: follow every account × region's instances as they change.
+
+On a terminal it shows a live table of every instance (rich), redrawn as
+changes arrive; piped, it writes one NDJSON line per change::
+
+    {"kind": "changed", "changed": ["state"], "account": "prod", "region": "eu-west-1",
+     "name": "web-1", ...every attribute of the instance as it is now (or was, if removed)}
+
+A target that fails gets one line on stderr when it starts failing (it keeps
+its last view: no false "removed"). It runs until Ctrl-C (exit 130), or for
+``--sweeps N`` sweeps (exit 0, or 1 if a target was failing at the end).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Callable
+from typing import IO, Any
+
+import click
+from rich.console import Console, Group
+from rich.live import Live
+from rich.text import Text
+
+from aiolightsail import (
+    Fleet,
+    FleetFailure,
+    Instance,
+    InstanceChange,
+    InstanceWatch,
+    Target,
+    _logging,
+)
+from aiolightsail.cli._app import _FLEET_OPTIONS, build_fleet
+from aiolightsail.cli._output import KINDS, _table, describe_failure, record, write_ndjson_line
+
+__all__ = ["watch_command"]
+
+EXIT_PARTIAL = 1
+EXIT_INTERRUPTED = 130
+#: How often the failure reporter looks for targets that started failing, in seconds.
+_REPORT_EVERY = 1.0
+
+
+def event(change: InstanceChange) -> dict[str, Any]:
+    """One change as a JSON-ready record: kind, changed attributes, then the instance's record.
+
+    Args:
+        change: the change.
+
+    Returns:
+        ``{"kind": ..., "changed": [...], "account": ..., "region": ..., **fields}``.
+    """
+    return {
+        "kind": change.kind,
+        "changed": sorted(change.changed),
+        **record(change.target, change.instance),
+    }
+
+
+class _View:
+    """The current instances of every target, built from the feed, and its table."""
+
+    def __init__(self, targets: int) -> None:
+        self.rows: dict[tuple[Target, str], Instance] = {}
+        self.targets = targets
+
+    def apply(self, change: InstanceChange) -> None:
+        key = (change.target, change.instance.arn or str(change.instance.name))
+        if change.after is None:
+            self.rows.pop(key, None)
+        else:
+            self.rows[key] = change.after
+
+    def render(self, watch: InstanceWatch) -> Group:
+        kind = KINDS["instances"]
+        rows = sorted(((t, i) for (t, _), i in self.rows.items()), key=lambda r: kind.sort_key(*r))
+        failing = f" · {len(watch.failing)} failing" if watch.failing else ""
+        heading = Text(
+            f"{len(rows)} instances in {self.targets} targets · sweep {watch.sweeps}{failing}",
+            style="bold",
+        )
+        return Group(heading, _table(kind.columns, rows))
+
+
+class _FailureReporter:
+    """One stderr line for each target when it starts failing."""
+
+    def __init__(self, watch: InstanceWatch, console: Console) -> None:
+        self.watch = watch
+        self.console = console
+        self.reported: dict[Target, FleetFailure] = {}
+
+    def check(self) -> None:
+        """Report the targets that have started failing since the last check."""
+        failing = dict(self.watch.failing)
+        for target, failure in failing.items():
+            if target not in self.reported:
+                line = "error: " + describe_failure(failure)
+                self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        self.reported = failing
+
+    async def run(self) -> None:
+        """Check every second until cancelled (failures come between changes, too)."""
+        while True:
+            self.check()
+            await asyncio.sleep(_REPORT_EVERY)
+
+
+async def _follow(
+    fleet: Fleet, *, interval: float, sweeps: int | None, table: bool, err: Console, out: IO[str]
+) -> int:
+    """Run the watch; the number of targets failing at its end."""
+    async with fleet, fleet.watch_instances(interval=interval, max_sweeps=sweeps) as watch:
+        reporter = _FailureReporter(watch, err)
+        reporting = asyncio.create_task(reporter.run())
+        try:
+            if table:
+                view = _View(len(fleet.targets))
+                console = Console(file=out, highlight=False)
+                with Live(view.render(watch), console=console, auto_refresh=False) as live:
+                    async for change in watch:
+                        view.apply(change)
+                        live.update(view.render(watch), refresh=True)
+                    live.update(view.render(watch), refresh=True)
+            else:
+                async for change in watch:
+                    write_ndjson_line(out, event(change))
+                    out.flush()
+        finally:
+            reporting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reporting
+        reporter.check()  # the last sweep's
+        return len(watch.failing)
+
+
+def _watch_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    # The list commands' options, less --output and --quiet (the last two).
+    for option in reversed(_FLEET_OPTIONS[:-2]):
+        command = option(command)
+    return command
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@click.command("watch", short_help="Follow instance changes live.")
+@_watch_options
+@click.option(
+    "--interval", type=click.FloatRange(min=0), default=60.0, show_default=True,
+    metavar="SECONDS", help="Seconds from the start of one sweep to the start of the next.",
+)  # fmt: skip
+@click.option("--sweeps", type=click.IntRange(min=1), metavar="N", help="Stop after N sweeps.")
+@click.option(
+    "-o", "--output", type=click.Choice(("auto", "table", "ndjson")), default="auto",
+    show_default=True,
+    help="table: a live table; ndjson: one line per change; auto: table on a terminal.",
+)  # fmt: skip
+def watch_command(interval: float, sweeps: int | None, output: str, **options: Any) -> None:
+    """Follow every account × region's instances: a live table, or NDJSON changes when piped.
+
+    The first sweep reports every instance as added; later sweeps report what was
+    added, removed or changed. A target that fails keeps its last view.
+    """
+    ctx = click.get_current_context()
+    fleet = build_fleet(**options)
+    for variable in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        _logging.register_secret(os.environ.get(variable))
+    table = output == "table" or (output == "auto" and _stdout_is_terminal())
+    err = Console(stderr=True, highlight=False)
+    try:
+        failing = asyncio.run(
+            _follow(fleet, interval=interval, sweeps=sweeps, table=table, err=err, out=sys.stdout)
+        )
+    except KeyboardInterrupt:
+        err.print("Interrupted.", highlight=False)
+        ctx.exit(EXIT_INTERRUPTED)
+    if failing:
+        ctx.exit(EXIT_PARTIAL)
