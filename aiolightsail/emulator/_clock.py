@@ -65,3 +65,7 @@ class Clock:
         if seconds < 0:
             raise ValueError(f"cannot move the clock backwards (seconds={seconds!r})")
         self._offset += seconds
+
+    def reset(self) -> None:
+        """Undo every :meth:`advance`: a manual clock is back at its start."""
+        self._offset = 0.0
