@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 import textwrap
@@ -16,6 +17,40 @@ from aiolightsail import LightsailClient
 from aiolightsail.emulator import Emulator
 from aiolightsail.pytest_plugin import FIXTURE_PAGE_SIZE
 from tests.emulator.helpers import RawClient
+
+README = Path(__file__).parents[2] / "README.md"
+
+#: A user's pytest configuration: pytest-asyncio in its default (strict) mode,
+#: its fixture loop scope set as it asks, warnings as errors (so a leaked loop,
+#: thread or socket fails the user's session).
+USER_INI = """
+[pytest]
+asyncio_default_fixture_loop_scope = function
+filterwarnings = error
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A user's project with pytest-asyncio in strict mode and warnings as errors."""
+    pytester.makeini(USER_INI)
+    return pytester
+
+
+def readme_testing_example() -> str:
+    """The Python block of the README's section on testing with the emulator."""
+    section = README.read_text().split("## Testing your own code with the emulator", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    blocks: list[str] = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    (block,) = blocks
+    return block
+
+
+def test_readme_example_passes_in_strict_mode(project: pytest.Pytester) -> None:
+    """The README's pytest example passes verbatim under pytest-asyncio's default strict mode."""
+    project.makepyfile(test_readme=readme_testing_example())
+
+    project.runpytest().assert_outcomes(passed=1)
 
 
 async def test_fixture_runs_a_manual_clock_emulator(lightsail_emulator: Emulator) -> None:
