@@ -70,6 +70,22 @@ Fixtures:
         @pytest.fixture
         def lightsail_emulator_options():
             return {"page_size": 20, "seed": 7}
+
+``lightsail_shared_emulator``
+    One emulator for the whole session, served from its own thread (for every
+    kind of test) and reset before each test that asks for it: no resources,
+    only the configured accounts, the configured fault plan, the clock back at
+    its start (see :meth:`~aiolightsail.emulator.Emulator.reset`). To give every
+    fixture above the shared emulator instead of one per test, override
+    ``lightsail_emulator`` in your ``conftest.py``::
+
+        @pytest.fixture
+        def lightsail_emulator(lightsail_shared_emulator):
+            return lightsail_shared_emulator
+
+``lightsail_shared_emulator_options``
+    The shared emulator's keyword arguments, like ``lightsail_emulator_options``
+    but session-scoped: override it with ``@pytest.fixture(scope="session")``.
 """
 
 from __future__ import annotations
@@ -92,6 +108,8 @@ __all__ = [
     "lightsail_client_kwargs",
     "lightsail_emulator",
     "lightsail_emulator_options",
+    "lightsail_shared_emulator",
+    "lightsail_shared_emulator_options",
 ]
 
 #: The fixture's page size: small, so that a handful of items spans pages.
@@ -182,6 +200,12 @@ def lightsail_emulator_options() -> dict[str, Any]:
     return {}
 
 
+@pytest.fixture(scope="session")
+def lightsail_shared_emulator_options() -> dict[str, Any]:
+    """Keyword arguments for the shared emulator (override me, session-scoped)."""
+    return {}
+
+
 # -- the emulator ---------------------------------------------------------------
 
 
@@ -223,6 +247,22 @@ def _lightsail_emulator_thread(lightsail_emulator_options: dict[str, Any]) -> It
     """``lightsail_emulator`` served from its own thread, for synchronous tests."""
     with _serve_in_thread(_settings(lightsail_emulator_options)) as emulator:
         yield emulator
+
+
+@pytest.fixture(scope="session")
+def _lightsail_session_emulator(
+    lightsail_shared_emulator_options: dict[str, Any],
+) -> Iterator[Emulator]:
+    """The session's one emulator, served from its own thread."""
+    with _serve_in_thread(_settings(lightsail_shared_emulator_options)) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def lightsail_shared_emulator(_lightsail_session_emulator: Emulator) -> Emulator:
+    """The session's emulator, reset: as new, at the same address."""
+    _lightsail_session_emulator.reset()
+    return _lightsail_session_emulator
 
 
 # -- clients --------------------------------------------------------------------

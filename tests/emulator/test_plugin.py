@@ -255,6 +255,85 @@ def test_thread_emulator_that_cannot_start_fails_the_test(project: pytest.Pytest
     assert emulator_threads() == []
 
 
+SHARED_CONFTEST = """
+import pytest
+
+@pytest.fixture(scope="session")
+def lightsail_shared_emulator_options():
+    return {"page_size": 3}
+
+@pytest.fixture
+def lightsail_emulator(lightsail_shared_emulator):
+    return lightsail_shared_emulator
+"""
+
+SHARED_TESTS = """
+import pytest
+from aiolightsail.emulator import Account, FaultKind
+
+from fail_fast import make_client
+
+SEEN = []
+OTHER = Account(
+    account_id="210987654321",
+    access_key_id="AKIAOTHERACCOUNT0001",
+    secret_access_key="other-account-secret-key-000000000000000",
+)
+
+def assert_as_new(emulator):
+    assert emulator.state().instances == {}
+    assert list(emulator.accounts) == [emulator.default_account.account_id]
+    assert emulator.faults.pending("GetInstances") == 0
+    assert emulator.clock.now() == 1_704_067_200.0
+    assert emulator.stats.total_requests == 0
+    assert emulator.page_size == 3
+
+def dirty(emulator):
+    emulator.seed_instances(count=4)
+    emulator.add_account(OTHER)
+    emulator.faults.fail_next("GetInstances", 5, FaultKind.THROTTLE)
+    emulator.clock.advance(3600)
+    emulator.page_size = 1
+
+@pytest.mark.asyncio
+async def test_async_first(lightsail_emulator, lightsail_client):
+    SEEN.append(lightsail_emulator)
+    assert_as_new(lightsail_emulator)
+    lightsail_emulator.seed_instances(count=4)
+    assert len([i async for i in lightsail_client.iter_instances()]) == 4
+    dirty(lightsail_emulator)
+
+def test_sync_second(lightsail_emulator, lightsail_client_kwargs):
+    SEEN.append(lightsail_emulator)
+    assert_as_new(lightsail_emulator)
+    lightsail_emulator.seed_instances(count=4)
+    client = make_client(lightsail_client_kwargs)
+    try:
+        assert len(client.get_instances()["instances"]) == 3
+    finally:
+        client.close()
+    dirty(lightsail_emulator)
+
+@pytest.mark.anyio
+async def test_anyio_third(lightsail_emulator, lightsail_client):
+    SEEN.append(lightsail_emulator)
+    assert_as_new(lightsail_emulator)
+    assert len([i async for i in lightsail_client.iter_instances()]) == 0
+
+def test_one_emulator_served_them_all():
+    assert len(SEEN) == 3 and SEEN[0] is SEEN[1] is SEEN[2]
+"""
+
+
+def test_shared_emulator_is_reset_before_each_test(project: pytest.Pytester) -> None:
+    """One session emulator serves async, sync and anyio tests, each finding it as new."""
+    project.makeconftest(ANYIO_CONFTEST + SHARED_CONFTEST)
+    project.makepyfile(test_user=SHARED_TESTS)
+
+    project.runpytest().assert_outcomes(passed=4)
+    assert emulator_threads() == []
+
+
 def test_plugin_import_is_cheap() -> None:
     """Importing the plugin loads neither aiohttp.web nor the emulator."""
     code = (
