@@ -95,7 +95,7 @@ import contextlib
 import inspect
 from collections.abc import AsyncIterator, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
@@ -122,7 +122,7 @@ except ImportError:  # pragma: no cover - without pytest-asyncio no asyncio test
     _asyncio_fixture = pytest.fixture  # type: ignore[assignment]
 
 
-def _runner(request: pytest.FixtureRequest) -> str:
+def _runner(request: pytest.FixtureRequest) -> Literal["anyio", "asyncio", "thread"]:
     """Return who runs the requesting test: ``"anyio"``, ``"asyncio"`` or ``"thread"``.
 
     anyio's plugin gives the tests it runs the ``anyio_backend`` fixture; any
