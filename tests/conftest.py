@@ -20,6 +20,9 @@ from aiolightsail._botocore import _sessions as _session
 if TYPE_CHECKING:
     from aiolightsail.emulator import Emulator
 
+# The pytest plugin is tested in pytest sessions of its own, as users run it.
+pytest_plugins = ("pytester",)
+
 ENDPOINT = "http://127.0.0.1:9"  # never contacted: aioresponses answers first
 TARGET_PREFIX = "Lightsail_20161128."
 ACCESS_KEY = "AKIDEXAMPLETESTKEY01"

@@ -82,3 +82,7 @@ class Clock:
             await asyncio.sleep(0)
         else:
             await asyncio.sleep(seconds)
+
+    def reset(self) -> None:
+        """Undo every :meth:`advance`: a manual clock is back at its start."""
+        self._offset = 0.0

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Self
 
+import attrs
 from aiohttp import web
 
 from aiolightsail._regions import LIGHTSAIL_REGIONS
@@ -146,6 +147,11 @@ class Emulator:
         self._closed = False
         self._closing = asyncio.Event()
         self._url: str | None = None
+        # What reset() goes back to.
+        self._initial_accounts = tuple(accounts)
+        self._initial_faults = attrs.evolve(self.faults)
+        self._initial_page_size = page_size
+        self._initial_timings = self.timings
 
     # ------------------------------------------------------------ lifecycle
 
@@ -258,6 +264,25 @@ class Emulator:
         }
 
     # ------------------------------------------------------------ state and seeding
+
+    def reset(self) -> None:
+        """Forget everything done since construction; keep serving at :attr:`endpoint_url`.
+
+        Drops every resource, every account added and every STS session issued;
+        restores the accounts, fault plan, page size and timings given to the
+        constructor (:attr:`faults` becomes a fresh copy of that plan, with no
+        scripted faults); zeroes :attr:`stats`; turns :attr:`clock` back to
+        where it started. Call it while no request is being served.
+        """
+        self.clock.reset()
+        self.credentials = CredentialStore(
+            self._initial_accounts, clock=self.clock.now, session_ttl=self.credentials.session_ttl
+        )
+        self.faults = attrs.evolve(self._initial_faults)
+        self.stats.reset()
+        self.page_size = self._initial_page_size
+        self.timings = self._initial_timings
+        self._states = StateStore(self.seed)
 
     def state(self, account_id: str | None = None, region: str = "us-east-1") -> RegionState:
         """Return the live state of an account in a region, for assertions and edits.
