@@ -59,7 +59,7 @@ class LightsailClient:
 
         async with LightsailClient("eu-west-1", profile="prod") as client:
             async for instance in client.iter_instances():
-                print(instance.name, instance.state.name)
+                print(instance.name, instance.state_name)
 
     Requests are signed, retried (botocore's ``standard`` mode: throttles,
     5xx and connection errors, with jittered exponential backoff) and sent
