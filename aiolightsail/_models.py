@@ -329,11 +329,11 @@ def compile_converters(models: Iterable[type[_Model]]) -> None:
         cls._converter()
 
 
-def to_dict(model: Any, *, include_secrets: bool = False) -> dict[str, Any]:
+def to_dict(model: attrs.AttrsInstance, *, include_secrets: bool = False) -> dict[str, Any]:
     """A model as plain data (nested dicts, lists, datetimes), for JSON/CSV output.
 
     Args:
-        model: any aiolightsail model.
+        model: any aiolightsail model (any attrs instance).
         include_secrets: keep attributes marked secret (off by default).
 
     Returns:
