@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -59,7 +59,7 @@ class LightsailClient:
 
         async with LightsailClient("eu-west-1", profile="prod") as client:
             async for instance in client.iter_instances():
-                print(instance.name, instance.state.name)
+                print(instance.name, instance.state_name)
 
     Requests are signed, retried (botocore's ``standard`` mode: throttles,
     5xx and connection errors, with jittered exponential backoff) and sent
@@ -372,8 +372,8 @@ class LightsailClient:
         instance_name: str,
         *,
         metric_name: str,
-        start_time: Any,
-        end_time: Any,
+        start_time: datetime,
+        end_time: datetime,
         period: int,
         statistics: Sequence[str],
         unit: str | None = None,

@@ -3,7 +3,7 @@
 Each is an :class:`enum.StrEnum`, so a member *is* its wire string:
 ``InstanceStateName.RUNNING == "running"``, and it can be passed wherever a
 string is expected. The models turn the values they know into members
-(``instance.state.name is InstanceStateName.RUNNING``) and leave any other
+(``instance.state_name is InstanceStateName.RUNNING``) and leave any other
 value a plain ``str``, so a value AWS adds tomorrow still parses.
 
 The values of :class:`InstanceSnapshotState`, :class:`OperationStatus`,

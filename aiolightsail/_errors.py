@@ -68,6 +68,15 @@ class LightsailError(Exception):
             operation: the ``pageToken`` of the page that failed (``None`` for
             the first page). Passing it back as ``page_token=`` resumes the
             listing with no item skipped or repeated.
+
+    Only :class:`APIError` and its subclasses carry the service's answer
+    (``code``, ``request_id``, Lightsail's ``tip``...). Where a type says no
+    more than ``LightsailError`` (``FleetFailure.error``, ``except
+    LightsailError``), narrow it with ``isinstance`` before reading them;
+    type checkers follow the check::
+
+        if isinstance(failure.error, APIError):
+            print(failure.error.code, failure.error.tip)
     """
 
     page_token: str | None = None

@@ -35,7 +35,7 @@ import asyncio
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, Literal, Self, TypeVar
+from typing import Any, Generic, Literal, Self, TypedDict, TypeVar, Unpack
 
 import attrs
 
@@ -256,6 +256,15 @@ def _configured_region(account: Mapping[str, Any]) -> str:
     return region
 
 
+class _FleetOptions(TypedDict, total=False):
+    """The keyword arguments of :class:`Fleet`, as :meth:`Fleet.across` passes them on."""
+
+    concurrency: int
+    fail_fast: bool
+    target_timeout: float | None
+    max_attempts: int
+
+
 class Fleet:
     """Query many (account, region) targets concurrently, one merged stream of results.
 
@@ -324,7 +333,7 @@ class Fleet:
         role_arns: Iterable[str] | None = None,
         role_source_profile: str | None = None,
         endpoint_url: str | None = None,
-        **fleet_options: Any,
+        **fleet_options: Unpack[_FleetOptions],
     ) -> Fleet:
         """A fleet over the cross product of regions × accounts.
 

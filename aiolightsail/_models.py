@@ -329,11 +329,11 @@ def compile_converters(models: Iterable[type[_Model]]) -> None:
         cls._converter()
 
 
-def to_dict(model: Any, *, include_secrets: bool = False) -> dict[str, Any]:
+def to_dict(model: attrs.AttrsInstance, *, include_secrets: bool = False) -> dict[str, Any]:
     """A model as plain data (nested dicts, lists, datetimes), for JSON/CSV output.
 
     Args:
-        model: any aiolightsail model.
+        model: any aiolightsail model (any attrs instance).
         include_secrets: keep attributes marked secret (off by default).
 
     Returns:
@@ -490,6 +490,24 @@ class Instance(_Model):
     username: str | None = None
     ssh_key_name: str | None = None
     metadata_options: InstanceMetadataOptions | None = None
+
+    @property
+    def state_name(self) -> InstanceStateName | str | None:
+        """The name of the instance's state: ``state.name``, or ``None`` when there is none.
+
+        An :class:`~aiolightsail.InstanceStateName` for the states it names
+        and the plain string for any other, as ``state.name``; ``None`` when
+        the answer had no ``state`` (or a state without a name), like any
+        absent member. It compares with members and strings alike, with no
+        check for ``None`` first::
+
+            if instance.state_name == InstanceStateName.RUNNING: ...
+
+        It is computed from ``state``, not a field: ``to_dict`` and
+        ``attrs.fields`` do not list it.
+        """
+        state = self.state
+        return None if state is None else state.name
 
 
 @attrs.frozen(kw_only=True)

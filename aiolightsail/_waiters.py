@@ -226,7 +226,7 @@ async def wait_for_instance_state(
     wanted = check.choice(state, "state", _INSTANCE_STATES)
 
     def done(instance: Instance) -> bool:
-        now = instance.state.name if instance.state is not None else None
+        now = instance.state_name
         if now == wanted:
             return True
         if now in _NO_RETURN:

@@ -58,9 +58,8 @@ _ACTIONS = {
 
 
 def _state(instance: Instance | None) -> str:
-    if instance is None or instance.state is None:
-        return "unknown"
-    return str(instance.state.name)
+    state = None if instance is None else instance.state_name
+    return "unknown" if state is None else str(state)
 
 
 def describe(change: InstanceChange) -> str:

@@ -52,7 +52,7 @@ class Inventory:
         """How many instances are in each state."""
         counts: dict[str, int] = {}
         for instance in self.instances.values():
-            state = str(instance.state.name) if instance.state else "unknown"
+            state = str(instance.state_name or "unknown")
             counts[state] = counts.get(state, 0) + 1
         return dict(sorted(counts.items()))
 
@@ -65,7 +65,7 @@ def _line(change: InstanceChange) -> str:
             "account": change.target.account,
             "region": change.target.region,
             "name": change.instance.name,
-            "state": str(change.after.state.name) if change.after and change.after.state else None,
+            "state": change.after.state_name if change.after else None,
             "changed": sorted(change.changed),
         }
     )

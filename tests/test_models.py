@@ -134,6 +134,31 @@ def test_unknown_enum_values_are_kept() -> None:
 
 
 @pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"state": {"code": 16, "name": "running"}}, al.InstanceStateName.RUNNING),
+        ({"state": {"code": 99, "name": "hibernating"}}, "hibernating"),
+        ({"state": {"code": 16}}, None),
+        ({"name": "web-1"}, None),
+    ],
+)
+def test_state_name_is_the_states_name_or_none(data: dict[str, Any], expected: object) -> None:
+    """Instance.state_name is state.name (a member when known, else the string), or None."""
+    instance = al.Instance.from_api(data)
+    assert instance.state_name == expected
+    assert type(instance.state_name) is type(expected)
+    assert instance.state_name == (instance.state.name if instance.state else None)
+
+
+def test_state_name_is_not_a_field() -> None:
+    """state_name is computed from state: neither a field, nor in to_dict, nor in the repr."""
+    instance = al.Instance.from_api({"state": {"code": 16, "name": "running"}})
+    assert "state_name" not in {field.name for field in attrs.fields(al.Instance)}
+    assert "state_name" not in _models.to_dict(instance)
+    assert "state_name" not in repr(instance)
+
+
+@pytest.mark.parametrize(
     "value",
     [
         1_700_000_000.25,

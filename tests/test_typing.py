@@ -1,0 +1,74 @@
+"""The public API's annotations are precise: ``Any`` only where the value really is anything."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+import aiolightsail
+from aiolightsail import Fleet, LightsailClient
+from aiolightsail._fleet import _FleetOptions
+
+#: ``Any`` as the values of JSON-like data (``from_api``'s input, ``to_dict``'s
+#: output) and in ``Coroutine[Any, Any, R]`` (the type's usual spelling) is as
+#: precise as it gets; these are taken out before looking for ``Any``.
+_USUAL = re.compile(r"(?:Mapping|dict)\[str, Any\]|Coroutine\[Any, Any, ")
+
+#: Parameters that are ``Any`` on purpose.
+_ANY_ON_PURPOSE = {
+    # A waiter's last object depends on the waiter: an Instance, an
+    # InstanceSnapshot, an Operation or the list of them.
+    ("WaitFailedError.__init__", "last"),
+    ("WaitTimeoutError.__init__", "last"),
+}
+
+
+def _public_functions() -> Iterator[tuple[str, Callable[..., object]]]:
+    for name in aiolightsail.__all__:
+        value = getattr(aiolightsail, name)
+        members = inspect.getmembers(value) if inspect.isclass(value) else [("", value)]
+        for member, function in members:
+            if member.startswith("_") and member != "__init__":
+                continue
+            if isinstance(function, property):
+                function = function.fget
+            function = getattr(function, "__func__", function)
+            if inspect.isfunction(function) and function.__module__.startswith("aiolightsail"):
+                yield (f"{name}.{member}" if member else name), function
+
+
+def test_public_signatures_name_any_only_on_purpose() -> None:
+    """No public function or method takes or returns ``Any`` beyond JSON-like data and ``last``."""
+    found = []
+    for name, function in _public_functions():
+        signature = inspect.signature(function)
+        annotations = {p.name: p.annotation for p in signature.parameters.values()}
+        annotations["return"] = signature.return_annotation
+        for parameter, annotation in annotations.items():
+            text = _USUAL.sub("", str(annotation))
+            if re.search(r"\bAny\b", text) and (name, parameter) not in _ANY_ON_PURPOSE:
+                found.append(f"{name}({parameter}: {annotation})")
+    assert found == []
+
+
+def test_the_metric_window_is_typed_as_datetimes() -> None:
+    """``get_instance_metric_data`` declares its ``start_time`` and ``end_time`` as datetimes."""
+    hints = typing.get_type_hints(LightsailClient.get_instance_metric_data)
+    assert hints["start_time"] is datetime
+    assert hints["end_time"] is datetime
+
+
+def test_across_takes_exactly_the_fleets_keyword_arguments() -> None:
+    """``Fleet.across``'s typed options are ``Fleet``'s keyword arguments, with the same types."""
+    keywords = {
+        name
+        for name, parameter in inspect.signature(Fleet).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    fleet_hints = typing.get_type_hints(Fleet.__init__)
+    options = typing.get_type_hints(_FleetOptions)
+    assert set(options) == keywords
+    assert options == {name: fleet_hints[name] for name in keywords}
