@@ -99,8 +99,10 @@ def _literal_blocks(lines: list[str]) -> list[str]:
         while j < len(lines) and (not lines[j].strip() or _indent(lines[j]) > base):
             block.append(lines[j])
             j += 1
+        trailing = 0
         while block and not block[-1].strip():
             block.pop()
+            trailing += 1
         if not block:  # a paragraph that merely ends in "::"
             out.append(line)
             i += 1
@@ -115,7 +117,8 @@ def _literal_blocks(lines: list[str]) -> list[str]:
         out.append(f"{pad}```{_language(code)}")
         out.extend(f"{pad}{code_line}" if code_line else "" for code_line in code.split("\n"))
         out.append(f"{pad}```")
-        if j < len(lines) and lines[j].strip():
+        out.extend([""] * trailing)
+        if j < len(lines) and lines[j].strip() and not trailing:
             out.append("")
         i = j
     return out
