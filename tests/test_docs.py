@@ -1,15 +1,21 @@
-"""The documentation site: the API reference covers every public name, and its extension works.
+"""The documentation site: the API reference covers every public name, the getting-started
+page runs as written, and the docstring extension works.
 
 ``mkdocs build --strict`` itself runs in ``.ci/run``; these tests catch, in the
-test run, a public name that the API reference forgot and a page that names
-something that no longer exists.
+test run, a public name that the API reference forgot, a page that names
+something that no longer exists, and a getting-started page a newcomer could
+not follow.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
+import os
 import re
+import signal
+import sys
 from pathlib import Path
 from textwrap import dedent
 from types import ModuleType
@@ -24,6 +30,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 API_PAGES = sorted((DOCS / "api").glob("*.md"))
 #: ``::: aiolightsail.Fleet``: a block that mkdocstrings renders from the docstrings.
 _DIRECTIVE = re.compile(r"^::: (\S+)\s*$", re.MULTILINE)
+_FENCED = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
 def _documented() -> list[str]:
@@ -74,6 +81,71 @@ def test_the_exception_tree_matches_the_errors_module() -> None:
     tree = "\n".join(line.removeprefix("    ") for line in block.splitlines())
     page = (DOCS / "api" / "exceptions.md").read_text()
     assert f"```text\n{tree}\n```" in page
+
+
+def _python_blocks(page: str) -> list[tuple[str, str | None]]:
+    """Each ``python`` block of a page, with the ``text`` block right after it (its output)."""
+    blocks = [(match[1], match[2]) for match in _FENCED.finditer(page)]
+    return [
+        (code, blocks[i + 1][1] if i + 1 < len(blocks) and blocks[i + 1][0] == "text" else None)
+        for i, (language, code) in enumerate(blocks)
+        if language == "python"
+    ]
+
+
+async def _start_emulator_command() -> tuple[asyncio.subprocess.Process, list[str]]:
+    """``aiolightsail emulator --demo`` as the page runs it (on a free port): its export lines."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "aiolightsail", "emulator", "--demo", "--port", "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    banner = await asyncio.wait_for(process.stdout.readuntil(b"Press Ctrl+C to stop.\n"), 30)
+    exports = re.findall(r"^ *(export \S+)$", banner.decode(), re.MULTILINE)
+    return process, exports
+
+
+async def test_getting_started_runs_as_written(tmp_path: Path) -> None:
+    """Every Python block of the getting-started page runs against ``aiolightsail emulator
+    --demo`` with the page's exports, and prints the output the page shows."""
+    page = (DOCS / "getting-started.md").read_text()
+    process, exports = await _start_emulator_command()
+    try:
+        url = exports[-1].rpartition("=")[2]
+        shown = re.sub(r"http://127\.0\.0\.1:\d+", url, page)
+        for line in exports:
+            assert f"\n{line}\n" in shown, f"the page's exports differ from the banner's: {line}"
+        env = dict(os.environ)
+        for line in exports:
+            name, _, value = line.removeprefix("export ").partition("=")
+            env[name] = value
+        # The ten-line example's profile, pointed at the emulator as a profile can be.
+        config = tmp_path / "config"
+        config.write_text(
+            f"[profile prod]\nendpoint_url = {url}\n"
+            f"aws_access_key_id = {env['AWS_ACCESS_KEY_ID']}\n"
+            f"aws_secret_access_key = {env['AWS_SECRET_ACCESS_KEY']}\n"
+        )
+        env["AWS_CONFIG_FILE"] = str(config)
+        blocks = _python_blocks(page)
+        assert len(blocks) >= 4
+        for number, (code, output) in enumerate(blocks):
+            script = tmp_path / f"block{number}.py"
+            script.write_text(code)
+            run = await asyncio.create_subprocess_exec(
+                sys.executable, str(script), env=env, cwd=tmp_path,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            out, err = await asyncio.wait_for(run.communicate(), 60)
+            assert run.returncode == 0, f"block {number}:\n{code}\n{err.decode()}"
+            assert out.strip(), f"block {number} printed nothing"
+            if output is not None:
+                assert out.decode() == output, f"block {number} printed another output"
+    finally:
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.communicate(), 30)
 
 
 def test_roles_become_links_resolved_by_the_caller() -> None:
