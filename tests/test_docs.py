@@ -9,6 +9,7 @@ not follow.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import importlib
 import importlib.util
@@ -146,6 +147,40 @@ async def test_getting_started_runs_as_written(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         await asyncio.wait_for(process.communicate(), 30)
+
+
+async def test_the_testing_guide_tests_pass(tmp_path: Path) -> None:
+    """The testing guide's example tests pass as a user runs them: pytest-asyncio in strict
+    mode, warnings as errors, the plugin found through its entry point."""
+    page = (DOCS / "guides" / "testing.md").read_text()
+    tests = [code for code, _ in _python_blocks(page) if "def test_" in code]
+    assert len(tests) >= 5
+    for number, code in enumerate(tests):
+        (tmp_path / f"test_guide_{number}.py").write_text(code)
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
+        "filterwarnings = error\n"
+    )
+    run = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(run.communicate(), 100)
+    assert run.returncode == 0, out.decode()
+    expected = sum(code.count("\ndef test_") + code.count("\nasync def test_") for code in tests)
+    assert f"{expected} passed" in out.decode()
+
+
+@pytest.mark.parametrize(
+    "page", sorted(DOCS.rglob("*.md")), ids=lambda page: str(page.relative_to(DOCS))
+)
+def test_every_python_block_of_the_docs_compiles(page: Path) -> None:
+    """Each ``python`` block of every page is valid Python (``await`` allowed at the top)."""
+    flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    for code, _ in _python_blocks(page.read_text()):
+        compile(code, str(page), "exec", flags)
 
 
 def test_roles_become_links_resolved_by_the_caller() -> None:
