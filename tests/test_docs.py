@@ -1,5 +1,5 @@
 """The documentation site: the API reference covers every public name, the getting-started
-page runs as written, and the docstring extension works.
+page runs as written, the configuration page is true, and the docstring extension works.
 
 ``mkdocs build --strict`` itself runs in ``.ci/run``; these tests catch, in the
 test run, a public name that the API reference forgot, a page that names
@@ -17,6 +17,7 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
 from types import ModuleType
@@ -26,6 +27,16 @@ import pytest
 import aiolightsail
 import aiolightsail.emulator
 import aiolightsail.pytest_plugin
+from aiolightsail import (
+    DEFAULT_MAX_ATTEMPTS,
+    Fleet,
+    LightsailClient,
+    Target,
+    ThrottledError,
+    ValidationError,
+)
+from aiolightsail.emulator import Emulator
+from tests.conftest import ACCOUNTS, Wire, keys
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 API_PAGES = sorted((DOCS / "api").glob("*.md"))
@@ -249,3 +260,74 @@ def test_definition_lists_become_markdown_ones_and_sections_stay() -> None:
         """
     )
     assert to_markdown(text) == text.replace("    The first.", ":   The first.")
+
+
+# -- what docs/guides/configuration.md says the library reads ------------------------------
+
+
+async def test_the_lightsail_endpoint_variable_is_read(
+    monkeypatch: pytest.MonkeyPatch, emulator: Emulator
+) -> None:
+    """``AWS_ENDPOINT_URL_LIGHTSAIL`` sends a client given no ``endpoint_url`` there."""
+    emulator.seed_instances(ACCOUNTS[0][0], "eu-west-1", count=3)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LIGHTSAIL", emulator.endpoint_url)
+    async with LightsailClient("eu-west-1", **keys(0)) as client:
+        assert len((await client.get_instances()).items) == 3
+
+
+async def test_a_profiles_services_section_sets_the_endpoint(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, emulator: Emulator
+) -> None:
+    """The page's ``[services]`` example sends a profile's requests to the emulator."""
+    emulator.seed_instances(ACCOUNTS[0][0], "eu-west-1", count=3)
+    _, key, secret = ACCOUNTS[0]
+    config = tmp_path / "config"
+    config.write_text(
+        f"[profile emulator]\nservices = local\naws_access_key_id = {key}\n"
+        f"aws_secret_access_key = {secret}\n\n[services local]\n"
+        f"lightsail =\n  endpoint_url = {emulator.endpoint_url}\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    target = Target("eu-west-1", profile="emulator")
+    async with Fleet([target]) as fleet, fleet.iter_instances() as stream:
+        listed = [instance async for _target, instance in stream]
+    assert not stream.failures
+    assert len(listed) == 3
+
+
+@pytest.mark.usefixtures("no_backoff")
+async def test_retry_settings_of_the_environment_are_not_applied(
+    monkeypatch: pytest.MonkeyPatch, wire: Wire, client_factory: Callable[..., LightsailClient]
+) -> None:
+    """``AWS_MAX_ATTEMPTS`` and ``AWS_RETRY_MODE`` change nothing: standard mode, 5 attempts."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("AWS_RETRY_MODE", "legacy")
+    wire.reply({"__type": "ThrottlingException", "message": "slow down"}, status=400, repeat=True)
+    async with client_factory() as client:
+        with pytest.raises(ThrottledError):
+            await client.get_instances()
+    assert len(wire.calls) == DEFAULT_MAX_ATTEMPTS == 5
+
+
+def test_the_configured_region_is_aws_default_region_not_aws_region(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``Fleet.across(None)`` reads ``AWS_DEFAULT_REGION``; ``AWS_REGION`` alone is refused."""
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    with pytest.raises(ValidationError, match="no region configured"):
+        Fleet.across(None)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-2")
+    assert [target.region for target in Fleet.across(None).targets] == ["us-east-2"]
+
+
+async def test_the_user_agent_is_fixed(
+    monkeypatch: pytest.MonkeyPatch, wire: Wire, client_factory: Callable[..., LightsailClient]
+) -> None:
+    """The User-Agent names aiolightsail and its stack; ``AWS_SDK_UA_APP_ID`` is not added."""
+    monkeypatch.setenv("AWS_SDK_UA_APP_ID", "my-inventory-app")
+    wire.reply({"instances": []})
+    async with client_factory() as client:
+        await client.get_instances()
+    (headers,) = wire.headers
+    assert headers["User-Agent"].startswith(f"aiolightsail/{aiolightsail.__version__} ")
+    assert "my-inventory-app" not in headers["User-Agent"]
