@@ -106,9 +106,8 @@ class LightsailClient:
                 "session", f"must be an aiobotocore AioSession, not {type(session).__name__}"
             )
         check.integer(max_attempts, "max_attempts", low=1, high=100)
-        for name, seconds in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)):
-            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
-                raise ValidationError(name, "must be a positive number of seconds", seconds)
+        check.seconds(connect_timeout, "connect_timeout")
+        check.seconds(read_timeout, "read_timeout")
         check.integer(max_pool_connections, "max_pool_connections", low=1, high=10_000)
 
         self._profile = profile

@@ -279,13 +279,7 @@ class Fleet:
                 raise ValidationError(f"targets[{i}]", "must be a Target", target)
         self.concurrency = check.integer(concurrency, "concurrency", low=1, high=100_000)
         self.fail_fast = check.boolean(fail_fast, "fail_fast")
-        if target_timeout is not None and (
-            isinstance(target_timeout, bool)
-            or not isinstance(target_timeout, int | float)
-            or target_timeout <= 0
-        ):
-            raise ValidationError("target_timeout", "must be a positive number of seconds")
-        self.target_timeout = target_timeout
+        self.target_timeout = check.optional_seconds(target_timeout, "target_timeout")
         self.max_attempts = check.integer(max_attempts, "max_attempts", low=1, high=100)
         self._state = "new"
         self._semaphore: asyncio.Semaphore | None = None

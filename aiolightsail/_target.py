@@ -18,7 +18,8 @@ from aiolightsail._errors import ValidationError
 
 __all__ = ["Target"]
 
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}")
+# ASCII only: IAM's \w and \d are ASCII word characters and digits.
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}", re.ASCII)
 
 
 def _check_region(_target: Any, _attribute: Any, value: str) -> None:

@@ -51,6 +51,7 @@ from aiolightsail import (
     ValidationError,
     __version__,
     _logging,
+    _validation,
 )
 from aiolightsail.cli._output import (
     FORMATS,
@@ -129,8 +130,11 @@ def cli() -> None:
 
 
 def _check_endpoint(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not value.startswith(("http://", "https://")):
-        raise click.BadParameter("must start with http:// or https://")
+    if value is not None:
+        try:
+            _validation.endpoint_url(value)
+        except ValidationError as exc:
+            raise click.BadParameter(exc.rule) from None
     return value
 
 
@@ -166,7 +170,7 @@ _FLEET_OPTIONS: tuple[Callable[[Callable[..., Any]], Callable[..., Any]], ...] =
         help="Requests in flight at once, across all targets.",
     ),
     click.option(
-        "--timeout", "target_timeout", type=click.FloatRange(min=0, min_open=True),
+        "--timeout", "target_timeout", type=float,
         metavar="SECONDS", help="Give up on a target after this much request time.",
     ),
     click.option(
@@ -307,7 +311,12 @@ def _usage_error(exc: ValidationError) -> click.UsageError:
         return click.UsageError(_NO_REGION)
     if exc.parameter == "profile":  # the AWS config files could not be read
         return click.UsageError(exc.rule)
-    hint = {"region": "--region", "role_arn": "--role-arn"}.get(exc.parameter)
+    hint = {
+        "region": "--region",
+        "role_arn": "--role-arn",
+        "endpoint_url": "--endpoint-url",
+        "target_timeout": "--timeout",
+    }.get(exc.parameter)
     got = f" (got {exc.value!r})" if exc.value is not None else ""
     return click.BadParameter(exc.rule + got, param_hint=hint)
 
