@@ -136,16 +136,22 @@ class LightsailClient:
         return self._state == "closed"
 
     def __repr__(self) -> str:
-        # Credentials are never shown; only where they come from.
+        # Credentials are never shown; only where they come from. Every attribute
+        # is read with a default: a half-built client (its __init__ refused an
+        # argument) must describe itself too, e.g. in a traceback's locals.
+        profile = getattr(self, "_profile", None)
         source = (
-            f"profile={self._profile!r}"
-            if self._profile
+            f"profile={profile!r}"
+            if profile
             else "static keys"
-            if self._access_key_id
+            if getattr(self, "_access_key_id", None)
             else "default credentials"
         )
-        endpoint = f", endpoint_url={self._endpoint_url!r}" if self._endpoint_url else ""
-        return f"<LightsailClient region={self._region!r} {source}{endpoint} [{self._state}]>"
+        endpoint_url = getattr(self, "_endpoint_url", None)
+        endpoint = f", endpoint_url={endpoint_url!r}" if endpoint_url else ""
+        region = getattr(self, "_region", None)
+        state = getattr(self, "_state", "incomplete")
+        return f"<LightsailClient region={region!r} {source}{endpoint} [{state}]>"
 
     async def __aenter__(self) -> Self:
         if self._state != "new":

@@ -52,6 +52,7 @@ from aiolightsail._errors import (
 from aiolightsail._models import Blueprint, Instance, InstanceSnapshot, Page
 from aiolightsail._pagination import PageIterator
 from aiolightsail._regions import LIGHTSAIL_REGIONS
+from aiolightsail._repr import SafeRepr
 from aiolightsail._target import Target
 
 __all__ = ["Fleet", "FleetFailure", "FleetStream", "Target"]
@@ -61,7 +62,7 @@ R = TypeVar("R")
 
 
 @attrs.frozen(kw_only=True)
-class FleetFailure:
+class FleetFailure(SafeRepr):
     """A target that failed, why, and where to resume it.
 
     Attributes:
@@ -84,7 +85,7 @@ _Produce = Callable[[Target, Callable[[_Event], Awaitable[None]]], Awaitable[Fle
 
 
 @attrs.define
-class _Budget:
+class _Budget(SafeRepr):
     """What is left of a target's ``target_timeout`` (``None``: no limit)."""
 
     remaining: float | None
@@ -120,10 +121,13 @@ class FleetStream(Generic[T]):
         self.targets_done = 0
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "running" if self._runner else "new"
+        # Read with defaults: a half-built stream must describe itself too.
+        closed, runner = getattr(self, "_closed", False), getattr(self, "_runner", None)
+        state = "closed" if closed else "running" if runner else "new"
         return (
-            f"<FleetStream {self.targets_done}/{self.targets_total} targets done, "
-            f"{len(self.failures)} failed [{state}]>"
+            f"<FleetStream {getattr(self, 'targets_done', 0)}/"
+            f"{getattr(self, 'targets_total', '?')} targets done, "
+            f"{len(getattr(self, 'failures', ()))} failed [{state}]>"
         )
 
     def __aiter__(self) -> Self:
@@ -349,9 +353,12 @@ class Fleet:
     # -- lifecycle ------------------------------------------------------------
 
     def __repr__(self) -> str:
-        return (
-            f"<Fleet {len(self.targets)} targets, concurrency={self.concurrency} [{self._state}]>"
-        )
+        # Read with defaults: a half-built fleet (its __init__ refused an argument)
+        # must describe itself too.
+        targets = len(getattr(self, "targets", ()))
+        concurrency = getattr(self, "concurrency", None)
+        state = getattr(self, "_state", "incomplete")
+        return f"<Fleet {targets} targets, concurrency={concurrency} [{state}]>"
 
     @property
     def failures(self) -> list[FleetFailure]:

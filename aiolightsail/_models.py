@@ -31,6 +31,7 @@ from typing import Any, Generic, Self, TypeVar
 import attrs
 
 from aiolightsail._errors import ResponseError
+from aiolightsail._repr import SafeRepr
 
 __all__ = [
     "AddOn",
@@ -246,7 +247,7 @@ def _compile(cls: type[_M]) -> Callable[[Any], _M]:
 _M = TypeVar("_M", bound="_Model")
 
 
-class _Model:
+class _Model(SafeRepr):
     """Base of the output models: the one named constructor from wire data."""
 
     __slots__ = ()
@@ -582,7 +583,7 @@ class Operation(_Model):
 
 
 @attrs.frozen(kw_only=True)
-class PortInfo:
+class PortInfo(SafeRepr):
     """A firewall rule to close (input of ``close_instance_public_ports``).
 
     For ``tcp``/``udp``/``all``, ``from_port``..``to_port`` is the port range;
@@ -598,7 +599,7 @@ class PortInfo:
 
 
 @attrs.frozen(kw_only=True)
-class Page(Generic[T]):
+class Page(SafeRepr, Generic[T]):
     """One page of a list operation.
 
     Attributes:

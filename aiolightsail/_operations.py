@@ -36,6 +36,7 @@ from aiolightsail._models import (
     Operation,
     _Model,
 )
+from aiolightsail._repr import SafeRepr
 
 __all__ = ["OPERATIONS", "Op"]
 
@@ -46,7 +47,7 @@ Shape = Literal["one", "list", "page"]
 
 
 @attrs.frozen
-class Op(Generic[M]):
+class Op(SafeRepr, Generic[M]):
     """One Lightsail operation as the library calls it.
 
     Attributes:

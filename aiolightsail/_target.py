@@ -15,6 +15,7 @@ import attrs
 
 from aiolightsail import _validation as check
 from aiolightsail._errors import ValidationError
+from aiolightsail._repr import SafeRepr
 
 __all__ = ["Target"]
 
@@ -43,7 +44,7 @@ def _optional_endpoint(_target: Any, attribute: attrs.Attribute[Any], value: Any
 
 
 @attrs.frozen
-class Target:
+class Target(SafeRepr):
     """One (account, region) to query.
 
     The account is given by exactly one of: ``profile`` (an AWS config

@@ -53,6 +53,7 @@ from aiolightsail import (
     _logging,
     _validation,
 )
+from aiolightsail._repr import SafeRepr
 from aiolightsail.cli._output import (
     FORMATS,
     KINDS,
@@ -83,6 +84,10 @@ class _LazyGroup(click.Group):
         "demo": ("aiolightsail.cli._demo", "demo_command"),
         "emulator": ("aiolightsail.cli._emulator", "emulator_command"),
     }
+
+    def __repr__(self) -> str:
+        # click's own repr reads self.name, which a half-built group lacks.
+        return f"<{type(self).__name__} {getattr(self, 'name', None)}>"
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
@@ -382,7 +387,7 @@ class _Reporter:
 
 
 @attrs.frozen(kw_only=True)
-class _Listing:
+class _Listing(SafeRepr):
     kind: Kind
     output: str
     include_inactive: bool

@@ -44,6 +44,7 @@ from aiolightsail import (
     _logging,
     to_dict,
 )
+from aiolightsail._repr import SafeRepr
 
 __all__ = [
     "FORMATS",
@@ -239,7 +240,7 @@ def write_ndjson_line(stream: IO[str], data: Mapping[str, Any]) -> None:
 
 
 @attrs.frozen
-class Column:
+class Column(SafeRepr):
     """One column of a human-readable table.
 
     Attributes:
@@ -270,7 +271,7 @@ _REGION = Column("region", lambda target, _: target.region)
 
 
 @attrs.frozen
-class Kind:
+class Kind(SafeRepr):
     """A listable resource: its model, its name, and how it shows in a table.
 
     Attributes:

@@ -67,6 +67,8 @@ from urllib.parse import quote, unquote_plus
 
 import attrs
 
+from aiolightsail._repr import SafeRepr
+
 __all__ = [
     "ALGORITHM",
     "MAX_CLOCK_SKEW",
@@ -171,7 +173,7 @@ def _check_non_empty(_: object, attribute: attrs.Attribute[str], value: str) -> 
 
 
 @attrs.frozen(kw_only=True)
-class Account:
+class Account(SafeRepr):
     """An AWS account the emulator knows, with its long-term access key.
 
     The secret access key is left out of ``repr``.
@@ -199,7 +201,7 @@ class Account:
 
 
 @attrs.frozen(kw_only=True)
-class Principal:
+class Principal(SafeRepr):
     """Who a verified request comes from.
 
     Attributes:
@@ -209,7 +211,8 @@ class Principal:
         service: The service from the credential scope (``lightsail`` or ``sts``).
         arn: ``arn:aws:iam::<account>:user/<name>`` for long-term keys,
             ``arn:aws:sts::<account>:assumed-role/<role>/<session>`` for STS ones.
-        session_token: The session token of temporary credentials, else ``None``.
+        session_token: The session token of temporary credentials, else ``None``
+            (not shown in ``repr``).
     """
 
     account_id: str
@@ -217,11 +220,11 @@ class Principal:
     region: str
     service: str
     arn: str
-    session_token: str | None
+    session_token: str | None = attrs.field(repr=False)
 
 
 @attrs.frozen(kw_only=True)
-class SessionCredentials:
+class SessionCredentials(SafeRepr):
     """Temporary credentials minted by :meth:`CredentialStore.issue_session`.
 
     The secret and the session token are left out of ``repr``.
@@ -274,7 +277,7 @@ def _derived_id(prefix: str, account: str, name: str) -> str:
 
 
 @attrs.frozen
-class _ParsedAuthorization:
+class _ParsedAuthorization(SafeRepr):
     access_key_id: str
     date: str
     region: str

@@ -24,6 +24,7 @@ import random
 
 import attrs
 
+from aiolightsail._repr import SafeRepr
 from aiolightsail.emulator._errors import ServiceError
 
 __all__ = ["FaultKind", "Faults", "Stats"]
@@ -77,7 +78,7 @@ def _non_negative(instance: object, attribute: attrs.Attribute[float], value: fl
 
 
 @attrs.define(kw_only=True)
-class Faults:
+class Faults(SafeRepr):
     """The emulator's fault plan; mutable while the emulator runs.
 
     Attributes:
@@ -186,7 +187,7 @@ class Faults:
 
 
 @attrs.define
-class Stats:
+class Stats(SafeRepr):
     """Counters for tests and benchmarks.
 
     Attributes:

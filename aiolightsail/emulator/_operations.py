@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from aiolightsail._repr import SafeRepr
 from aiolightsail.emulator import _validation as v
 from aiolightsail.emulator._catalogue import (
     BLUEPRINT_JSON,
@@ -51,7 +52,7 @@ _IP_ADDRESS_TYPES = ("dualstack", "ipv4", "ipv6")
 
 
 @attrs.frozen(kw_only=True)
-class Context:
+class Context(SafeRepr):
     """What a handler knows about the request it serves."""
 
     state: RegionState

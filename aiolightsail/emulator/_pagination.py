@@ -19,6 +19,7 @@ import json
 
 import attrs
 
+from aiolightsail._repr import SafeRepr
 from aiolightsail.emulator._errors import ServiceError, invalid_input
 
 __all__ = ["DEFAULT_PAGE_SIZE", "PageTokens"]
@@ -39,7 +40,7 @@ def _bad_token() -> ServiceError:
 
 
 @attrs.frozen
-class PageTokens:
+class PageTokens(SafeRepr):
     """Issues and checks page tokens with one secret."""
 
     secret: bytes = attrs.field(repr=False)

@@ -202,8 +202,10 @@ class Emulator:
             )
 
     def __repr__(self) -> str:
-        state = "running" if self._runner else ("closed" if self._closed else "not started")
-        return f"<Emulator {self._url or ''} {state}>".replace("  ", " ")
+        # Read with defaults: a half-built emulator must describe itself too.
+        runner, closed = getattr(self, "_runner", None), getattr(self, "_closed", False)
+        state = "running" if runner else ("closed" if closed else "not started")
+        return f"<Emulator {getattr(self, '_url', None) or ''} {state}>".replace("  ", " ")
 
     @property
     def endpoint_url(self) -> str:

@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from aiolightsail._repr import SafeRepr
 from aiolightsail.emulator._catalogue import Blueprint, Bundle
 from aiolightsail.emulator._errors import invalid_input, not_found
 
@@ -51,7 +52,7 @@ STATE_CODES = {
 
 
 @attrs.frozen(kw_only=True)
-class Timings:
+class Timings(SafeRepr):
     """How long things take in emulated seconds (real Lightsail: tens of seconds)."""
 
     instance_boot: float = 30.0
@@ -59,7 +60,7 @@ class Timings:
 
 
 @attrs.frozen(kw_only=True)
-class PortRule:
+class PortRule(SafeRepr):
     """One open firewall rule of an instance."""
 
     from_port: int
@@ -117,7 +118,7 @@ def _tags(tags: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
 
 
 @attrs.define(kw_only=True)
-class InstanceRecord:
+class InstanceRecord(SafeRepr):
     """A Lightsail instance as the emulator stores it."""
 
     name: str
@@ -246,7 +247,7 @@ class InstanceRecord:
 
 
 @attrs.define(kw_only=True)
-class SnapshotRecord:
+class SnapshotRecord(SafeRepr):
     """An instance snapshot as the emulator stores it."""
 
     name: str
@@ -302,7 +303,7 @@ class SnapshotRecord:
 
 
 @attrs.frozen(kw_only=True)
-class OperationRecord:
+class OperationRecord(SafeRepr):
     """The ``Operation`` a mutating call returns."""
 
     id: str
@@ -365,7 +366,7 @@ class _Ordered(Generic[_R]):
 
 
 @attrs.define
-class RegionState:
+class RegionState(SafeRepr):
     """Everything one account holds in one region.
 
     Attributes:
@@ -483,7 +484,7 @@ def _stable_seed(*parts: object) -> int:
 
 
 @attrs.define
-class StateStore:
+class StateStore(SafeRepr):
     """All (account, region) states of one emulator, created on first use."""
 
     seed: int = 0
