@@ -6,7 +6,14 @@ iteration over every page, and a fan-out over many accounts × regions.
 
 from __future__ import annotations
 
-from aiolightsail._client import DEFAULT_MAX_ATTEMPTS, LightsailClient
+from aiolightsail._client import (
+    DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_READ_TIMEOUT,
+    LightsailClient,
+)
 from aiolightsail._errors import (
     AccessDeniedError,
     AccountSetupInProgressError,
@@ -17,8 +24,10 @@ from aiolightsail._errors import (
     NotFoundError,
     OperationFailureError,
     PaginationError,
+    RedirectError,
     RegionNotEnabledError,
     RegionSetupInProgressError,
+    RequestTimeoutError,
     ResponseError,
     ServiceError,
     TargetTimeoutError,
@@ -27,7 +36,7 @@ from aiolightsail._errors import (
     UnauthenticatedError,
     ValidationError,
 )
-from aiolightsail._fleet import Fleet, FleetFailure, FleetStream
+from aiolightsail._fleet import DEFAULT_TARGET_TIMEOUT, Fleet, FleetFailure, FleetStream
 from aiolightsail._models import (
     AddOn,
     Blueprint,
@@ -59,7 +68,12 @@ from aiolightsail._target import Target
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_CALL_TIMEOUT",
+    "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_READ_TIMEOUT",
+    "DEFAULT_TARGET_TIMEOUT",
     "LIGHTSAIL_REGIONS",
     "OPT_IN_REGIONS",
     "APIError",
@@ -95,8 +109,10 @@ __all__ = [
     "PaginationError",
     "PasswordData",
     "PortInfo",
+    "RedirectError",
     "RegionNotEnabledError",
     "RegionSetupInProgressError",
+    "RequestTimeoutError",
     "ResourceLocation",
     "ResponseError",
     "ServiceError",

@@ -42,7 +42,14 @@ import attrs
 from aiolightsail import _botocore
 from aiolightsail import _validation as check
 from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel
-from aiolightsail._client import DEFAULT_MAX_ATTEMPTS, LightsailClient
+from aiolightsail._client import (
+    DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_READ_TIMEOUT,
+    LightsailClient,
+)
 from aiolightsail._errors import (
     ExpiredCredentialsError,
     LightsailError,
@@ -55,7 +62,11 @@ from aiolightsail._regions import LIGHTSAIL_REGIONS
 from aiolightsail._repr import SafeRepr
 from aiolightsail._target import Target
 
-__all__ = ["Fleet", "FleetFailure", "FleetStream", "Target"]
+__all__ = ["DEFAULT_TARGET_TIMEOUT", "Fleet", "FleetFailure", "FleetStream", "Target"]
+
+#: Seconds of request time a target may take per stream by default
+#: (``docs/reliability.md``, "Deadlines").
+DEFAULT_TARGET_TIMEOUT = 300.0
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -262,8 +273,12 @@ class Fleet:
         concurrency: requests in flight across the whole fleet.
         fail_fast: on the first failing target, cancel the rest and raise its error.
         target_timeout: seconds of request time allowed per target per stream
-            (time spent waiting for the consumer does not count).
+            (time spent waiting for the consumer does not count); ``None``: no limit.
         max_attempts: total attempts per request (see LightsailClient).
+        connect_timeout: the clients' ``connect_timeout`` (see LightsailClient).
+        read_timeout: the clients' ``read_timeout``.
+        attempt_timeout: the clients' ``attempt_timeout``.
+        call_timeout: the clients' ``call_timeout``.
 
     Failures belong to each stream (``stream.failures``); the fleet keeps none.
     """
@@ -274,8 +289,12 @@ class Fleet:
         *,
         concurrency: int = 32,
         fail_fast: bool = False,
-        target_timeout: float | None = None,
+        target_timeout: float | None = DEFAULT_TARGET_TIMEOUT,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        attempt_timeout: float = DEFAULT_ATTEMPT_TIMEOUT,
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
     ) -> None:
         self.targets: tuple[Target, ...] = tuple(dict.fromkeys(targets))
         for i, target in enumerate(self.targets):
@@ -285,6 +304,13 @@ class Fleet:
         self.fail_fast = check.boolean(fail_fast, "fail_fast")
         self.target_timeout = check.optional_seconds(target_timeout, "target_timeout")
         self.max_attempts = check.integer(max_attempts, "max_attempts", low=1, high=100)
+        self._client_options: dict[str, Any] = {
+            "max_attempts": self.max_attempts,
+            "connect_timeout": check.seconds(connect_timeout, "connect_timeout"),
+            "read_timeout": check.seconds(read_timeout, "read_timeout"),
+            "attempt_timeout": check.seconds(attempt_timeout, "attempt_timeout"),
+            "call_timeout": check.optional_seconds(call_timeout, "call_timeout"),
+        }
         self._state = "new"
         self._semaphore: asyncio.Semaphore | None = None
         self._target_locks: dict[Target, asyncio.Lock] = {}
@@ -454,10 +480,7 @@ class Fleet:
         return client
 
     async def _open_client(self, target: Target) -> LightsailClient:
-        options: dict[str, Any] = {
-            "endpoint_url": target.endpoint_url,
-            "max_attempts": self.max_attempts,
-        }
+        options: dict[str, Any] = {"endpoint_url": target.endpoint_url, **self._client_options}
         if target.role_arn is not None:
             role = await self._role(target)
             client = LightsailClient(target.region, session=role.session, **options)
@@ -491,6 +514,11 @@ class Fleet:
                     region=target.region,
                     endpoint_url=target.endpoint_url,
                     access_key=keys,
+                    timeouts=(
+                        self._client_options["connect_timeout"],
+                        self._client_options["read_timeout"],
+                        self._client_options["attempt_timeout"],
+                    ),
                 )
             )
             self._roles[key] = task
@@ -670,12 +698,15 @@ class Fleet:
             return await awaitable
         loop = asyncio.get_running_loop()
         started = loop.time()
+        deadline = asyncio.timeout(max(budget.remaining, 0.0))
         try:
-            async with asyncio.timeout(max(budget.remaining, 0.0)):
+            async with deadline:
                 return await awaitable
         except TimeoutError as exc:
+            if not deadline.expired():  # a request's own timeout: not the target's
+                raise
             raise TargetTimeoutError(
-                f"target took longer than target_timeout={self.target_timeout}s"
+                f"target took longer than target_timeout={self.target_timeout:g}s"
             ) from exc
         finally:
             budget.remaining -= loop.time() - started

@@ -18,7 +18,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from aiolightsail._botocore import _sessions
-from aiolightsail._botocore._ssl import SharedSSLSession
+from aiolightsail._botocore._http import session_class
 from aiolightsail._gate import take_turn
 
 if TYPE_CHECKING:
@@ -82,9 +82,13 @@ async def open_lightsail(
     max_attempts: int,
     connect_timeout: float,
     read_timeout: float,
+    attempt_timeout: float,
     max_pool_connections: int,
 ) -> BotoLightsail:
     """Open a Lightsail client of ``session`` (default: the shared session of ``profile``).
+
+    Its requests never follow a redirect, and each attempt has ``attempt_timeout``
+    seconds from asking for a connection to the last byte (``_http``).
 
     Raises:
         botocore, aiobotocore and aiohttp exceptions; callers translate them.
@@ -97,7 +101,7 @@ async def open_lightsail(
         read_timeout=read_timeout,
         max_pool_connections=max_pool_connections,
         user_agent=user_agent(),
-        http_session_cls=SharedSSLSession,
+        http_session_cls=session_class(attempt_timeout),
     )
     keys = access_key or (None, None, None)
     stack = contextlib.AsyncExitStack()

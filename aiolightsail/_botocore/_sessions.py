@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiobotocore.credentials import AioRefreshableCredentials
 
+from aiolightsail._botocore._http import session_class
 from aiolightsail._botocore._parsing import LeanResponseParserFactory
 from aiolightsail._models import compile_converters
 from aiolightsail._once import forget, run_once
@@ -272,11 +273,14 @@ async def assume_role_session(
     endpoint_url: str | None = None,
     access_key: tuple[str, str, str | None] | None = None,
     session_name: str = "aiolightsail",
+    timeouts: tuple[float, float, float] = (10.0, 20.0, 30.0),
 ) -> RoleSession:
     """Assume ``role_arn`` with ``base``'s credentials (or ``access_key``) and wrap the result.
 
     STS is called at its regional endpoint in ``region`` (or at
-    ``endpoint_url``, e.g. the emulator, which serves STS too).
+    ``endpoint_url``, e.g. the emulator, which serves STS too), through the
+    same HTTP session as Lightsail clients (no redirects), with ``timeouts``:
+    (connect, read, attempt) in seconds.
 
     Raises:
         botocore exceptions; callers translate them.
@@ -302,7 +306,12 @@ async def assume_role_session(
             aws_access_key_id=keys[0],
             aws_secret_access_key=keys[1],
             aws_session_token=keys[2],
-            config=AioConfig(retries={"mode": "standard", "total_max_attempts": 5}),
+            config=AioConfig(
+                retries={"mode": "standard", "total_max_attempts": 5},
+                connect_timeout=timeouts[0],
+                read_timeout=timeouts[1],
+                http_session_cls=session_class(timeouts[2]),
+            ),
         ) as sts:
             answer = await sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)
         creds = answer["Credentials"]

@@ -13,8 +13,11 @@ import asyncio
 import types
 from typing import NoReturn
 
+from aiolightsail._botocore._http import Redirected, where
 from aiolightsail._errors import (
     LightsailError,
+    RedirectError,
+    RequestTimeoutError,
     ResponseError,
     TransportError,
     UnauthenticatedError,
@@ -64,6 +67,14 @@ def translate(
     assert not isinstance(exc, asyncio.CancelledError)  # noqa: S101 - a programming error
     if isinstance(exc, LightsailError):
         return exc
+    if isinstance(exc, Redirected):
+        return RedirectError(
+            f"the endpoint answered HTTP {exc.status}, a redirect{where(exc.location)}; "
+            "Lightsail never redirects, so it was not followed (check endpoint_url and proxies)",
+            status=exc.status,
+            location=exc.location,
+            operation=operation,
+        )
     if isinstance(exc, bce.ClientError):
         return api_error_from_response(exc.response, operation=operation, region=region)
     if isinstance(exc, ResponseParserError):
@@ -74,6 +85,13 @@ def translate(
         )
     if isinstance(exc, bce.ProfileNotFound):
         return ValidationError("profile", "no such profile in the AWS config files", show=False)
+    if isinstance(exc, bce.ConnectTimeoutError | bce.ReadTimeoutError):
+        return RequestTimeoutError(
+            f"{operation or 'request'} timed out in {region or 'unknown region'} "
+            f"(its last attempt, after retries): {type(exc).__name__}: {exc}",
+            operation=operation,
+            region=region,
+        )
     if isinstance(exc, bce.HTTPClientError | bce.ConnectionError | OSError | TimeoutError):
         return TransportError(
             f"{operation or 'request'} failed in {region or 'unknown region'}: "

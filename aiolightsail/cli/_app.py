@@ -43,6 +43,7 @@ from rich.progress import (
 )
 
 from aiolightsail import (
+    DEFAULT_TARGET_TIMEOUT,
     LIGHTSAIL_REGIONS,
     Fleet,
     FleetFailure,
@@ -175,8 +176,9 @@ _FLEET_OPTIONS: tuple[Callable[[Callable[..., Any]], Callable[..., Any]], ...] =
         help="Requests in flight at once, across all targets.",
     ),
     click.option(
-        "--timeout", "target_timeout", type=float,
-        metavar="SECONDS", help="Give up on a target after this much request time.",
+        "--timeout", "target_timeout", type=float, default=DEFAULT_TARGET_TIMEOUT,
+        show_default=True, metavar="SECONDS",
+        help="Give up on a target after this much request time.",
     ),
     click.option(
         "-o", "--output", type=click.Choice(FORMATS), default="table", show_default=True,

@@ -61,6 +61,13 @@ TIMEOUTS: list[tuple[str, Callable[[Any], Any]]] = [
         if name.endswith("_timeout")
     ),
 ]
+#: The timeouts whose annotation admits None (no limit, said explicitly).
+OPTIONAL = {
+    f"{cls.__name__}.{name}"
+    for cls in (LightsailClient, Fleet)
+    for name, parameter in inspect.signature(cls).parameters.items()
+    if name.endswith("_timeout") and "None" in str(parameter.annotation)
+}
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(-(10**30), 10**30),
@@ -86,8 +93,7 @@ def timeout_ok(value: object) -> bool:
 def test_timeouts_are_finite_positive_seconds(kind: str, value: object) -> None:
     """Every timeout parameter accepts exactly the finite numbers of seconds in (0, 86400]."""
     build = dict(TIMEOUTS)[kind]
-    optional = kind.startswith("Fleet.") or kind.endswith("call_timeout")
-    if timeout_ok(value) or (value is None and optional):
+    if timeout_ok(value) or (value is None and kind in OPTIONAL):
         build(value)
     else:
         with pytest.raises(ValidationError) as caught:
