@@ -61,7 +61,7 @@ from aiolightsail._models import (
     Tag,
     to_dict,
 )
-from aiolightsail._pagination import PageIterator
+from aiolightsail._pagination import DEFAULT_MAX_PAGES, PageIterator
 from aiolightsail._regions import LIGHTSAIL_REGIONS, OPT_IN_REGIONS
 from aiolightsail._target import Target
 
@@ -72,6 +72,7 @@ __all__ = [
     "DEFAULT_CALL_TIMEOUT",
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_MAX_PAGES",
     "DEFAULT_READ_TIMEOUT",
     "DEFAULT_TARGET_TIMEOUT",
     "LIGHTSAIL_REGIONS",

@@ -32,7 +32,7 @@ from aiolightsail._models import (
     PortInfo,
     _Model,
 )
-from aiolightsail._pagination import PageIterator
+from aiolightsail._pagination import DEFAULT_MAX_PAGES, PageIterator
 
 if TYPE_CHECKING:
     from aiobotocore.session import AioSession
@@ -89,6 +89,8 @@ class LightsailClient:
         call_timeout: seconds one method call may take, every attempt and
             backoff included (``None``: no limit); past it the call raises
             :class:`RequestTimeoutError`.
+        max_pages: the most pages an ``iter_*`` listing follows; a service
+            still sending tokens past it is stopped with :class:`PaginationError`.
         max_pool_connections: the connection pool's size.
         session: an aiobotocore session to use instead of the shared one.
 
@@ -110,6 +112,7 @@ class LightsailClient:
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         attempt_timeout: float = DEFAULT_ATTEMPT_TIMEOUT,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
+        max_pages: int = DEFAULT_MAX_PAGES,
         max_pool_connections: int = 10,
         session: AioSession | None = None,
     ) -> None:
@@ -131,6 +134,7 @@ class LightsailClient:
         check.seconds(read_timeout, "read_timeout")
         check.seconds(attempt_timeout, "attempt_timeout")
         check.optional_seconds(call_timeout, "call_timeout")
+        check.integer(max_pages, "max_pages", low=1, high=10_000_000)
         check.integer(max_pool_connections, "max_pool_connections", low=1, high=10_000)
 
         self._profile = profile
@@ -143,6 +147,7 @@ class LightsailClient:
         self._read_timeout = read_timeout
         self._attempt_timeout = attempt_timeout
         self._call_timeout = call_timeout
+        self._max_pages = max_pages
         self._max_pool_connections = max_pool_connections
         self._session = session
         self._client: _botocore.BotoLightsail | None = None
@@ -326,6 +331,12 @@ class LightsailClient:
         token = response.get("nextPageToken")
         if token is not None and not isinstance(token, str):
             raise ResponseError("nextPageToken is not a string", operation=op.wire)
+        if token and not check.sendable_token(token):
+            # It could be neither followed nor handed back as a resume token.
+            raise ResponseError(
+                "nextPageToken is blank or not UTF-8 text: it cannot be sent back",
+                operation=op.wire,
+            )
         items = tuple(self._convert_list(response, op))
         return Page(items=items, next_page_token=token or None)
 
@@ -335,7 +346,10 @@ class LightsailClient:
         """Every item of ``op``'s pages, from ``page_token`` on."""
         check.page_token(page_token)
         return PageIterator(
-            lambda token: self._page(op, params, token), operation=op.wire, page_token=page_token
+            lambda token: self._page(op, params, token),
+            operation=op.wire,
+            page_token=page_token,
+            max_pages=self._max_pages,
         )
 
     # -- instances ------------------------------------------------------------

@@ -57,7 +57,7 @@ from aiolightsail._errors import (
     ValidationError,
 )
 from aiolightsail._models import Blueprint, Instance, InstanceSnapshot, Page
-from aiolightsail._pagination import PageIterator
+from aiolightsail._pagination import DEFAULT_MAX_PAGES, PageIterator
 from aiolightsail._regions import LIGHTSAIL_REGIONS
 from aiolightsail._repr import SafeRepr
 from aiolightsail._target import Target
@@ -279,6 +279,7 @@ class Fleet:
         read_timeout: the clients' ``read_timeout``.
         attempt_timeout: the clients' ``attempt_timeout``.
         call_timeout: the clients' ``call_timeout``.
+        max_pages: the clients' ``max_pages``: pages per target per listing.
 
     Failures belong to each stream (``stream.failures``); the fleet keeps none.
     """
@@ -295,6 +296,7 @@ class Fleet:
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         attempt_timeout: float = DEFAULT_ATTEMPT_TIMEOUT,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
+        max_pages: int = DEFAULT_MAX_PAGES,
     ) -> None:
         self.targets: tuple[Target, ...] = tuple(dict.fromkeys(targets))
         for i, target in enumerate(self.targets):
@@ -310,6 +312,7 @@ class Fleet:
             "read_timeout": check.seconds(read_timeout, "read_timeout"),
             "attempt_timeout": check.seconds(attempt_timeout, "attempt_timeout"),
             "call_timeout": check.optional_seconds(call_timeout, "call_timeout"),
+            "max_pages": check.integer(max_pages, "max_pages", low=1, high=10_000_000),
         }
         self._state = "new"
         self._semaphore: asyncio.Semaphore | None = None
@@ -674,7 +677,7 @@ class Fleet:
                     # that every full garbage collection walked.
                     del page
             except LightsailError as exc:
-                token = iterator.page_token if iterator is not None else tokens.get(target)
+                token = iterator.resume_token if iterator is not None else tokens.get(target)
                 return FleetFailure(target=target, error=exc, page_token=token)
 
         return self._stream(targets, produce)

@@ -416,10 +416,32 @@ def endpoint_url(value: object, parameter: str = "endpoint_url") -> str:
 
 
 def page_token(value: object, parameter: str = "page_token") -> str | None:
-    """Check an optional page token: ``None`` or a non-empty ``str``."""
+    """Check an optional page token: ``None``, or non-blank text that UTF-8 can encode.
+
+    Tokens are the service's opaque text: anything else is taken, so that every
+    token the service hands out (``next_page_token``, ``error.page_token``) can
+    be passed back; the listing refuses the tokens this would refuse.
+    """
     if value is None:
         return None
-    return string(value, parameter)
+    if not isinstance(value, str):
+        raise ValidationError(parameter, f"must be a str, not {type(value).__name__}", value)
+    if not sendable_token(value):
+        raise ValidationError(
+            parameter, "must not be blank or contain lone surrogates (UTF-8 cannot encode)", value
+        )
+    return value
+
+
+def sendable_token(token: str) -> bool:
+    """Whether a page token can be sent: not blank, and encodable as UTF-8."""
+    if not token.strip():
+        return False
+    try:
+        token.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def aware_datetime(value: object, parameter: str) -> datetime:

@@ -45,8 +45,8 @@ async def _unset(_request: web.Request) -> web.StreamResponse:
 class Hostile:
     """A server on ``127.0.0.1:0`` whose answer is whatever ``handler`` does."""
 
-    handler: Handler = _unset
-    seen: list[Seen] = attrs.Factory(list)
+    handler: Handler = attrs.field(default=_unset, repr=False)
+    seen: list[Seen] = attrs.field(factory=list, repr=False)
     url: str = ""
     _runner: web.AppRunner | None = None
 

@@ -11,7 +11,7 @@ built (not from the code under test), and hypothesis generates the values:
   ``user:password@``, query, fragment, space or control character;
 * secret keys and session tokens: 1 to 8192 visible ASCII characters;
 * every text parameter of every public method refuses control characters and
-  lone surrogates (a launch script only lone surrogates).
+  lone surrogates (a launch script and a page token only lone surrogates).
 
 Every refusal is a :class:`ValidationError` naming the parameter, raised before
 anything opens or is sent, and never echoing a secret.
@@ -421,6 +421,9 @@ def test_every_text_parameter_is_covered() -> None:
 
 
 SURROGATES = st.characters(categories=["Cs"])
+#: Text taken as it is, control characters included: a launch script (tabs, newlines)
+#: and a page token (the service's opaque text, handed back as it came).
+OPAQUE = {("user_data",), ("page_token",)}
 
 
 @settings(
@@ -435,11 +438,11 @@ async def test_control_characters_and_surrogates_are_refused_everywhere(
     client: LightsailClient, wire: Wire, case: tuple[int, tuple[str, ...]], bad: str, at: int
 ) -> None:
     """A control character or a lone surrogate anywhere in any text argument of any public
-    method is refused, naming that parameter, before a request is sent (a launch script may
-    hold tabs and newlines, so it refuses only lone surrogates)."""
+    method is refused, naming that parameter, before a request is sent (a launch script and
+    a page token are opaque text, so they refuse only lone surrogates)."""
     n, leaf = case
     method, valid = CALLS[n]
-    if leaf == ("user_data",) and not "\ud800" <= bad <= "\udfff":
+    if leaf in OPAQUE and not "\ud800" <= bad <= "\udfff":
         bad = "\udc80"
 
     def spoil(text: str) -> str:
