@@ -275,7 +275,8 @@ class ThrottledError(APIError):
     """The service is rate-limiting these credentials, after botocore's retries.
 
     Lightsail's model declares no throttling error; throttles arrive as
-    ``ThrottlingException`` (HTTP 400) or HTTP 429.
+    ``ThrottlingException`` (HTTP 400) or HTTP 429. Every HTTP 429 is one,
+    whatever its body's code (kept in ``code``).
     """
 
     codes = frozenset(
@@ -315,10 +316,10 @@ def _api_error_class(code: str, status: int | None, region: str | None) -> type[
 
         if region in OPT_IN_REGIONS:
             return RegionNotEnabledError
+    if status == 429:  # a throttle whatever the code says, as it was retried
+        return ThrottledError
     if (cls := _BY_CODE.get(code)) is not None:
         return cls
-    if status == 429:
-        return ThrottledError
     if status is not None and status >= 500:
         return ServiceError
     return APIError

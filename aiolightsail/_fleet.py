@@ -522,6 +522,7 @@ class Fleet:
                         self._client_options["read_timeout"],
                         self._client_options["attempt_timeout"],
                     ),
+                    max_attempts=self.max_attempts,
                 )
             )
             self._roles[key] = task

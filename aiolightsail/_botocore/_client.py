@@ -18,6 +18,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from aiolightsail._botocore import _sessions
+from aiolightsail._botocore._error_answers import read_error_answers
 from aiolightsail._botocore._http import session_class
 from aiolightsail._gate import take_turn
 
@@ -87,8 +88,10 @@ async def open_lightsail(
 ) -> BotoLightsail:
     """Open a Lightsail client of ``session`` (default: the shared session of ``profile``).
 
-    Its requests never follow a redirect, and each attempt has ``attempt_timeout``
-    seconds from asking for a connection to the last byte (``_http``).
+    Its requests never follow a redirect, each attempt has ``attempt_timeout``
+    seconds from asking for a connection to the last byte (``_http``), and
+    error answers are read by the rules of ``_error_answers`` (every
+    HTTP 429 a throttle; an unreadable error body classified by its status).
 
     Raises:
         botocore, aiobotocore and aiohttp exceptions; callers translate them.
@@ -126,6 +129,7 @@ async def open_lightsail(
     except BaseException:
         await stack.aclose()
         raise
+    read_error_answers(client, "lightsail")
     _prune_operation_models(client)
     if _sessions.uses_shared_loader(session):  # ours: the same rules for every client
         _share_endpoint_provider(client, "lightsail")

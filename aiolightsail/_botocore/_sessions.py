@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiobotocore.credentials import AioRefreshableCredentials
 
+from aiolightsail._botocore._error_answers import read_error_answers
 from aiolightsail._botocore._http import session_class
 from aiolightsail._botocore._parsing import LeanResponseParserFactory
 from aiolightsail._models import compile_converters
@@ -274,13 +275,14 @@ async def assume_role_session(
     access_key: tuple[str, str, str | None] | None = None,
     session_name: str = "aiolightsail",
     timeouts: tuple[float, float, float] = (10.0, 20.0, 30.0),
+    max_attempts: int = 5,
 ) -> RoleSession:
     """Assume ``role_arn`` with ``base``'s credentials (or ``access_key``) and wrap the result.
 
     STS is called at its regional endpoint in ``region`` (or at
     ``endpoint_url``, e.g. the emulator, which serves STS too), through the
     same HTTP session as Lightsail clients (no redirects), with ``timeouts``:
-    (connect, read, attempt) in seconds.
+    (connect, read, attempt) in seconds, and ``max_attempts`` attempts per call.
 
     Raises:
         botocore exceptions; callers translate them.
@@ -307,12 +309,13 @@ async def assume_role_session(
             aws_secret_access_key=keys[1],
             aws_session_token=keys[2],
             config=AioConfig(
-                retries={"mode": "standard", "total_max_attempts": 5},
+                retries={"mode": "standard", "total_max_attempts": max_attempts},
                 connect_timeout=timeouts[0],
                 read_timeout=timeouts[1],
                 http_session_cls=session_class(timeouts[2]),
             ),
         ) as sts:
+            read_error_answers(sts, "sts")
             answer = await sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)
         creds = answer["Credentials"]
         return {
