@@ -319,6 +319,11 @@ def access_key(value: object, parameter: str = "aws_access_key_id") -> str:
     return text
 
 
+def sendable_credential(value: object) -> bool:
+    """Whether ``value`` is a key or token that can be used: 1 to 8192 visible ASCII characters."""
+    return isinstance(value, str) and _SECRET_TEXT.fullmatch(value) is not None
+
+
 def secret(value: object, parameter: str) -> str:
     """Check a secret key or session token: 1 to 8192 visible ASCII characters; never echoed."""
     if not isinstance(value, str) or not _SECRET_TEXT.fullmatch(value):

@@ -289,8 +289,10 @@ async def assume_role_session(
     """
     from aiobotocore.config import AioConfig
     from aiobotocore.credentials import AioCredentialResolver
+    from botocore.parsers import ResponseParserError
 
     from aiolightsail import _logging
+    from aiolightsail import _validation as check
 
     # STS answers carry a secret key and a session token: redact before the first call.
     _logging.install()
@@ -318,6 +320,15 @@ async def assume_role_session(
             read_error_answers(sts, "sts")
             answer = await sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)
         creds = answer["Credentials"]
+        _logging.register_secret(creds["SecretAccessKey"])
+        _logging.register_secret(creds["SessionToken"])
+        for name in ("AccessKeyId", "SecretAccessKey", "SessionToken"):
+            if not check.sendable_credential(creds[name]):
+                # They would be refused as arguments too: signing with them, or
+                # sending the token as a header, could only fail later and obscurely.
+                raise ResponseParserError(
+                    f"AssumeRole answered a {name} that is not 1 to 8192 visible ASCII characters"
+                )
         return {
             "access_key": creds["AccessKeyId"],
             "secret_key": creds["SecretAccessKey"],

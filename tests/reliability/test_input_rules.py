@@ -300,7 +300,7 @@ VISIBLE = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
     secret=st.one_of(
         st.text(VISIBLE, min_size=1, max_size=60),
         st.text(max_size=60),
-        st.text(VISIBLE, min_size=8190, max_size=8194),
+        st.builds(lambda n, c: c * n, st.integers(8190, 8194), VISIBLE),
     ),
     which=st.sampled_from(["aws_secret_access_key", "aws_session_token"]),
     build=st.sampled_from([C, T]),
