@@ -58,6 +58,7 @@ import email.utils
 import functools
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import time
@@ -310,8 +311,8 @@ class CredentialStore:
         clock: Callable[[], float],
         session_ttl: float = 3600.0,
     ) -> None:
-        if session_ttl <= 0:
-            raise ValueError(f"session_ttl must be positive, got {session_ttl!r}")
+        if not (session_ttl > 0 and math.isfinite(session_ttl)):  # NaN: sessions never expire
+            raise ValueError(f"session_ttl must be a finite number > 0, got {session_ttl!r}")
         self._clock = clock
         self._session_ttl = session_ttl
         self._accounts: dict[str, Account] = {}

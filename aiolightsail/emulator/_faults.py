@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import collections
 import enum
+import math
 import random
 
 import attrs
@@ -73,8 +74,9 @@ def _rate(instance: object, attribute: attrs.Attribute[float], value: float) -> 
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value!r}")
+    # NaN compares false with everything: it would pass "not negative" and break the sleep.
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
 @attrs.define(kw_only=True)

@@ -36,6 +36,7 @@ import aiolightsail
 from aiolightsail import Fleet, LightsailClient, Target, ValidationError
 from aiolightsail import _validation as check
 from aiolightsail.cli import _app
+from aiolightsail.emulator import Emulator
 from tests.conftest import Wire
 from tests.reliability.test_bad_input import AUTO_SNAPSHOT, VALID
 
@@ -99,6 +100,29 @@ def test_timeouts_are_finite_positive_seconds(kind: str, value: object) -> None:
         with pytest.raises(ValidationError) as caught:
             build(value)
         assert caught.value.parameter == kind.rsplit(".", 1)[1]
+
+
+@settings(max_examples=200)
+@given(
+    which=st.sampled_from(["session_ttl", "header_timeout", "body_timeout", "latency", "jitter"]),
+    value=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5)),
+)
+def test_the_emulators_durations_are_finite(which: str, value: float) -> None:
+    """The emulator's durations (session lifetime, slow-client deadlines, injected latency)
+    refuse NaN and infinity, which would switch expiry or a deadline off."""
+    from aiolightsail.emulator import Faults
+
+    def build() -> object:
+        kwargs: dict[str, Any] = {which: value}
+        return Faults(**kwargs) if which in ("latency", "jitter") else Emulator(**kwargs)
+
+    positive = which != "latency" and which != "jitter"
+    finite = value == value and abs(value) != float("inf")
+    if finite and (value > 0 if positive else value >= 0):
+        build()
+    else:
+        with pytest.raises(ValueError, match=which):
+            build()
 
 
 def test_timeouts_are_found() -> None:
