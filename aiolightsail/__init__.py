@@ -6,7 +6,14 @@ iteration over every page, and a fan-out over many accounts × regions.
 
 from __future__ import annotations
 
-from aiolightsail._client import DEFAULT_MAX_ATTEMPTS, LightsailClient
+from aiolightsail._client import (
+    DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_READ_TIMEOUT,
+    LightsailClient,
+)
 from aiolightsail._enums import (
     InstanceMetricName,
     InstanceSnapshotState,
@@ -25,8 +32,10 @@ from aiolightsail._errors import (
     NotFoundError,
     OperationFailureError,
     PaginationError,
+    RedirectError,
     RegionNotEnabledError,
     RegionSetupInProgressError,
+    RequestTimeoutError,
     ResponseError,
     ServiceError,
     TargetTimeoutError,
@@ -37,7 +46,13 @@ from aiolightsail._errors import (
     WaitFailedError,
     WaitTimeoutError,
 )
-from aiolightsail._fleet import Fleet, FleetFailure, FleetStream, FoundInstances
+from aiolightsail._fleet import (
+    DEFAULT_TARGET_TIMEOUT,
+    Fleet,
+    FleetFailure,
+    FleetStream,
+    FoundInstances,
+)
 from aiolightsail._gate import get_cpu_budget, set_cpu_budget
 from aiolightsail._models import (
     AddOn,
@@ -66,7 +81,7 @@ from aiolightsail._models import (
     Tag,
     to_dict,
 )
-from aiolightsail._pagination import PageIterator
+from aiolightsail._pagination import DEFAULT_MAX_PAGES, PageIterator
 from aiolightsail._regions import LIGHTSAIL_REGIONS, OPT_IN_REGIONS
 from aiolightsail._target import Target
 from aiolightsail._watch import InstanceChange, InstanceWatch
@@ -74,7 +89,13 @@ from aiolightsail._watch import InstanceChange, InstanceWatch
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_CALL_TIMEOUT",
+    "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_MAX_PAGES",
+    "DEFAULT_READ_TIMEOUT",
+    "DEFAULT_TARGET_TIMEOUT",
     "LIGHTSAIL_REGIONS",
     "OPT_IN_REGIONS",
     "APIError",
@@ -121,9 +142,11 @@ __all__ = [
     "PaginationError",
     "PasswordData",
     "PortInfo",
+    "RedirectError",
     "Region",
     "RegionNotEnabledError",
     "RegionSetupInProgressError",
+    "RequestTimeoutError",
     "ResourceLocation",
     "ResponseError",
     "ServiceError",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from aiolightsail import _botocore, _logging, _waiters
 from aiolightsail import _operations as ops
 from aiolightsail import _validation as check
-from aiolightsail._errors import ResponseError, ValidationError
+from aiolightsail._errors import RequestTimeoutError, ResponseError, ValidationError
 from aiolightsail._gate import take_turn
 from aiolightsail._models import (
     Blueprint,
@@ -35,16 +35,29 @@ from aiolightsail._models import (
     Region,
     _Model,
 )
-from aiolightsail._pagination import PageIterator
+from aiolightsail._pagination import DEFAULT_MAX_PAGES, PageIterator
 
 if TYPE_CHECKING:
     from aiobotocore.session import AioSession
 
-__all__ = ["DEFAULT_MAX_ATTEMPTS", "LightsailClient"]
+__all__ = [
+    "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_CALL_TIMEOUT",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_READ_TIMEOUT",
+    "LightsailClient",
+]
 
 #: Total attempts per request (the first try included). botocore's own
 #: ``max_attempts`` counts *retries*; we pass ``total_max_attempts`` instead.
 DEFAULT_MAX_ATTEMPTS = 5
+#: The default deadlines, in seconds, and why they are these (``docs/reliability.md``,
+#: "Deadlines"): a silent or trickling endpoint is given up within ``DEFAULT_CALL_TIMEOUT``.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 20.0
+DEFAULT_ATTEMPT_TIMEOUT = 30.0
+DEFAULT_CALL_TIMEOUT = 90.0
 
 _M = TypeVar("_M", bound=_Model)
 
@@ -75,7 +88,15 @@ class LightsailClient:
         endpoint_url: send requests here instead of AWS (e.g. the emulator).
         max_attempts: total attempts per request, first try included.
         connect_timeout: seconds to wait for a connection.
-        read_timeout: seconds to wait for an answer.
+        read_timeout: seconds to wait for the next bytes of an answer.
+        attempt_timeout: seconds one attempt may take, from asking for a
+            connection to the last byte of the answer; a late attempt is
+            retried like a dropped connection.
+        call_timeout: seconds one method call may take, every attempt and
+            backoff included (``None``: no limit); past it the call raises
+            :class:`RequestTimeoutError`.
+        max_pages: the most pages an ``iter_*`` listing follows; a service
+            still sending tokens past it is stopped with :class:`PaginationError`.
         max_pool_connections: the connection pool's size.
         session: an aiobotocore session to use instead of the shared one.
 
@@ -96,8 +117,11 @@ class LightsailClient:
         aws_session_token: str | None = None,
         endpoint_url: str | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 60.0,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        attempt_timeout: float = DEFAULT_ATTEMPT_TIMEOUT,
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
+        max_pages: int = DEFAULT_MAX_PAGES,
         max_pool_connections: int = 10,
         session: AioSession | None = None,
     ) -> None:
@@ -115,9 +139,11 @@ class LightsailClient:
                 "session", f"must be an aiobotocore AioSession, not {type(session).__name__}"
             )
         check.integer(max_attempts, "max_attempts", low=1, high=100)
-        for name, seconds in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)):
-            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
-                raise ValidationError(name, "must be a positive number of seconds", seconds)
+        check.seconds(connect_timeout, "connect_timeout")
+        check.seconds(read_timeout, "read_timeout")
+        check.seconds(attempt_timeout, "attempt_timeout")
+        check.optional_seconds(call_timeout, "call_timeout")
+        check.integer(max_pages, "max_pages", low=1, high=10_000_000)
         check.integer(max_pool_connections, "max_pool_connections", low=1, high=10_000)
 
         self._profile = profile
@@ -128,6 +154,9 @@ class LightsailClient:
         self._max_attempts = max_attempts
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
+        self._attempt_timeout = attempt_timeout
+        self._call_timeout = call_timeout
+        self._max_pages = max_pages
         self._max_pool_connections = max_pool_connections
         self._session = session
         self._client: _botocore.BotoLightsail | None = None
@@ -146,16 +175,22 @@ class LightsailClient:
         return self._state == "closed"
 
     def __repr__(self) -> str:
-        # Credentials are never shown; only where they come from.
+        # Credentials are never shown; only where they come from. Every attribute
+        # is read with a default: a half-built client (its __init__ refused an
+        # argument) must describe itself too, e.g. in a traceback's locals.
+        profile = getattr(self, "_profile", None)
         source = (
-            f"profile={self._profile!r}"
-            if self._profile
+            f"profile={profile!r}"
+            if profile
             else "static keys"
-            if self._access_key_id
+            if getattr(self, "_access_key_id", None)
             else "default credentials"
         )
-        endpoint = f", endpoint_url={self._endpoint_url!r}" if self._endpoint_url else ""
-        return f"<LightsailClient region={self._region!r} {source}{endpoint} [{self._state}]>"
+        endpoint_url = getattr(self, "_endpoint_url", None)
+        endpoint = f", endpoint_url={endpoint_url!r}" if endpoint_url else ""
+        region = getattr(self, "_region", None)
+        state = getattr(self, "_state", "incomplete")
+        return f"<LightsailClient region={region!r} {source}{endpoint} [{state}]>"
 
     async def __aenter__(self) -> Self:
         if self._state != "new":
@@ -202,6 +237,7 @@ class LightsailClient:
                 max_attempts=self._max_attempts,
                 connect_timeout=self._connect_timeout,
                 read_timeout=self._read_timeout,
+                attempt_timeout=self._attempt_timeout,
                 max_pool_connections=self._max_pool_connections,
             )
         except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
@@ -246,11 +282,20 @@ class LightsailClient:
     async def _call(self, op: ops.Op[Any], params: dict[str, Any]) -> dict[str, Any]:
         client = self._require_open()
         await take_turn()  # building and signing the request is one turn's work
+        deadline = asyncio.timeout(self._call_timeout)
         try:
-            return await client.call(op.wire, params)
+            async with deadline:
+                return await client.call(op.wire, params)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
+        except Exception as exc:
+            if isinstance(exc, TimeoutError) and deadline.expired():
+                raise RequestTimeoutError(
+                    f"{op.wire} took longer than call_timeout={self._call_timeout:g}s "
+                    "(every attempt and backoff included)",
+                    operation=op.wire,
+                    region=self._region,
+                ) from exc
             _botocore.reraise(exc, operation=op.wire, region=self._region)
 
     @staticmethod
@@ -295,6 +340,12 @@ class LightsailClient:
         token = response.get("nextPageToken")
         if token is not None and not isinstance(token, str):
             raise ResponseError("nextPageToken is not a string", operation=op.wire)
+        if token and not check.sendable_token(token):
+            # It could be neither followed nor handed back as a resume token.
+            raise ResponseError(
+                "nextPageToken is blank or not UTF-8 text: it cannot be sent back",
+                operation=op.wire,
+            )
         items = tuple(self._convert_list(response, op))
         return Page(items=items, next_page_token=token or None)
 
@@ -304,7 +355,10 @@ class LightsailClient:
         """Every item of ``op``'s pages, from ``page_token`` on."""
         check.page_token(page_token)
         return PageIterator(
-            lambda token: self._page(op, params, token), operation=op.wire, page_token=page_token
+            lambda token: self._page(op, params, token),
+            operation=op.wire,
+            page_token=page_token,
+            max_pages=self._max_pages,
         )
 
     # -- instances ------------------------------------------------------------

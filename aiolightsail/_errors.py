@@ -4,10 +4,12 @@
 
     LightsailError
     ├── ValidationError (also ValueError)      bad input, caught before any request
-    ├── PaginationError                        a repeated or looping page token
+    ├── PaginationError                        a repeated token, or a listing past its bound
     ├── ResponseError                          a response the library cannot read
+    │   └── RedirectError                      an HTTP 3xx: never followed
     ├── TransportError (also OSError)          no usable answer: connection, timeout
-    │   └── TargetTimeoutError (also TimeoutError)  a fleet target ran past target_timeout
+    │   ├── RequestTimeoutError (also TimeoutError)  a call or its attempts ran past a timeout
+    │   └── TargetTimeoutError (also TimeoutError)   a fleet target ran past target_timeout
     ├── WaitTimeoutError (also TimeoutError)   a waiter's timeout passed first (.last)
     ├── WaitFailedError                        what a waiter waited for failed (.last)
     └── APIError                               the service said no
@@ -45,8 +47,10 @@ __all__ = [
     "NotFoundError",
     "OperationFailureError",
     "PaginationError",
+    "RedirectError",
     "RegionNotEnabledError",
     "RegionSetupInProgressError",
+    "RequestTimeoutError",
     "ResponseError",
     "ServiceError",
     "TargetTimeoutError",
@@ -100,7 +104,14 @@ class ValidationError(LightsailError, ValueError):
 
 
 class PaginationError(LightsailError):
-    """The service sent a page token it had already sent: following it would loop forever."""
+    """A listing was stopped: the service repeated a page token, or sent more pages than allowed.
+
+    Following a repeated token would loop forever; a listing longer than
+    ``max_pages`` pages, or with more empty pages in a row than a real one has,
+    is a service that never ends its listing. ``page_token`` is the token that
+    was not followed: resuming from it continues right after the last page
+    delivered.
+    """
 
 
 class ResponseError(LightsailError):
@@ -109,6 +120,26 @@ class ResponseError(LightsailError):
     def __init__(self, message: str, *, operation: str | None = None) -> None:
         self.operation = operation
         super().__init__(f"{operation}: {message}" if operation else message)
+
+
+class RedirectError(ResponseError):
+    """The endpoint answered with a redirect (HTTP 3xx), which was not followed.
+
+    Lightsail never redirects; following one would send the signed request,
+    its session token and its body to another host, and take that host's
+    answer for Lightsail's. Check ``endpoint_url`` and any proxy in between.
+
+    Attributes:
+        status: the HTTP status (301, 302, 303, 307, 308...).
+        location: the ``Location`` header as sent, or ``None``.
+    """
+
+    def __init__(
+        self, message: str, *, status: int, location: str | None, operation: str | None = None
+    ) -> None:
+        self.status = status
+        self.location = location
+        super().__init__(message, operation=operation)
 
 
 class TransportError(LightsailError, OSError):
@@ -121,6 +152,16 @@ class TransportError(LightsailError, OSError):
         self.operation = operation
         self.region = region
         super().__init__(message)
+
+
+class RequestTimeoutError(TransportError, TimeoutError):
+    """A call ran past ``call_timeout``, or its last attempt past its own deadline.
+
+    The per-attempt deadlines are ``connect_timeout`` (to connect),
+    ``read_timeout`` (between two reads) and ``attempt_timeout`` (from
+    connecting to the last byte); an attempt that times out is retried like
+    any connection error, within ``call_timeout``.
+    """
 
 
 class TargetTimeoutError(TransportError, TimeoutError):
@@ -275,7 +316,8 @@ class ThrottledError(APIError):
     """The service is rate-limiting these credentials, after botocore's retries.
 
     Lightsail's model declares no throttling error; throttles arrive as
-    ``ThrottlingException`` (HTTP 400) or HTTP 429.
+    ``ThrottlingException`` (HTTP 400) or HTTP 429. Every HTTP 429 is one,
+    whatever its body's code (kept in ``code``).
     """
 
     codes = frozenset(
@@ -315,10 +357,10 @@ def _api_error_class(code: str, status: int | None, region: str | None) -> type[
 
         if region in OPT_IN_REGIONS:
             return RegionNotEnabledError
+    if status == 429:  # a throttle whatever the code says, as it was retried
+        return ThrottledError
     if (cls := _BY_CODE.get(code)) is not None:
         return cls
-    if status == 429:
-        return ThrottledError
     if status is not None and status >= 500:
         return ServiceError
     return APIError

@@ -42,7 +42,14 @@ import attrs
 from aiolightsail import _botocore, _waiters
 from aiolightsail import _validation as check
 from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel
-from aiolightsail._client import DEFAULT_MAX_ATTEMPTS, LightsailClient
+from aiolightsail._client import (
+    DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_READ_TIMEOUT,
+    LightsailClient,
+)
 from aiolightsail._errors import (
     ExpiredCredentialsError,
     LightsailError,
@@ -51,19 +58,31 @@ from aiolightsail._errors import (
     ValidationError,
 )
 from aiolightsail._models import Blueprint, Instance, InstanceSnapshot, Page
-from aiolightsail._pagination import PageIterator
+from aiolightsail._pagination import DEFAULT_MAX_PAGES, PageIterator
 from aiolightsail._regions import LIGHTSAIL_REGIONS
+from aiolightsail._repr import SafeRepr
 from aiolightsail._target import Target
 from aiolightsail._watch import InstanceWatch, chosen_targets
 
-__all__ = ["Fleet", "FleetFailure", "FleetStream", "FoundInstances", "Target"]
+__all__ = [
+    "DEFAULT_TARGET_TIMEOUT",
+    "Fleet",
+    "FleetFailure",
+    "FleetStream",
+    "FoundInstances",
+    "Target",
+]
+
+#: Seconds of request time a target may take per stream by default
+#: (``docs/reliability.md``, "Deadlines").
+DEFAULT_TARGET_TIMEOUT = 300.0
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
 @attrs.frozen(kw_only=True)
-class FleetFailure:
+class FleetFailure(SafeRepr):
     """A target that failed, why, and where to resume it.
 
     Attributes:
@@ -99,7 +118,7 @@ _Produce = Callable[[Target, Callable[[_Event], Awaitable[None]]], Awaitable[Fle
 
 
 @attrs.define
-class _Budget:
+class _Budget(SafeRepr):
     """What is left of a target's ``target_timeout`` (``None``: no limit)."""
 
     remaining: float | None
@@ -135,10 +154,13 @@ class FleetStream(Generic[T]):
         self.targets_done = 0
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "running" if self._runner else "new"
+        # Read with defaults: a half-built stream must describe itself too.
+        closed, runner = getattr(self, "_closed", False), getattr(self, "_runner", None)
+        state = "closed" if closed else "running" if runner else "new"
         return (
-            f"<FleetStream {self.targets_done}/{self.targets_total} targets done, "
-            f"{len(self.failures)} failed [{state}]>"
+            f"<FleetStream {getattr(self, 'targets_done', 0)}/"
+            f"{getattr(self, 'targets_total', '?')} targets done, "
+            f"{len(getattr(self, 'failures', ()))} failed [{state}]>"
         )
 
     def __aiter__(self) -> Self:
@@ -263,6 +285,11 @@ class _FleetOptions(TypedDict, total=False):
     fail_fast: bool
     target_timeout: float | None
     max_attempts: int
+    connect_timeout: float
+    read_timeout: float
+    attempt_timeout: float
+    call_timeout: float | None
+    max_pages: int
 
 
 class Fleet:
@@ -282,8 +309,13 @@ class Fleet:
         concurrency: requests in flight across the whole fleet.
         fail_fast: on the first failing target, cancel the rest and raise its error.
         target_timeout: seconds of request time allowed per target per stream
-            (time spent waiting for the consumer does not count).
+            (time spent waiting for the consumer does not count); ``None``: no limit.
         max_attempts: total attempts per request (see LightsailClient).
+        connect_timeout: the clients' ``connect_timeout`` (see LightsailClient).
+        read_timeout: the clients' ``read_timeout``.
+        attempt_timeout: the clients' ``attempt_timeout``.
+        call_timeout: the clients' ``call_timeout``.
+        max_pages: the clients' ``max_pages``: pages per target per listing.
 
     Failures belong to each stream (``stream.failures``); the fleet keeps none.
     """
@@ -294,8 +326,13 @@ class Fleet:
         *,
         concurrency: int = 32,
         fail_fast: bool = False,
-        target_timeout: float | None = None,
+        target_timeout: float | None = DEFAULT_TARGET_TIMEOUT,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        attempt_timeout: float = DEFAULT_ATTEMPT_TIMEOUT,
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
+        max_pages: int = DEFAULT_MAX_PAGES,
     ) -> None:
         self.targets: tuple[Target, ...] = tuple(dict.fromkeys(targets))
         for i, target in enumerate(self.targets):
@@ -303,14 +340,16 @@ class Fleet:
                 raise ValidationError(f"targets[{i}]", "must be a Target", target)
         self.concurrency = check.integer(concurrency, "concurrency", low=1, high=100_000)
         self.fail_fast = check.boolean(fail_fast, "fail_fast")
-        if target_timeout is not None and (
-            isinstance(target_timeout, bool)
-            or not isinstance(target_timeout, int | float)
-            or target_timeout <= 0
-        ):
-            raise ValidationError("target_timeout", "must be a positive number of seconds")
-        self.target_timeout = target_timeout
+        self.target_timeout = check.optional_seconds(target_timeout, "target_timeout")
         self.max_attempts = check.integer(max_attempts, "max_attempts", low=1, high=100)
+        self._client_options: dict[str, Any] = {
+            "max_attempts": self.max_attempts,
+            "connect_timeout": check.seconds(connect_timeout, "connect_timeout"),
+            "read_timeout": check.seconds(read_timeout, "read_timeout"),
+            "attempt_timeout": check.seconds(attempt_timeout, "attempt_timeout"),
+            "call_timeout": check.optional_seconds(call_timeout, "call_timeout"),
+            "max_pages": check.integer(max_pages, "max_pages", low=1, high=10_000_000),
+        }
         self._state = "new"
         self._semaphore: asyncio.Semaphore | None = None
         self._target_locks: dict[Target, asyncio.Lock] = {}
@@ -383,9 +422,12 @@ class Fleet:
     # -- lifecycle ------------------------------------------------------------
 
     def __repr__(self) -> str:
-        return (
-            f"<Fleet {len(self.targets)} targets, concurrency={self.concurrency} [{self._state}]>"
-        )
+        # Read with defaults: a half-built fleet (its __init__ refused an argument)
+        # must describe itself too.
+        targets = len(getattr(self, "targets", ()))
+        concurrency = getattr(self, "concurrency", None)
+        state = getattr(self, "_state", "incomplete")
+        return f"<Fleet {targets} targets, concurrency={concurrency} [{state}]>"
 
     @property
     def failures(self) -> list[FleetFailure]:
@@ -481,10 +523,7 @@ class Fleet:
         return client
 
     async def _open_client(self, target: Target) -> LightsailClient:
-        options: dict[str, Any] = {
-            "endpoint_url": target.endpoint_url,
-            "max_attempts": self.max_attempts,
-        }
+        options: dict[str, Any] = {"endpoint_url": target.endpoint_url, **self._client_options}
         if target.role_arn is not None:
             role = await self._role(target)
             client = LightsailClient(target.region, session=role.session, **options)
@@ -519,6 +558,12 @@ class Fleet:
                     region=target.region,
                     endpoint_url=target.endpoint_url,
                     access_key=keys,
+                    timeouts=(
+                        self._client_options["connect_timeout"],
+                        self._client_options["read_timeout"],
+                        self._client_options["attempt_timeout"],
+                    ),
+                    max_attempts=self.max_attempts,
                 )
             )
             self._roles[key] = task
@@ -765,7 +810,7 @@ class Fleet:
                     # that every full garbage collection walked.
                     del page
             except LightsailError as exc:
-                token = iterator.page_token if iterator is not None else tokens.get(target)
+                token = iterator.resume_token if iterator is not None else tokens.get(target)
                 return FleetFailure(target=target, error=exc, page_token=token)
 
         return self._stream(targets, produce)
@@ -789,12 +834,15 @@ class Fleet:
             return await awaitable
         loop = asyncio.get_running_loop()
         started = loop.time()
+        deadline = asyncio.timeout(max(budget.remaining, 0.0))
         try:
-            async with asyncio.timeout(max(budget.remaining, 0.0)):
+            async with deadline:
                 return await awaitable
         except TimeoutError as exc:
+            if not deadline.expired():  # a request's own timeout: not the target's
+                raise
             raise TargetTimeoutError(
-                f"target took longer than target_timeout={self.target_timeout}s"
+                f"target took longer than target_timeout={self.target_timeout:g}s"
             ) from exc
         finally:
             budget.remaining -= loop.time() - started

@@ -72,7 +72,7 @@ def set_cpu_budget(seconds: float | None) -> None:
             ``>= 0`` (bools are refused).
     """
     global _budget
-    _budget = None if seconds is None else (check.seconds(seconds, "seconds") or None)
+    _budget = None if seconds is None else (check.duration(seconds, "seconds") or None)
 
 
 class _Turns:

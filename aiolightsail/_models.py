@@ -42,6 +42,7 @@ from aiolightsail._enums import (
     OperationStatus,
 )
 from aiolightsail._errors import ResponseError
+from aiolightsail._repr import SafeRepr
 
 __all__ = [
     "AddOn",
@@ -286,7 +287,7 @@ def _compile(cls: type[_M]) -> Callable[[Any], _M]:
 _M = TypeVar("_M", bound="_Model")
 
 
-class _Model:
+class _Model(SafeRepr):
     """Base of the output models: the one named constructor from wire data."""
 
     __slots__ = ()
@@ -693,7 +694,7 @@ class Bundle(_Model):
 
 
 @attrs.frozen(kw_only=True)
-class PortInfo:
+class PortInfo(SafeRepr):
     """A firewall rule to open, close or set (input of the ``*_instance_public_ports`` methods).
 
     For ``tcp``/``udp``/``all``, ``from_port``..``to_port`` is the port range;
@@ -709,7 +710,7 @@ class PortInfo:
 
 
 @attrs.frozen(kw_only=True)
-class Page(Generic[T]):
+class Page(SafeRepr, Generic[T]):
     """One page of a list operation.
 
     Attributes:

@@ -39,6 +39,7 @@ from aiolightsail._models import (
     Region,
     _Model,
 )
+from aiolightsail._repr import SafeRepr
 
 __all__ = ["OPERATIONS", "Op"]
 
@@ -49,7 +50,7 @@ Shape = Literal["one", "list", "page"]
 
 
 @attrs.frozen
-class Op(Generic[M]):
+class Op(SafeRepr, Generic[M]):
     """One Lightsail operation as the library calls it.
 
     Attributes:

@@ -7,22 +7,41 @@ early (``break``, an exception, cancellation) leaves no suspended generator
 frame and no request in flight, because requests only run inside
 ``__anext__``, awaited by the consumer itself.
 
-Checkpoints: :attr:`PageIterator.page_token` is the token of the page in
-flight. An error raised while fetching a page carries that token as
-``error.page_token``; passing it back as ``page_token=`` resumes with no item
-skipped or repeated. Iterating the same iterator again after such an error
-retries that page.
+Checkpoints: :attr:`PageIterator.resume_token` is the token of the first page
+not yet delivered. Every error raised by the iterator carries it as
+``error.page_token``; passing it back as ``page_token=`` resumes right after
+the last page delivered, with no item skipped or repeated. Iterating the same
+iterator again after an error of a request retries that page.
+
+Bounds: a service that never ends its listing is stopped with a
+:class:`~aiolightsail.PaginationError`: when it repeats a token, when a listing
+reaches ``max_pages`` pages with more to come, or after
+:data:`MAX_EMPTY_PAGES` empty pages in a row. The tokens seen are remembered
+as 16-byte digests, so memory is bounded by ``max_pages`` whatever the tokens'
+size.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Generic, Self, TypeVar
 
 from aiolightsail._errors import LightsailError, PaginationError
 from aiolightsail._models import Page
 
-__all__ = ["PageIterator"]
+__all__ = ["DEFAULT_MAX_PAGES", "MAX_EMPTY_PAGES", "PageIterator"]
+
+#: Pages one listing may have. Far beyond any real account (10,000 pages of
+#: Lightsail's smallest pages is 200,000 resources in one region); a service
+#: past it is not ending its listing (``docs/reliability.md``).
+DEFAULT_MAX_PAGES = 10_000
+#: Empty pages in a row after which a listing is taken to be endless. A real
+#: listing can return an empty page before more items; a hundred in a row is a
+#: loop the service has no reason to make.
+MAX_EMPTY_PAGES = 100
+#: The longest part of a refused token shown in an error message.
+_SHOWN = 60
 
 T = TypeVar("T")
 
@@ -39,19 +58,42 @@ class PageIterator(Generic[T]):
         next_page_token: the token of the page after the current one, once the
             current one has arrived (``None`` before, and after the last page).
         pages_fetched: how many pages have arrived so far.
+        max_pages: the most pages this iterator fetches before it stops with a
+            :class:`PaginationError`.
     """
 
-    def __init__(self, fetch: FetchPage[T], *, operation: str, page_token: str | None = None):
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        *,
+        operation: str,
+        page_token: str | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        max_empty_pages: int = MAX_EMPTY_PAGES,
+    ):
         self._fetch = fetch
         self.operation = operation
         self.page_token = page_token
         self.next_page_token: str | None = None
         self.pages_fetched = 0
+        self.max_pages = max_pages
+        self._max_empty = max_empty_pages
+        self._empty_run = 0
         self._items: tuple[T, ...] = ()
         self._index = 0
         self._done = False
         self._in_flight = False
-        self._seen: set[str] = set() if page_token is None else {page_token}
+        self._seen: set[bytes] = set() if page_token is None else {_digest(page_token)}
+
+    @property
+    def resume_token(self) -> str | None:
+        """The token of the first page not yet delivered (``None``: the first page).
+
+        Every error this iterator raises carries it as ``page_token``.
+        """
+        if self._in_flight or not self.pages_fetched:
+            return self.page_token
+        return self.next_page_token
 
     def __aiter__(self) -> Self:
         return self
@@ -82,13 +124,23 @@ class PageIterator(Generic[T]):
                     self._done = True
                     self.next_page_token = None
                     return None
-                if token in self._seen:
-                    self._done = True
-                    raise PaginationError(
-                        f"{self.operation}: the service repeated page token {token!r}; "
+                digest = _digest(token)
+                if digest in self._seen:
+                    raise self._stop(
+                        f"the service repeated page token {_shown(token)}; "
                         "following it would loop forever"
                     )
-                self._seen.add(token)
+                if self.pages_fetched >= self.max_pages:
+                    raise self._stop(
+                        f"the listing has more than max_pages={self.max_pages} pages; "
+                        "stopped as endless"
+                    )
+                if self._empty_run >= self._max_empty:
+                    raise self._stop(
+                        f"the service sent {self._empty_run} empty pages in a row, "
+                        "each with a new token; stopped as endless"
+                    )
+                self._seen.add(digest)
                 self.page_token = token
             self._in_flight = True
         try:
@@ -100,8 +152,16 @@ class PageIterator(Generic[T]):
             raise
         self._in_flight = False
         self.pages_fetched += 1
+        self._empty_run = 0 if page.items else self._empty_run + 1
         self.next_page_token = page.next_page_token or None
         return page
+
+    def _stop(self, why: str) -> PaginationError:
+        """End the iteration; the error resumes at the token that was not followed."""
+        self._done = True
+        error = PaginationError(f"{self.operation}: {why}")
+        error.page_token = self.next_page_token
+        return error
 
     async def pages(self) -> AsyncIterator[Page[T]]:
         """Iterate page by page instead of item by item (for page-level checkpoints).
@@ -125,3 +185,15 @@ class PageIterator(Generic[T]):
         """Stop the iteration; later calls to ``__anext__`` end at once. Idempotent."""
         self._done = True
         self._items, self._index = (), 0
+
+
+def _digest(token: str) -> bytes:
+    """16 bytes standing for a token: the seen-set stays small whatever the tokens' size."""
+    # surrogatepass: a token decoded from JSON may hold a lone surrogate.
+    return hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _shown(token: str) -> str:
+    """A token for an error message: its repr, cut to a bounded length."""
+    text = repr(token)
+    return text if len(text) <= _SHOWN else f"{text[: _SHOWN - 3]}...'"

@@ -41,4 +41,4 @@ OPT_IN_REGIONS: frozenset[str] = frozenset(
 
 #: A well-formed AWS region name: ``eu-west-1``, ``us-gov-west-1``, ``ap-southeast-5``.
 #: Unknown but well-formed regions are accepted so that new regions work unchanged.
-REGION_PATTERN = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
+REGION_PATTERN = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}", re.ASCII)

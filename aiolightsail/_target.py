@@ -15,10 +15,12 @@ import attrs
 
 from aiolightsail import _validation as check
 from aiolightsail._errors import ValidationError
+from aiolightsail._repr import SafeRepr
 
 __all__ = ["Target"]
 
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}")
+# ASCII only: IAM's \w and \d are ASCII word characters and digits.
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}", re.ASCII)
 
 
 def _check_region(_target: Any, _attribute: Any, value: str) -> None:
@@ -42,7 +44,7 @@ def _optional_endpoint(_target: Any, attribute: attrs.Attribute[Any], value: Any
 
 
 @attrs.frozen
-class Target:
+class Target(SafeRepr):
     """One (account, region) to query.
 
     The account is given by exactly one of: ``profile`` (an AWS config

@@ -12,9 +12,11 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiolightsail._enums import InstanceMetricName
 from aiolightsail._errors import ValidationError
@@ -23,11 +25,16 @@ from aiolightsail._regions import REGION_PATTERN
 __all__ = [
     "ACCESS_PROTOCOLS",
     "IP_ADDRESS_TYPES",
+    "MAX_SECONDS",
     "METRIC_NAMES",
     "METRIC_STATISTICS",
     "METRIC_UNITS",
     "NETWORK_PROTOCOLS",
 ]
+
+# Every pattern here is compiled with re.ASCII: without it, \d matches any
+# Unicode digit ('١'), \w any letter of any script and \s control characters,
+# none of which the service accepts where these patterns apply.
 
 # ResourceName in botocore's model is `\w[\w\-]*\w` (Java regex: ASCII word
 # characters), but the service also accepts `.` inside names, and the console
@@ -35,14 +42,18 @@ __all__ = [
 # contain periods, dashes and underscores". We accept the union, so a name the
 # service accepts (including a leading `_` it has allowed in the past) is never
 # refused here.
-_RESOURCE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*[A-Za-z0-9_]")
+_RESOURCE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*[A-Za-z0-9_]", re.ASCII)
 _RESOURCE_NAME_MAX = 255
 
-_AVAILABILITY_ZONE = re.compile(r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d{1,2})[a-z]")
+_AVAILABILITY_ZONE = re.compile(r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d{1,2})[a-z]", re.ASCII)
 
 # Tag rules from the Lightsail developer guide ("Tags in Lightsail"): keys 1-128
-# and values 0-256 Unicode characters of letters, digits, spaces and + - = . _ : / @.
-_TAG_TEXT = re.compile(r"[\w\s+\-=.:/@]*")
+# and values 0-256 Unicode characters of letters, digits, spaces and + - = . _ : / @;
+# the Tag shape of AWS's resource-tagging API states it as the pattern
+# [\p{L}\p{Z}\p{N}_.:/=+\-@]*: Unicode letters, separators and numbers, so a
+# control character (a tab, a newline) is not a "space".
+_TAG_CATEGORIES = ("L", "Z", "N")
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
 _TAG_KEY_MAX = 128
 _TAG_VALUE_MAX = 256
 # "Each resource can have a maximum of 50 tags" (Lightsail developer guide).
@@ -115,13 +126,61 @@ def _choices(values: Iterable[str]) -> str:
     return ", ".join(sorted(values))
 
 
-def string(value: object, parameter: str, *, allow_empty: bool = False) -> str:
-    """Check that ``value`` is a ``str`` (non-empty unless ``allow_empty``)."""
+def _control_or_surrogate(text: str) -> bool:
+    # Cc: C0 and C1 controls (NUL, tab, CR, LF, ESC...); Cs: lone surrogates,
+    # which cannot be encoded as UTF-8 and would fail only when the request is built.
+    return not text.isprintable() and any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
+
+
+def string(value: object, parameter: str, *, allow_empty: bool = False, show: bool = True) -> str:
+    """Check that ``value`` is a ``str`` (non-empty unless ``allow_empty``) of printable text.
+
+    Control characters (tabs and newlines included) and lone surrogates are
+    refused: no identifier, label or tag of the service contains them.
+    """
     if not isinstance(value, str):
-        raise ValidationError(parameter, f"must be a str, not {type(value).__name__}", value)
+        raise ValidationError(
+            parameter, f"must be a str, not {type(value).__name__}", value, show=show
+        )
     if not allow_empty and not value.strip():
-        raise ValidationError(parameter, "must not be empty or blank", value)
+        raise ValidationError(parameter, "must not be empty or blank", value, show=show)
+    if _control_or_surrogate(value):
+        raise ValidationError(
+            parameter,
+            "must not contain control characters (tab, newline, NUL...) or lone surrogates",
+            value,
+            show=show,
+        )
     return value
+
+
+#: The longest timeout accepted, in seconds (a day): longer is not a timeout.
+MAX_SECONDS = 86_400
+
+
+def seconds(value: object, parameter: str) -> float:
+    """Check a timeout: a finite number of seconds, more than 0 and at most :data:`MAX_SECONDS`.
+
+    ``NaN`` and infinity are refused: either would switch the timeout off.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(
+            parameter, f"must be a number of seconds, not {type(value).__name__}", value
+        )
+    # An int is compared as it is: one too large for a float must not raise OverflowError.
+    finite = math.isfinite(value) if isinstance(value, float) else True
+    if not (finite and 0 < value <= MAX_SECONDS):
+        raise ValidationError(
+            parameter,
+            f"must be a finite number of seconds, more than 0 and at most {MAX_SECONDS}",
+            value,
+        )
+    return float(value)
+
+
+def optional_seconds(value: object, parameter: str) -> float | None:
+    """Check a timeout that may be ``None`` (no limit, said explicitly); see :func:`seconds`."""
+    return None if value is None else seconds(value, parameter)
 
 
 def boolean(value: object, parameter: str) -> bool:
@@ -140,7 +199,7 @@ def integer(value: object, parameter: str, *, low: int, high: int) -> int:
     return value
 
 
-def seconds(value: object, parameter: str) -> float:
+def duration(value: object, parameter: str) -> float:
     """Check a duration: a finite ``int`` or ``float`` (not a bool), ``0`` or more."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(parameter, f"must be a number, not {type(value).__name__}", value)
@@ -208,6 +267,14 @@ def availability_zone(value: object, parameter: str, *, in_region: str) -> str:
     return text
 
 
+# AccessKeyId in the IAM and STS API references: 16 to 128 word characters.
+_ACCESS_KEY_ID = re.compile(r"\w{16,128}", re.ASCII)
+# Secret keys and session tokens are base64-like text that AWS issues; they are
+# sent in headers or used as signing keys, so they are visible ASCII (no space,
+# no control character) and bounded in size (STS tokens are a few KB).
+_SECRET_TEXT = re.compile(r"[\x21-\x7e]{1,8192}", re.ASCII)
+
+
 def credentials(
     *,
     profile: object,
@@ -217,7 +284,9 @@ def credentials(
 ) -> None:
     """Check one way of giving credentials: a profile, static keys (+ token), or neither.
 
-    Secret values are never echoed in the error.
+    Access key ids are 16 to 128 ASCII letters, digits or ``_``; secret keys
+    and session tokens are 1 to 8192 visible ASCII characters (no space or
+    control character). Secret values are never echoed in the error.
     """
     if profile is not None:
         string(profile, "profile")
@@ -240,21 +309,154 @@ def credentials(
         )
     if profile is not None and access_key_id is not None:
         raise ValidationError("profile", "give either a profile or static keys, not both")
+    if access_key_id is not None:
+        access_key(access_key_id)
+    for name, value in (
+        ("aws_secret_access_key", secret_access_key),
+        ("aws_session_token", session_token),
+    ):
+        if value is not None:
+            secret(value, name)
+
+
+def access_key(value: object, parameter: str = "aws_access_key_id") -> str:
+    """Check an access key id: 16 to 128 ASCII letters, digits or ``_`` (shown: not a secret)."""
+    text = string(value, parameter)
+    if not _ACCESS_KEY_ID.fullmatch(text):
+        raise ValidationError(
+            parameter, "must be 16 to 128 ASCII letters, digits or '_' (e.g. AKIA...)", text
+        )
+    return text
+
+
+def sendable_credential(value: object) -> bool:
+    """Whether ``value`` is a key or token that can be used: 1 to 8192 visible ASCII characters."""
+    return isinstance(value, str) and _SECRET_TEXT.fullmatch(value) is not None
+
+
+def secret(value: object, parameter: str) -> str:
+    """Check a secret key or session token: 1 to 8192 visible ASCII characters; never echoed."""
+    if not isinstance(value, str) or not _SECRET_TEXT.fullmatch(value):
+        raise ValidationError(
+            parameter,
+            "must be 1 to 8192 visible ASCII characters (no space or control character)",
+            show=False,
+        )
+    return value
+
+
+# A DNS host name (RFC 1123): dot-separated labels of ASCII letters, digits
+# and inner hyphens, each 1 to 63 characters, 253 in all.
+_HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", re.ASCII)
+_PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
+# What may follow the host: a path of URL characters (RFC 3986), no query or fragment.
+_URL_PATH = re.compile(r"(?:/[A-Za-z0-9\-._~!$&'()*+,;=:%]*)*", re.ASCII)
+
+
+def _host(host: str) -> bool:
+    if host.startswith("["):
+        if not host.endswith("]"):
+            return False
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return False
+        return True
+    name = host.removesuffix(".")
+    return (
+        0 < len(name) <= 253
+        and all(_HOST_LABEL.fullmatch(label) for label in name.split("."))
+        # All digits is an IPv4 address or nothing: "1.2.3" or "999.1.1.1" is not a host.
+        and (not name.replace(".", "").isdigit() or _ipv4(name))
+    )
+
+
+def _ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def endpoint_url(value: object, parameter: str = "endpoint_url") -> str:
-    """Check an endpoint URL: an ``http://`` or ``https://`` URL."""
+    """Check an endpoint URL: ``http(s)://host[:port][/path]``, in plain ASCII.
+
+    The host is a DNS name, an IPv4 address or a bracketed IPv6 address; the
+    port, when given, is 1 to 65535. Refused: spaces and control characters,
+    non-ASCII text (use the punycode form), any ``@`` (a ``user:password@``
+    part: credentials come from keys or a profile, and a URL is shown in reprs
+    and logs; the error does not echo such a URL), a query or a fragment.
+    """
+    if isinstance(value, str) and "@" in value:
+        # Checked first, and never shown: the text may hold a password.
+        raise ValidationError(
+            parameter,
+            "must not contain '@' (no user:password@; give keys or a profile instead)",
+            show=False,
+        )
     text = string(value, parameter)
-    if not text.startswith(("http://", "https://")):
+    if not (text.isascii() and text.isprintable()) or " " in text:
+        raise ValidationError(
+            parameter, "must be plain ASCII, without spaces or control characters", text
+        )
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
         raise ValidationError(parameter, "must start with http:// or https://", text)
+    authority, slash, path = rest.partition("/")
+    if "?" in text or "#" in text:
+        raise ValidationError(parameter, "must not have a query (?...) or fragment (#...)", text)
+    host, port = authority, None
+    if authority.startswith("["):
+        close = authority.find("]")
+        host, after = authority[: close + 1], authority[close + 1 :]
+        if close < 0 or (after and not after.startswith(":")):
+            raise ValidationError(parameter, "has a malformed [IPv6] host", text)
+        port = after[1:] if after else None
+    elif ":" in authority:
+        host, _, port = authority.partition(":")
+    if not _host(host):
+        raise ValidationError(
+            parameter, "must name a host: a DNS name, an IPv4 address or an [IPv6] address", text
+        )
+    if port is not None and not (_PORT.fullmatch(port) and 1 <= int(port) <= 65535):
+        raise ValidationError(parameter, "must have a port from 1 to 65535 after ':'", text)
+    if not _URL_PATH.fullmatch(slash + path):
+        raise ValidationError(parameter, "has a path with characters a URL cannot hold", text)
+    # The standard library must read the same host and port (what aiohttp will connect to).
+    parts = urlsplit(text)
+    if parts.port != (int(port) if port else None) or parts.username or parts.password:
+        raise ValidationError(parameter, "is ambiguous to URL parsers", text)
     return text
 
 
 def page_token(value: object, parameter: str = "page_token") -> str | None:
-    """Check an optional page token: ``None`` or a non-empty ``str``."""
+    """Check an optional page token: ``None``, or non-blank text that UTF-8 can encode.
+
+    Tokens are the service's opaque text: anything else is taken, so that every
+    token the service hands out (``next_page_token``, ``error.page_token``) can
+    be passed back; the listing refuses the tokens this would refuse.
+    """
     if value is None:
         return None
-    return string(value, parameter)
+    if not isinstance(value, str):
+        raise ValidationError(parameter, f"must be a str, not {type(value).__name__}", value)
+    if not sendable_token(value):
+        raise ValidationError(
+            parameter, "must not be blank or contain lone surrogates (UTF-8 cannot encode)", value
+        )
+    return value
+
+
+def sendable_token(token: str) -> bool:
+    """Whether a page token can be sent: not blank, and encodable as UTF-8."""
+    if not token.strip():
+        return False
+    try:
+        token.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def aware_datetime(value: object, parameter: str) -> datetime:
@@ -301,10 +503,16 @@ def statistics(values: object, parameter: str = "statistics") -> list[str]:
     return chosen
 
 
+def _tag_text(text: str) -> bool:
+    return all(unicodedata.category(c)[0] in _TAG_CATEGORIES or c in _TAG_PUNCTUATION for c in text)
+
+
 def tags(value: object, parameter: str = "tags") -> list[dict[str, str]]:
     """Check a ``Mapping[str, str]`` of tags and return Lightsail's ``[{key, value}]`` form.
 
-    A key with an empty value is allowed (Lightsail has key-only tags).
+    Keys are 1 to 128 and values 0 to 256 Unicode letters, digits, spaces or
+    ``+ - = . _ : / @``. A key with an empty value is allowed (Lightsail has
+    key-only tags).
     """
     if not isinstance(value, Mapping):
         raise ValidationError(parameter, "must be a mapping of tag keys to values", value)
@@ -314,7 +522,7 @@ def tags(value: object, parameter: str = "tags") -> list[dict[str, str]]:
     for key, tag_value in value.items():
         where = f"{parameter}[{key!r}]"
         string(key, f"{parameter} key")
-        if len(key) > _TAG_KEY_MAX or not _TAG_TEXT.fullmatch(key):
+        if len(key) > _TAG_KEY_MAX or not _tag_text(key):
             raise ValidationError(
                 f"{parameter} key",
                 f"must be 1 to {_TAG_KEY_MAX} letters, digits, spaces or + - = . _ : / @",
@@ -323,7 +531,7 @@ def tags(value: object, parameter: str = "tags") -> list[dict[str, str]]:
         if key.lower().startswith("aws:"):
             raise ValidationError(f"{parameter} key", "the prefix 'aws:' is reserved by AWS", key)
         string(tag_value, where, allow_empty=True)
-        if len(tag_value) > _TAG_VALUE_MAX or not _TAG_TEXT.fullmatch(tag_value):
+        if len(tag_value) > _TAG_VALUE_MAX or not _tag_text(tag_value):
             raise ValidationError(
                 where,
                 f"must be at most {_TAG_VALUE_MAX} letters, digits, spaces or + - = . _ : / @",
@@ -406,9 +614,18 @@ def port_info(value: Any, parameter: str = "port_info") -> dict[str, Any]:
 
 
 def user_data(value: object) -> str:
-    """Check a launch script; its content is never echoed in the error (it may hold secrets)."""
+    """Check a launch script: any text that UTF-8 can encode (no lone surrogates).
+
+    Its content is never echoed in the error (it may hold secrets).
+    """
     if not isinstance(value, str):
         raise ValidationError("user_data", f"must be a str, not {type(value).__name__}", show=False)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "user_data", "must not contain lone surrogates (UTF-8 cannot encode them)", show=False
+        ) from None
     return value
 
 

@@ -38,6 +38,7 @@ import attrs
 from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel
 from aiolightsail._errors import ValidationError
 from aiolightsail._models import Instance
+from aiolightsail._repr import SafeRepr
 from aiolightsail._target import Target
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ _FIELDS = tuple(field.name for field in attrs.fields(Instance))
 
 
 @attrs.frozen(kw_only=True)
-class InstanceChange:
+class InstanceChange(SafeRepr):
     """One instance of one target that appeared, disappeared or changed between two sweeps.
 
     Attributes:
@@ -188,10 +189,13 @@ class InstanceWatch:
         self.failing: dict[Target, FleetFailure] = {}
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "running" if self._runner else "new"
+        # Read with defaults: a half-built watch must describe itself too.
+        closed, runner = getattr(self, "_closed", False), getattr(self, "_runner", None)
+        state = "closed" if closed else "running" if runner else "new"
         return (
-            f"<InstanceWatch {len(self._targets)} targets, {self.sweeps} sweeps, "
-            f"{len(self.failing)} failing [{state}]>"
+            f"<InstanceWatch {len(getattr(self, '_targets', ()))} targets, "
+            f"{getattr(self, 'sweeps', 0)} sweeps, "
+            f"{len(getattr(self, 'failing', {}))} failing [{state}]>"
         )
 
     def __aiter__(self) -> Self:

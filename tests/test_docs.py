@@ -108,7 +108,7 @@ def _python_blocks(page: str) -> list[tuple[str, str | None]]:
 async def _start_emulator_command() -> tuple[asyncio.subprocess.Process, list[str]]:
     """``aiolightsail emulator --demo`` as the page runs it (on a free port): its export lines."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "aiolightsail", "emulator", "--demo", "--port", "0",
+        sys.executable, "-m", "aiolightsail", "emulator", "--demo", "--show-secrets", "--port", "0",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip

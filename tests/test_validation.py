@@ -299,14 +299,14 @@ def test_property_port_order(low: int, high: int) -> None:
 
 
 @given(st.one_of(st.floats(), st.integers(-(10**6), 10**6)))
-def test_property_seconds_are_finite_and_not_negative(value: float) -> None:
+def test_property_durations_are_finite_and_not_negative(value: float) -> None:
     """A duration passes exactly when it is a finite number 0 or more; it comes back a float."""
     if math.isfinite(value) and value >= 0:
-        assert check.seconds(value, "timeout") == value
-        assert type(check.seconds(value, "timeout")) is float
+        assert check.duration(value, "budget") == value
+        assert type(check.duration(value, "budget")) is float
     else:
-        with pytest.raises(ValidationError, match="timeout: must be a finite number"):
-            check.seconds(value, "timeout")
+        with pytest.raises(ValidationError, match="budget: must be a finite number"):
+            check.duration(value, "budget")
 
 
 def _model_enums() -> dict[str, list[str]]:

@@ -18,7 +18,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from aiolightsail._botocore import _sessions
-from aiolightsail._botocore._ssl import SharedSSLSession
+from aiolightsail._botocore._error_answers import read_error_answers
+from aiolightsail._botocore._http import session_class
 from aiolightsail._gate import take_turn
 
 if TYPE_CHECKING:
@@ -82,9 +83,15 @@ async def open_lightsail(
     max_attempts: int,
     connect_timeout: float,
     read_timeout: float,
+    attempt_timeout: float,
     max_pool_connections: int,
 ) -> BotoLightsail:
     """Open a Lightsail client of ``session`` (default: the shared session of ``profile``).
+
+    Its requests never follow a redirect, each attempt has ``attempt_timeout``
+    seconds from asking for a connection to the last byte (``_http``), and
+    error answers are read by the rules of ``_error_answers`` (every
+    HTTP 429 a throttle; an unreadable error body classified by its status).
 
     Raises:
         botocore, aiobotocore and aiohttp exceptions; callers translate them.
@@ -97,7 +104,7 @@ async def open_lightsail(
         read_timeout=read_timeout,
         max_pool_connections=max_pool_connections,
         user_agent=user_agent(),
-        http_session_cls=SharedSSLSession,
+        http_session_cls=session_class(attempt_timeout),
     )
     keys = access_key or (None, None, None)
     stack = contextlib.AsyncExitStack()
@@ -122,6 +129,7 @@ async def open_lightsail(
     except BaseException:
         await stack.aclose()
         raise
+    read_error_answers(client, "lightsail")
     _prune_operation_models(client)
     if _sessions.uses_shared_loader(session):  # ours: the same rules for every client
         _share_endpoint_provider(client, "lightsail")

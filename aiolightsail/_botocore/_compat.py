@@ -33,7 +33,11 @@ ALLOW_UNTESTED_VARIABLE = "AIOLIGHTSAIL_ALLOW_UNTESTED_AIOBOTOCORE"
 #: async overrides are what we rely on, and a release that dropped one would
 #: silently fall back to botocore's synchronous version.
 PRIVATE_MEMBERS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
-    ("aiobotocore.httpsession", "AIOHTTPSession", ("_build_ssl_contexts", "_create_connector")),
+    (
+        "aiobotocore.httpsession",
+        "AIOHTTPSession",
+        ("_build_ssl_contexts", "_create_connector", "_get_session"),
+    ),
     ("aiobotocore.parsers", "AioJSONParser", ("_do_parse",)),
     ("aiobotocore.parsers", "AioResponseParserFactory", ("create_parser",)),
     ("botocore.parsers", "BaseJSONParser", ("_inject_response_metadata",)),

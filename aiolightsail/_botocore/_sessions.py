@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiobotocore.credentials import AioRefreshableCredentials
 
+from aiolightsail._botocore._error_answers import read_error_answers
+from aiolightsail._botocore._http import session_class
 from aiolightsail._botocore._parsing import LeanResponseParserFactory
 from aiolightsail._models import compile_converters
 from aiolightsail._once import forget, run_once
@@ -272,19 +274,25 @@ async def assume_role_session(
     endpoint_url: str | None = None,
     access_key: tuple[str, str, str | None] | None = None,
     session_name: str = "aiolightsail",
+    timeouts: tuple[float, float, float] = (10.0, 20.0, 30.0),
+    max_attempts: int = 5,
 ) -> RoleSession:
     """Assume ``role_arn`` with ``base``'s credentials (or ``access_key``) and wrap the result.
 
     STS is called at its regional endpoint in ``region`` (or at
-    ``endpoint_url``, e.g. the emulator, which serves STS too).
+    ``endpoint_url``, e.g. the emulator, which serves STS too), through the
+    same HTTP session as Lightsail clients (no redirects), with ``timeouts``:
+    (connect, read, attempt) in seconds, and ``max_attempts`` attempts per call.
 
     Raises:
         botocore exceptions; callers translate them.
     """
     from aiobotocore.config import AioConfig
     from aiobotocore.credentials import AioCredentialResolver
+    from botocore.parsers import ResponseParserError
 
     from aiolightsail import _logging
+    from aiolightsail import _validation as check
 
     # STS answers carry a secret key and a session token: redact before the first call.
     _logging.install()
@@ -302,10 +310,25 @@ async def assume_role_session(
             aws_access_key_id=keys[0],
             aws_secret_access_key=keys[1],
             aws_session_token=keys[2],
-            config=AioConfig(retries={"mode": "standard", "total_max_attempts": 5}),
+            config=AioConfig(
+                retries={"mode": "standard", "total_max_attempts": max_attempts},
+                connect_timeout=timeouts[0],
+                read_timeout=timeouts[1],
+                http_session_cls=session_class(timeouts[2]),
+            ),
         ) as sts:
+            read_error_answers(sts, "sts")
             answer = await sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)
         creds = answer["Credentials"]
+        _logging.register_secret(creds["SecretAccessKey"])
+        _logging.register_secret(creds["SessionToken"])
+        for name in ("AccessKeyId", "SecretAccessKey", "SessionToken"):
+            if not check.sendable_credential(creds[name]):
+                # They would be refused as arguments too: signing with them, or
+                # sending the token as a header, could only fail later and obscurely.
+                raise ResponseParserError(
+                    f"AssumeRole answered a {name} that is not 1 to 8192 visible ASCII characters"
+                )
         return {
             "access_key": creds["AccessKeyId"],
             "secret_key": creds["SecretAccessKey"],

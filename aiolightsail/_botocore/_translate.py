@@ -13,8 +13,12 @@ import asyncio
 import types
 from typing import NoReturn
 
+from aiolightsail import _logging
+from aiolightsail._botocore._http import Redirected, where
 from aiolightsail._errors import (
     LightsailError,
+    RedirectError,
+    RequestTimeoutError,
     ResponseError,
     TransportError,
     UnauthenticatedError,
@@ -64,6 +68,15 @@ def translate(
     assert not isinstance(exc, asyncio.CancelledError)  # noqa: S101 - a programming error
     if isinstance(exc, LightsailError):
         return exc
+    _sanitise(exc)
+    if isinstance(exc, Redirected):
+        return RedirectError(
+            f"the endpoint answered HTTP {exc.status}, a redirect{where(exc.location)}; "
+            "Lightsail never redirects, so it was not followed (check endpoint_url and proxies)",
+            status=exc.status,
+            location=exc.location,
+            operation=operation,
+        )
     if isinstance(exc, bce.ClientError):
         return api_error_from_response(exc.response, operation=operation, region=region)
     if isinstance(exc, ResponseParserError):
@@ -74,6 +87,13 @@ def translate(
         )
     if isinstance(exc, bce.ProfileNotFound):
         return ValidationError("profile", "no such profile in the AWS config files", show=False)
+    if isinstance(exc, bce.ConnectTimeoutError | bce.ReadTimeoutError):
+        return RequestTimeoutError(
+            f"{operation or 'request'} timed out in {region or 'unknown region'} "
+            f"(its last attempt, after retries): {type(exc).__name__}: {exc}",
+            operation=operation,
+            region=region,
+        )
     if isinstance(exc, bce.HTTPClientError | bce.ConnectionError | OSError | TimeoutError):
         return TransportError(
             f"{operation or 'request'} failed in {region or 'unknown region'}: "
@@ -92,6 +112,34 @@ def translate(
             f"unreadable response: {type(exc).__name__}: {exc}", operation=operation
         )
     return None
+
+
+#: The longest message of a library's exception kept (a parser's may hold a whole body).
+_MESSAGE_MAX = 500
+
+
+def _sanitise(exc: BaseException) -> None:
+    """Redact and bound the messages of ``exc`` and of the exceptions it was raised from.
+
+    botocore's parsers put the whole response body in their messages (an STS
+    answer: a secret key and a session token), and the translated error keeps
+    them as ``__cause__``, printed with every traceback. Messages are
+    ``args``; an exception whose message does not come from them is left as it is.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(seen) < 16:
+        seen.add(id(current))
+        try:
+            text = str(current)
+        except Exception:  # noqa: BLE001 - an exception that cannot say what it is
+            text = ""
+        cleaned = _logging.redact(text)
+        if len(cleaned) > _MESSAGE_MAX:
+            cleaned = f"{cleaned[:_MESSAGE_MAX]}... ({len(cleaned) - _MESSAGE_MAX} more characters)"
+        if cleaned != text and current.args:
+            current.args = (cleaned,)
+        current = current.__cause__ or current.__context__
 
 
 def reraise(exc: Exception, *, operation: str | None, region: str | None) -> NoReturn:

@@ -43,6 +43,7 @@ from rich.progress import (
 )
 
 from aiolightsail import (
+    DEFAULT_TARGET_TIMEOUT,
     LIGHTSAIL_REGIONS,
     Fleet,
     FleetFailure,
@@ -51,7 +52,9 @@ from aiolightsail import (
     ValidationError,
     __version__,
     _logging,
+    _validation,
 )
+from aiolightsail._repr import SafeRepr
 from aiolightsail.cli._output import (
     FORMATS,
     KINDS,
@@ -86,6 +89,10 @@ class _LazyGroup(click.Group):
         "reboot": ("aiolightsail.cli._actions", "reboot_command"),
         "watch": ("aiolightsail.cli._watch", "watch_command"),
     }
+
+    def __repr__(self) -> str:
+        # click's own repr reads self.name, which a half-built group lacks.
+        return f"<{type(self).__name__} {getattr(self, 'name', None)}>"
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
@@ -135,8 +142,11 @@ def cli() -> None:
 
 
 def _check_endpoint(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not value.startswith(("http://", "https://")):
-        raise click.BadParameter("must start with http:// or https://")
+    if value is not None:
+        try:
+            _validation.endpoint_url(value)
+        except ValidationError as exc:
+            raise click.BadParameter(exc.rule) from None
     return value
 
 
@@ -172,8 +182,9 @@ _FLEET_OPTIONS: tuple[Callable[[Callable[..., Any]], Callable[..., Any]], ...] =
         help="Requests in flight at once, across all targets.",
     ),
     click.option(
-        "--timeout", "target_timeout", type=click.FloatRange(min=0, min_open=True),
-        metavar="SECONDS", help="Give up on a target after this much request time.",
+        "--timeout", "target_timeout", type=float, default=DEFAULT_TARGET_TIMEOUT,
+        show_default=True, metavar="SECONDS",
+        help="Give up on a target after this much request time.",
     ),
     click.option(
         "-o", "--output", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -313,7 +324,12 @@ def _usage_error(exc: ValidationError) -> click.UsageError:
         return click.UsageError(_NO_REGION)
     if exc.parameter == "profile":  # the AWS config files could not be read
         return click.UsageError(exc.rule)
-    hint = {"region": "--region", "role_arn": "--role-arn"}.get(exc.parameter)
+    hint = {
+        "region": "--region",
+        "role_arn": "--role-arn",
+        "endpoint_url": "--endpoint-url",
+        "target_timeout": "--timeout",
+    }.get(exc.parameter)
     got = f" (got {exc.value!r})" if exc.value is not None else ""
     return click.BadParameter(exc.rule + got, param_hint=hint)
 
@@ -379,7 +395,7 @@ class _Reporter:
 
 
 @attrs.frozen(kw_only=True)
-class _Listing:
+class _Listing(SafeRepr):
     kind: Kind
     output: str
     include_inactive: bool

@@ -41,6 +41,7 @@ from aiolightsail import (
     LightsailError,
     Target,
 )
+from aiolightsail._repr import SafeRepr
 from aiolightsail.cli._output import describe_failure
 from aiolightsail.emulator import Account, Emulator, Faults
 
@@ -68,7 +69,7 @@ _SAMPLE_REQUESTS = 12
 
 
 @attrs.frozen(kw_only=True)
-class DemoAccount:
+class DemoAccount(SafeRepr):
     """One emulated account: its label, id and (fake, never shown) keys."""
 
     name: str
@@ -78,7 +79,7 @@ class DemoAccount:
 
 
 @attrs.frozen(kw_only=True)
-class DemoPlan:
+class DemoPlan(SafeRepr):
     """What the demo seeds: accounts, regions, and instances per (account, region)."""
 
     accounts: tuple[DemoAccount, ...]
@@ -138,7 +139,7 @@ def plan_demo(*, accounts: int, regions: int, instances: int, seed: int) -> Demo
 
 
 @attrs.frozen(kw_only=True)
-class Seeded:
+class Seeded(SafeRepr):
     """What the emulator was seeded with, to check the inventory against."""
 
     counts: dict[tuple[str, str], Counter[str]]
@@ -210,7 +211,7 @@ def targets_for(plan: DemoPlan, endpoint_url: str) -> dict[Target, str]:
 
 
 @attrs.define(kw_only=True)
-class DemoResult:
+class DemoResult(SafeRepr):
     """What the inventory found, and what it cost."""
 
     #: (account id, region) → instances, running instances, snapshots.

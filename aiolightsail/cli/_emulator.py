@@ -2,8 +2,10 @@
 
 Mounted as a subcommand of the ``aiolightsail`` group, and runnable alone as
 ``python -m aiolightsail.emulator``. It prints the endpoint URL, the accounts'
-keys (fake ones, made for the emulator) and ready-to-paste shell lines, then
-serves until SIGINT or SIGTERM and shuts down cleanly (exit status 0).
+access key ids and ready-to-paste shell lines, then serves until SIGINT or
+SIGTERM and shuts down cleanly (exit status 0). Secret keys are printed only
+with ``--show-secrets``: terminals are recorded, logs are shipped, and
+``--account`` may carry a key that is used elsewhere too.
 """
 
 from __future__ import annotations
@@ -77,6 +79,10 @@ def _parse_account(
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of fake data and faults."
 )
+@click.option(
+    "--show-secrets", is_flag=True,
+    help="Print the accounts' secret keys too (they are not printed otherwise).",
+)  # fmt: skip
 def emulator_command(
     host: str,
     port: int,
@@ -88,6 +94,7 @@ def emulator_command(
     state_delay: float | None,
     demo: bool,
     seed: int,
+    show_secrets: bool,
 ) -> None:
     """Run a local Lightsail-compatible endpoint until interrupted."""
     faults = Faults(
@@ -102,10 +109,10 @@ def emulator_command(
         seed=seed,
         timings=None if state_delay is None else Timings.uniform(state_delay),
     )
-    asyncio.run(_serve(emulator, demo=demo))
+    asyncio.run(_serve(emulator, demo=demo, show_secrets=show_secrets))
 
 
-async def _serve(emulator: Emulator, *, demo: bool) -> None:
+async def _serve(emulator: Emulator, *, demo: bool, show_secrets: bool) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -115,21 +122,29 @@ async def _serve(emulator: Emulator, *, demo: bool) -> None:
     async with emulator:
         if demo:
             emulator.seed_demo()
-        _announce(emulator)
+        _announce(emulator, show_secrets=show_secrets)
         await stop.wait()
     click.echo("Emulator stopped.", err=True)
 
 
-def _announce(emulator: Emulator) -> None:
+#: Shown where a secret key would be, without --show-secrets.
+_HIDDEN = "<hidden: run with --show-secrets>"
+
+
+def _announce(emulator: Emulator, *, show_secrets: bool) -> None:
     url = emulator.endpoint_url
     default = emulator.default_account
+
+    def secret(account: Account) -> str:
+        return account.secret_access_key if show_secrets else _HIDDEN
+
     click.echo(f"Lightsail emulator listening on {url}")
     click.echo("Accounts (ID, access key, secret):")
     for account in emulator.accounts.values():
-        click.echo(f"  {account.account_id}  {account.access_key_id}  {account.secret_access_key}")
+        click.echo(f"  {account.account_id}  {account.access_key_id}  {secret(account)}")
     click.echo("Use it from a shell:")
     click.echo(f"  export AWS_ACCESS_KEY_ID={default.access_key_id}")
-    click.echo(f"  export AWS_SECRET_ACCESS_KEY={default.secret_access_key}")
+    click.echo(f"  export AWS_SECRET_ACCESS_KEY={secret(default)}")
     click.echo("  export AWS_DEFAULT_REGION=us-east-1")
     click.echo(f"  export AWS_ENDPOINT_URL={url}")
     click.echo(f"  aws lightsail get-instances --endpoint-url {url}")

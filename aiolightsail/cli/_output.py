@@ -9,11 +9,18 @@ ISO 8601 in UTC with a ``Z`` suffix; tuples become lists. Tables, JSON and CSV
 are sorted by account, region and name, so two runs diff cleanly; NDJSON is
 written as each target answers, for pipelines that want lines early.
 
-CSV has one column per leaf attribute, nested models flattened with dotted
-names (``location.region_name``, ``state.name``); lists (tags, disks, ports)
-stay whole, JSON-encoded in one cell. The columns come from the model class,
+CSV has every cell quoted and one column per leaf attribute, nested models
+flattened with dotted names (``location.region_name``, ``state.name``); lists
+(tags, disks, ports) stay whole, JSON-encoded in one cell. The columns come from the model class,
 not from the data, so every run of a command has the same header, whichever
 attributes happen to be empty.
+
+CSV files are opened in spreadsheets, which run a cell that starts with
+``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) as a formula, and
+every text cell comes from the service or the configuration. Such a cell is
+written with a ``'`` in front (OWASP, "CSV Injection"), which spreadsheets show
+as text; so is a cell that already starts with ``'``, so that dropping one
+leading ``'`` always gives the value back.
 """
 
 from __future__ import annotations
@@ -44,9 +51,11 @@ from aiolightsail import (
     _logging,
     to_dict,
 )
+from aiolightsail._repr import SafeRepr
 
 __all__ = [
     "FORMATS",
+    "FORMULA_STARTS",
     "KINDS",
     "Kind",
     "csv_columns",
@@ -184,10 +193,18 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's list,
+#: with their full-width forms), and the quote that escapes them.
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+_ESCAPE = "'"
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
+        if value[:1] in FORMULA_STARTS or value.startswith(_ESCAPE):
+            return _ESCAPE + value
         return value
     # bools, numbers and lists are written as JSON, so a reader decodes every
     # non-text cell the same way (true/false, 1.5, [{"key": ...}]).
@@ -195,7 +212,9 @@ def _cell(value: Any) -> str:
 
 
 def write_csv(stream: IO[str], model: type, records: Iterable[Mapping[str, Any]]) -> None:
-    """Write records as CSV with the model's stable header.
+    """Write records as CSV, every cell quoted, with the model's stable header.
+
+    Text cells that a spreadsheet would run as a formula are escaped (see above).
 
     Args:
         stream: where to write.
@@ -203,7 +222,9 @@ def write_csv(stream: IO[str], model: type, records: Iterable[Mapping[str, Any]]
         records: records from :func:`record`.
     """
     columns = csv_columns(model)
-    writer = csv.writer(stream, lineterminator="\n")
+    # Every cell quoted: with "\n" rows, the csv module would leave a cell holding a
+    # lone "\r" unquoted, and readers take that "\r" for the end of a row.
+    writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
     for data in records:
         flat = flatten(data)
@@ -239,7 +260,7 @@ def write_ndjson_line(stream: IO[str], data: Mapping[str, Any]) -> None:
 
 
 @attrs.frozen
-class Column:
+class Column(SafeRepr):
     """One column of a human-readable table.
 
     Attributes:
@@ -270,7 +291,7 @@ _REGION = Column("region", lambda target, _: target.region)
 
 
 @attrs.frozen
-class Kind:
+class Kind(SafeRepr):
     """A listable resource: its model, its name, and how it shows in a table.
 
     Attributes:

@@ -58,6 +58,7 @@ import email.utils
 import functools
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import time
@@ -66,6 +67,8 @@ from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import quote, unquote_plus
 
 import attrs
+
+from aiolightsail._repr import SafeRepr
 
 __all__ = [
     "ALGORITHM",
@@ -171,7 +174,7 @@ def _check_non_empty(_: object, attribute: attrs.Attribute[str], value: str) -> 
 
 
 @attrs.frozen(kw_only=True)
-class Account:
+class Account(SafeRepr):
     """An AWS account the emulator knows, with its long-term access key.
 
     The secret access key is left out of ``repr``.
@@ -199,7 +202,7 @@ class Account:
 
 
 @attrs.frozen(kw_only=True)
-class Principal:
+class Principal(SafeRepr):
     """Who a verified request comes from.
 
     Attributes:
@@ -209,7 +212,8 @@ class Principal:
         service: The service from the credential scope (``lightsail`` or ``sts``).
         arn: ``arn:aws:iam::<account>:user/<name>`` for long-term keys,
             ``arn:aws:sts::<account>:assumed-role/<role>/<session>`` for STS ones.
-        session_token: The session token of temporary credentials, else ``None``.
+        session_token: The session token of temporary credentials, else ``None``
+            (not shown in ``repr``).
     """
 
     account_id: str
@@ -217,11 +221,11 @@ class Principal:
     region: str
     service: str
     arn: str
-    session_token: str | None
+    session_token: str | None = attrs.field(repr=False)
 
 
 @attrs.frozen(kw_only=True)
-class SessionCredentials:
+class SessionCredentials(SafeRepr):
     """Temporary credentials minted by :meth:`CredentialStore.issue_session`.
 
     The secret and the session token are left out of ``repr``.
@@ -274,7 +278,7 @@ def _derived_id(prefix: str, account: str, name: str) -> str:
 
 
 @attrs.frozen
-class _ParsedAuthorization:
+class _ParsedAuthorization(SafeRepr):
     access_key_id: str
     date: str
     region: str
@@ -307,8 +311,8 @@ class CredentialStore:
         clock: Callable[[], float],
         session_ttl: float = 3600.0,
     ) -> None:
-        if session_ttl <= 0:
-            raise ValueError(f"session_ttl must be positive, got {session_ttl!r}")
+        if not (session_ttl > 0 and math.isfinite(session_ttl)):  # NaN: sessions never expire
+            raise ValueError(f"session_ttl must be a finite number > 0, got {session_ttl!r}")
         self._clock = clock
         self._session_ttl = session_ttl
         self._accounts: dict[str, Account] = {}

@@ -16,6 +16,8 @@ from typing import Any
 
 import attrs
 
+from aiolightsail._repr import SafeRepr
+
 __all__ = [
     "BLUEPRINTS",
     "BLUEPRINTS_BY_ID",
@@ -34,7 +36,7 @@ WINDOWS = "WINDOWS"
 
 
 @attrs.frozen(kw_only=True)
-class Blueprint:
+class Blueprint(SafeRepr):
     """A machine image (``GetBlueprints``' ``Blueprint`` shape) plus login details."""
 
     blueprint_id: str
@@ -77,7 +79,7 @@ class Blueprint:
 
 
 @attrs.frozen(kw_only=True)
-class Bundle:
+class Bundle(SafeRepr):
     """An instance plan: hardware, transfer allowance and price."""
 
     bundle_id: str

@@ -13,6 +13,8 @@ import time
 
 import attrs
 
+from aiolightsail._repr import SafeRepr
+
 __all__ = ["Clock"]
 
 #: 2024-01-01T00:00:00Z: a round, plausible "now" for manual clocks, so that
@@ -21,7 +23,7 @@ DEFAULT_MANUAL_START = 1_704_067_200.0
 
 
 @attrs.define
-class Clock:
+class Clock(SafeRepr):
     """A clock in epoch seconds that tests can move forward.
 
     A real clock (the default) follows :func:`time.time` plus whatever has been

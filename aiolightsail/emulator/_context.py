@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from aiolightsail._repr import SafeRepr
 from aiolightsail.emulator import _validation as v
 from aiolightsail.emulator._errors import invalid_input
 from aiolightsail.emulator._faults import Faults
@@ -34,7 +35,7 @@ _COMPACT = (",", ":")
 
 
 @attrs.frozen(kw_only=True)
-class Context:
+class Context(SafeRepr):
     """What a handler knows about the request it serves."""
 
     state: RegionState

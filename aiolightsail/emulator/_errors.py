@@ -12,10 +12,22 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["DOCS_URL", "ServiceError", "invalid_input", "not_found"]
+__all__ = ["DOCS_URL", "MESSAGE_MAX", "ServiceError", "bounded", "invalid_input", "not_found"]
 
 #: What Lightsail puts in the ``docs`` member of its errors.
 DOCS_URL = "https://lightsail.aws.amazon.com/ls/docs"
+#: The longest error message the emulator sends. Messages quote what was sent
+#: (a name, a value, a canonical request); a request of any size must not make
+#: an answer of the same size.
+MESSAGE_MAX = 1024
+
+
+def bounded(message: str) -> str:
+    """``message``, cut to :data:`MESSAGE_MAX` characters when longer."""
+    if len(message) <= MESSAGE_MAX:
+        return message
+    return f"{message[: MESSAGE_MAX - 30]}... ({len(message) - MESSAGE_MAX + 30} characters cut)"
+
 
 #: The HTTP status of each error code the emulator sends. Lightsail's model
 #: declares no ``httpStatusCode``; botocore treats any code with any 4xx as a
@@ -83,7 +95,7 @@ class ServiceError(Exception):
 
     def to_json(self) -> str:
         """Return the error body as the service sends it."""
-        body: dict[str, str] = {"__type": self.error_type, "message": self.message}
+        body: dict[str, str] = {"__type": self.error_type, "message": bounded(self.message)}
         if self.error_type in _LIGHTSAIL_SHAPES:
             body["code"] = self.code or self.error_type.removesuffix("Exception")
             body["docs"] = DOCS_URL

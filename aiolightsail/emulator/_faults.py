@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import collections
 import enum
+import math
 import random
 
 import attrs
 
+from aiolightsail._repr import SafeRepr
 from aiolightsail.emulator._errors import ServiceError
 
 __all__ = ["FAILABLE_OPERATIONS", "FaultKind", "Faults", "Stats"]
@@ -88,12 +90,13 @@ def _rate(instance: object, attribute: attrs.Attribute[float], value: float) -> 
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value!r}")
+    # NaN compares false with everything: it would pass "not negative" and break the sleep.
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
 @attrs.define(kw_only=True)
-class Faults:
+class Faults(SafeRepr):
     """The emulator's fault plan; mutable while the emulator runs.
 
     Attributes:
@@ -253,7 +256,7 @@ class Faults:
 
 
 @attrs.define
-class Stats:
+class Stats(SafeRepr):
     """Counters for tests and benchmarks.
 
     Attributes:

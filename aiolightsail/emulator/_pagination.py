@@ -19,6 +19,7 @@ import json
 
 import attrs
 
+from aiolightsail._repr import SafeRepr
 from aiolightsail.emulator._errors import ServiceError, invalid_input
 
 __all__ = ["DEFAULT_PAGE_SIZE", "PageTokens"]
@@ -39,7 +40,7 @@ def _bad_token() -> ServiceError:
 
 
 @attrs.frozen
-class PageTokens:
+class PageTokens(SafeRepr):
     """Issues and checks page tokens with one secret."""
 
     secret: bytes = attrs.field(repr=False)
@@ -97,9 +98,17 @@ class PageTokens:
         mac, payload = raw[:_MAC_BYTES], raw[_MAC_BYTES:]
         if len(mac) != _MAC_BYTES or not hmac.compare_digest(mac, self._mac(payload)):
             raise _bad_token()
-        scope_account, scope_region, scope_operation, key = json.loads(payload)
-        if (scope_account, scope_region, scope_operation) != (account_id, region, operation):
+        # A valid MAC proves only that the secret signed it, and the default
+        # seeds' secrets are public: the payload is checked like any input.
+        try:
+            cursor = json.loads(payload)
+        except (ValueError, RecursionError):
+            raise _bad_token() from None
+        if not (isinstance(cursor, list) and len(cursor) == 4):
             raise _bad_token()
-        if not isinstance(key, int | str):
+        scope_account, scope_region, scope_operation, key = cursor
+        if [scope_account, scope_region, scope_operation] != [account_id, region, operation]:
+            raise _bad_token()
+        if isinstance(key, bool) or not isinstance(key, int | str):
             raise _bad_token()
         return key

@@ -13,21 +13,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import math
 import time
 import uuid
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import attrs
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 
 from aiolightsail._regions import LIGHTSAIL_REGIONS
 from aiolightsail.emulator._auth import Account, AuthError, CredentialStore
 from aiolightsail.emulator._catalogue import BLUEPRINTS_BY_ID, BUNDLES_BY_ID, availability_zones
 from aiolightsail.emulator._clock import Clock
-from aiolightsail.emulator._errors import ServiceError, invalid_input
+from aiolightsail.emulator._errors import ServiceError, bounded, invalid_input
 from aiolightsail.emulator._faults import FaultKind, Faults, Stats
 from aiolightsail.emulator._operations import HANDLERS, Context
 from aiolightsail.emulator._pagination import DEFAULT_PAGE_SIZE, PageTokens
@@ -76,6 +79,17 @@ _JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 #: How long shutdown waits for in-flight handlers (e.g. ones sleeping on
 #: injected latency) before cancelling them.
 _SHUTDOWN_TIMEOUT = 0.5
+#: The default seconds a connection has to send a request's headers (from
+#: connecting, or from the previous answer) and then its body. Longer than the
+#: 12 s aiobotocore keeps an idle connection, so a client never reuses one the
+#: emulator is closing.
+HEADER_TIMEOUT = 30.0
+BODY_TIMEOUT = 60.0
+#: The deepest JSON request accepted: Lightsail's input shapes are at most four
+#: levels deep; Python's decoder fails near a thousand.
+_MAX_DEPTH = 32
+
+_log = logging.getLogger("aiolightsail.emulator")
 
 
 def _json_response(status: int, body: str, request_id: str) -> web.Response:
@@ -88,6 +102,121 @@ def _json_response(status: int, body: str, request_id: str) -> web.Response:
 
 def _error_response(error: ServiceError, request_id: str) -> web.Response:
     return _json_response(error.status, error.to_json(), request_id)
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` (decoded JSON) nests lists and objects, counted without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list) and item:
+            deepest = max(deepest, level)
+            if level > _MAX_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
+class _Connection(RequestHandler):
+    """aiohttp's connection handler, with a deadline for request headers and one-line logs.
+
+    A connection must complete a request's headers within ``header_timeout``
+    seconds of connecting, or of the previous answer: one that trickles them
+    (slow-loris) or sends nothing is closed, with one log line when it had sent
+    part of a request. A request aiohttp cannot parse (a bad request line,
+    headers too large) is answered with AWS's JSON error shape and one log line,
+    not a traceback.
+    """
+
+    def __init__(self, *args: Any, header_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timeout = header_timeout
+        self._deadline: asyncio.TimerHandle | None = None
+        self._partial = False
+
+    def __repr__(self) -> str:
+        # aiohttp's repr reads attributes a half-built handler lacks.
+        return f"<_Connection {_peer(getattr(self, 'transport', None))}>"
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self.awaiting_request()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self.request_started()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._deadline is not None and data:
+            self._partial = True
+        super().data_received(data)
+
+    def awaiting_request(self) -> None:
+        """Start the headers' deadline (a request was answered, or the connection opened)."""
+        self.request_started()
+        self._partial = False
+        if self.transport is None:  # the client is gone already
+            return
+        self._deadline = asyncio.get_running_loop().call_later(self._header_timeout, self._too_slow)
+
+    def request_started(self) -> None:
+        """Stop the headers' deadline: a request's headers have arrived."""
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if self._partial:
+            _log.warning(
+                "closed a connection from %s: its request headers were not complete after %gs",
+                _peer(self.transport),
+                self._header_timeout,
+            )
+        self.force_close()
+
+    def handle_error(
+        self,
+        request: Any,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if status >= 500:  # an error of the emulator itself: worth a traceback
+            return super().handle_error(request, status, exc, message)
+        _log.warning(
+            "refused a malformed request from %s: HTTP %d: %s",
+            request.remote,
+            status,
+            bounded(str(exc or message or "")).replace("\n", " "),
+        )
+        error = ServiceError(
+            "SerializationException",
+            f"The request is not valid HTTP: {exc or message or 'unreadable'}",
+            status=status,
+        )
+        response = _error_response(error, str(uuid.uuid4()))
+        response.force_close()
+        return response
+
+
+def _peer(transport: asyncio.BaseTransport | None) -> str:
+    peer = transport.get_extra_info("peername") if transport is not None else None
+    return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else "?"
+
+
+class _Server(web.Server):
+    """aiohttp's low-level server, whose connections are :class:`_Connection`."""
+
+    def __init__(self, *args: Any, header_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timeout = header_timeout
+
+    def __call__(self) -> RequestHandler:
+        return _Connection(
+            self, loop=self._loop, header_timeout=self._header_timeout, **self._kwargs
+        )
 
 
 class Emulator:
@@ -111,6 +240,11 @@ class Emulator:
         session_ttl: Lifetime of STS sessions, in seconds.
         seed: Seeds generated ids, addresses, fake data and page tokens.
         timings: How long instances and snapshots stay ``pending``.
+        header_timeout: Seconds a connection has to complete a request's
+            headers, from connecting or from the previous answer; a slower
+            one is closed (slow-loris).
+        body_timeout: Seconds a request has to deliver its body once its
+            headers arrived; a slower one is answered 408 and closed.
     """
 
     def __init__(
@@ -125,9 +259,16 @@ class Emulator:
         session_ttl: float = 3600.0,
         seed: int = 0,
         timings: Timings | None = None,
+        header_timeout: float = HEADER_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size!r}")
+        for name, seconds in (("header_timeout", header_timeout), ("body_timeout", body_timeout)):
+            if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
+                raise ValueError(f"{name} must be a finite number of seconds > 0, got {seconds!r}")
+        self.header_timeout = float(header_timeout)
+        self.body_timeout = float(body_timeout)
         accounts = list(accounts) if accounts is not None else [DEFAULT_ACCOUNT]
         if not accounts:
             raise ValueError("an Emulator needs at least one account")
@@ -165,7 +306,13 @@ class Emulator:
             raise RuntimeError("this Emulator is closed; create a new Emulator to serve again")
         if self._runner is not None:
             return
-        server = web.Server(self._handle, access_log=None)
+        server = _Server(
+            self._handle,
+            header_timeout=self.header_timeout,
+            access_log=None,
+            # No lingering: a body left unread is a slow client's, not worth waiting for.
+            lingering_time=0,
+        )
         runner = web.ServerRunner(server, shutdown_timeout=_SHUTDOWN_TIMEOUT)
         await runner.setup()
         try:
@@ -208,8 +355,10 @@ class Emulator:
             )
 
     def __repr__(self) -> str:
-        state = "running" if self._runner else ("closed" if self._closed else "not started")
-        return f"<Emulator {self._url or ''} {state}>".replace("  ", " ")
+        # Read with defaults: a half-built emulator must describe itself too.
+        runner, closed = getattr(self, "_runner", None), getattr(self, "_closed", False)
+        state = "running" if runner else ("closed" if closed else "not started")
+        return f"<Emulator {getattr(self, '_url', None) or ''} {state}>".replace("  ", " ")
 
     @property
     def endpoint_url(self) -> str:
@@ -481,6 +630,16 @@ class Emulator:
     # ------------------------------------------------------------ serving
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        connection = request.protocol
+        if isinstance(connection, _Connection):
+            connection.request_started()
+        try:
+            return await self._answer(request)
+        finally:
+            if isinstance(connection, _Connection):
+                connection.awaiting_request()
+
+    async def _answer(self, request: web.BaseRequest) -> web.StreamResponse:
         request_id = str(uuid.uuid4())
         if request.method != "POST":
             # AWS's JSON front ends only route POSTs; anything else is an
@@ -493,7 +652,25 @@ class Emulator:
                 ),
                 request_id,
             )
-        body = await request.read()
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                body = await request.read()
+        except TimeoutError:
+            _log.warning(
+                "closed a connection from %s: its request body was not complete after %gs",
+                request.remote,
+                self.body_timeout,
+            )
+            error = ServiceError("RequestTimeoutException", "The request body was too slow.")
+            response = _json_response(408, error.to_json(), request_id)
+            response.force_close()
+            return response
+        except web.HTTPRequestEntityTooLarge as exc:
+            error = ServiceError("SerializationException", exc.text or "", status=413)
+            return self._error(error, request_id)
+        except ConnectionError:
+            _log.info("a client from %s hung up before sending its body", request.remote)
+            return self._drop(request)
         headers = request.headers
         path, _, query = request.raw_path.partition("?")
         try:
@@ -514,7 +691,7 @@ class Emulator:
                     content_type="text/xml",
                     headers={"x-amzn-RequestId": request_id},
                 )
-            body_json = json.dumps({"__type": err.code, "message": err.message})
+            body_json = json.dumps({"__type": err.code, "message": bounded(err.message)})
             return _json_response(err.status, body_json, request_id)
         if is_sts_request(headers, body, principal.service):
             self.stats.sts_requests += 1
@@ -568,10 +745,16 @@ class Emulator:
             )
         try:
             params = json.loads(body) if body else {}
-        except ValueError:
+        except (ValueError, RecursionError):
             params = None
         if not isinstance(params, dict):
             error = ServiceError("SerializationException", "The request body is not a JSON object.")
+            return self._error(error, request_id)
+        if _depth(params) > _MAX_DEPTH:
+            error = ServiceError(
+                "SerializationException",
+                f"The request body nests deeper than {_MAX_DEPTH} levels.",
+            )
             return self._error(error, request_id)
         context = Context(
             state=self._states.get(account_id, region),
@@ -587,6 +770,11 @@ class Emulator:
             text = handler(context, params)
         except ServiceError as error:
             return self._error(error, request_id)
+        except Exception:  # noqa: BLE001 - logged with its traceback, answered 500
+            # A bug of the emulator: logged with its traceback, answered as AWS
+            # answers its own failures.
+            _log.exception("%s failed on a request from %s", operation, request.remote)
+            return self._error(ServiceError("InternalFailure", "", status=500), request_id)
         return _json_response(200, text, request_id)
 
     def _error(self, error: ServiceError, request_id: str) -> web.Response:

@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from aiolightsail._repr import SafeRepr
 from aiolightsail.emulator._catalogue import Blueprint, Bundle
 from aiolightsail.emulator._errors import invalid_input, not_found
 
@@ -57,7 +58,7 @@ STATE_CODES = {
 
 
 @attrs.frozen(kw_only=True)
-class Timings:
+class Timings(SafeRepr):
     """How long things take in emulated seconds (real Lightsail: tens of seconds)."""
 
     instance_boot: float = 30.0
@@ -85,7 +86,7 @@ class Timings:
 
 
 @attrs.frozen(kw_only=True)
-class Transition:
+class Transition(SafeRepr):
     """An instance on its way between two states: ``state`` until ``until``, then ``then``."""
 
     state: str
@@ -94,7 +95,7 @@ class Transition:
 
 
 @attrs.frozen(kw_only=True)
-class PortRule:
+class PortRule(SafeRepr):
     """One open firewall rule of an instance."""
 
     from_port: int
@@ -152,7 +153,7 @@ def _tags(tags: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
 
 
 @attrs.define(kw_only=True)
-class InstanceRecord:
+class InstanceRecord(SafeRepr):
     """A Lightsail instance as the emulator stores it."""
 
     name: str
@@ -286,7 +287,7 @@ class InstanceRecord:
 
 
 @attrs.define(kw_only=True)
-class SnapshotRecord:
+class SnapshotRecord(SafeRepr):
     """An instance snapshot as the emulator stores it."""
 
     name: str
@@ -346,7 +347,7 @@ class SnapshotRecord:
 
 
 @attrs.frozen(kw_only=True)
-class OperationRecord:
+class OperationRecord(SafeRepr):
     """The ``Operation`` a mutating call returns.
 
     ``status`` and ``is_terminal`` are what the call answers; an operation
@@ -431,7 +432,7 @@ class _Ordered(Generic[_R]):
 
 
 @attrs.define
-class RegionState:
+class RegionState(SafeRepr):
     """Everything one account holds in one region.
 
     Attributes:
@@ -584,7 +585,7 @@ def _stable_seed(*parts: object) -> int:
 
 
 @attrs.define
-class StateStore:
+class StateStore(SafeRepr):
     """All (account, region) states of one emulator, created on first use."""
 
     seed: int = 0

@@ -34,6 +34,7 @@ from aiolightsail.emulator._auth import (
     Principal,
     unique_id_for,
 )
+from aiolightsail.emulator._errors import bounded
 
 __all__ = [
     "STS_NAMESPACE",
@@ -195,7 +196,7 @@ def _error_document(code: str, message: str, request_id: str) -> str:
     return (
         f'<ErrorResponse xmlns="{STS_NAMESPACE}">'
         f"<Error><Type>Sender</Type><Code>{escape(code)}</Code>"
-        f"<Message>{escape(message)}</Message></Error>"
+        f"<Message>{escape(bounded(message))}</Message></Error>"
         f"<RequestId>{escape(request_id)}</RequestId>"
         "</ErrorResponse>"
     )
