@@ -55,12 +55,12 @@ REGIONS = (
 )
 #: Items per page: small, so that most targets need several pages.
 PAGE_SIZE = 4
-#: The fault mix of issue #7: 20% throttling, 5% server errors, 2% dropped connections.
+#: The reliability suite's fault mix: 20% throttling, 5% server errors, 2% dropped connections.
 THROTTLE_RATE, ERROR_RATE, DROP_RATE = 0.20, 0.05, 0.02
 
 
 def issue_faults(faults: Faults | None = None, *, seed: int = 0) -> Faults:
-    """``faults`` (or a new plan seeded with ``seed``) set to issue #7's fault mix."""
+    """``faults`` (or a new plan seeded with ``seed``) set to the reliability suite's fault mix."""
     plan = faults if faults is not None else Faults(seed=seed)
     plan.throttle_rate, plan.error_rate, plan.drop_rate = THROTTLE_RATE, ERROR_RATE, DROP_RATE
     return plan

@@ -1,7 +1,7 @@
 """Long-running use holds: a bot's polling loop keeps sockets, tasks and memory flat.
 
 A :class:`~aiolightsail.Fleet` is polled round after round, as a chat bot or
-an inventory service does, with issue #7's faults on (dropped connections
+an inventory service does, with the suite's fault mix on (dropped connections
 force new sockets; throttles and 500s exercise the retry path). After a
 warm-up the test takes a baseline, keeps polling, and asserts bounds on the
 growth of open sockets (``/proc/self/fd``, client and in-process server

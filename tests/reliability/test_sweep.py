@@ -1,7 +1,7 @@
 """Nothing lost, nothing duplicated: Fleet sweeps under injected faults, and exact resumption.
 
 The emulator throttles 20% of requests, fails 5% with a 500 and drops 2% of
-connections (issue #7's mix). botocore retries at once (``no_backoff``), so
+connections (the suite's fault mix). botocore retries at once (``no_backoff``), so
 no test waits on the wall clock. A sweep may still leave a target failed when
 one page draws a fault on all five attempts (0.27**5 per page) or when the
 client's retry quota runs dry; such a target must be in ``failures`` with the
