@@ -60,10 +60,11 @@ class Aiolightsail:
         ]
         count = 0
         async with Fleet(fleet_targets, concurrency=concurrency) as fleet:
-            async for _target, _instance in fleet.iter_instances():
+            stream = fleet.iter_instances()
+            async for _target, _instance in stream:
                 count += 1
-            if fleet.failures:
-                raise RuntimeError(f"{len(fleet.failures)} targets failed: {fleet.failures[0]}")
+            if stream.failures:
+                raise RuntimeError(f"{len(stream.failures)} targets failed: {stream.failures[0]}")
         return count
 
     async def aclose(self) -> None:
