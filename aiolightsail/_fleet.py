@@ -457,10 +457,23 @@ class Fleet:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Cancel every task the fleet started and close every client. Idempotent."""
+        """Cancel every task the fleet started and close every client. Idempotent.
+
+        Closing runs to its end even if the caller is cancelled meanwhile (the
+        fleet is marked closed already, so nothing would close its clients
+        later); the cancellation is re-raised then.
+        """
         if self._state == "closed":
             return
         self._state = "closed"
+        closing = asyncio.ensure_future(self._close())
+        try:
+            await asyncio.shield(closing)
+        except asyncio.CancelledError:
+            await closing
+            raise
+
+    async def _close(self) -> None:
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

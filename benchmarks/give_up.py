@@ -11,7 +11,12 @@ Each case runs against a ``LightsailClient`` with every default (timeouts,
 attempts, botocore's real jittered backoff) and against a ``Fleet`` of that
 target plus a healthy one (the emulator), with every default, as the command
 line builds it. It prints, per case, the seconds until the call raised (and
-what), and until the fleet's stream ended. ``docs/reliability.md`` records a run.
+what), and until the fleet's stream ended.
+
+The other way round, a slow client of the emulator (default settings): one
+that sends half its headers, and one that sends its headers and half its body;
+it prints the seconds until the emulator answered or hung up.
+``docs/reliability.md`` records a run.
 """
 
 from __future__ import annotations
@@ -99,6 +104,27 @@ async def _fleet(url: str, healthy: str) -> dict[str, Any]:
     }
 
 
+async def _slow_client(emulator: Emulator, part: str) -> dict[str, Any]:
+    host, port = emulator.endpoint_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    head = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Lightsail_20161128.GetInstances\r\n"
+        b"Content-Length: 100\r\n\r\n"
+    )
+    writer.write(head[:40] if part == "headers" else head + b"{")
+    started = time.perf_counter()
+    try:
+        answer = await reader.read()
+    except ConnectionError:
+        answer = b""
+    finally:
+        writer.close()
+    return {
+        "seconds": round(time.perf_counter() - started, 1),
+        "answer": answer.split(b"\r\n", 1)[0].decode() or "closed",
+    }
+
+
 async def main() -> None:
     """Run every case at once and print one JSON object per case."""
     async with Emulator() as emulator:
@@ -114,6 +140,8 @@ async def main() -> None:
                 for manner, (_, url) in servers.items()
                 for kind in ("client", "fleet")
             }
+            jobs["emulator/slow-headers"] = _slow_client(emulator, "headers")
+            jobs["emulator/slow-body"] = _slow_client(emulator, "body")
             results = await asyncio.gather(*jobs.values())
         finally:
             for server, _ in servers.values():

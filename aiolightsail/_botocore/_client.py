@@ -11,6 +11,7 @@ sees it: one coroutine, :meth:`BotoLightsail.call`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import platform
@@ -69,8 +70,19 @@ class BotoLightsail:
         return response
 
     async def aclose(self) -> None:
-        """Close the client's connection pool."""
-        await self._stack.aclose()
+        """Close the client's connection pool, to the end even when cancelled meanwhile.
+
+        A close cut short by a cancellation (a task leaving ``async with Fleet``
+        at any moment) would leave the pool's aiohttp session open for good:
+        the client is marked closed already, so nothing would close it again.
+        The cancellation is re-raised once the pool is closed.
+        """
+        closing = asyncio.ensure_future(self._stack.aclose())
+        try:
+            await asyncio.shield(closing)
+        except asyncio.CancelledError:
+            await closing
+            raise
 
 
 async def open_lightsail(

@@ -133,6 +133,7 @@ class Trickler:
         for writer in list(self._writers):
             writer.transport.abort()
         await self._server.wait_closed()
+        await asyncio.wait_for(self.idle.wait(), 10)  # every handler has returned
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)

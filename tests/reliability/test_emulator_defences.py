@@ -190,6 +190,10 @@ async def exchange(server: Emulator, sent: bytes, *, drip: bytes = b"") -> bytes
     finally:
         received.cancel()
         writer.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await received
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
 
 
 @settings(SETTINGS, max_examples=30)
