@@ -419,9 +419,9 @@ class Emulator:
 
         Drops every resource, every account added and every STS session issued;
         restores the accounts, fault plan, page size and timings given to the
-        constructor (:attr:`faults` becomes a fresh copy of that plan, with no
-        scripted faults); zeroes :attr:`stats`; turns :attr:`clock` back to
-        where it started. Call it while no request is being served.
+        constructor (``faults`` becomes a fresh copy of that plan, with no
+        scripted faults); zeroes ``stats``; turns ``clock`` back to where it
+        started. Call it while no request is being served.
         """
         self.clock.reset()
         self.credentials = CredentialStore(
