@@ -474,7 +474,7 @@ _HINT = """\
 Against your own accounts (read-only calls):
   aiolightsail instances --all-regions --profile prod --profile staging
 Or keep an emulator running and point the command at it:
-  aiolightsail emulator --demo    # prints the keys to export, then
+  aiolightsail emulator --demo --show-secrets   # prints the (fake) keys to export, then
   aiolightsail instances --all-regions --endpoint-url http://127.0.0.1:4570"""
 
 
