@@ -65,6 +65,11 @@ _M = TypeVar("_M", bound=_Model)
 DEFAULT_WAIT_TIMEOUT = 600.0
 
 
+def _inactive(include_inactive: bool) -> dict[str, Any]:
+    """The ``includeInactive`` parameter of the catalogue listings (sent only when true)."""
+    return {"includeInactive": True} if check.boolean(include_inactive, "include_inactive") else {}
+
+
 class LightsailClient:
     """An async client for one region of one AWS account.
 
@@ -860,9 +865,7 @@ class LightsailClient:
         Returns:
             The page.
         """
-        params: dict[str, Any] = {}
-        if check.boolean(include_inactive, "include_inactive"):
-            params["includeInactive"] = True
+        params = _inactive(include_inactive)
         return await self._page(ops.GET_BUNDLES, params, check.page_token(page_token))
 
     def iter_bundles(
@@ -877,10 +880,7 @@ class LightsailClient:
         Returns:
             An async iterator of :class:`Bundle`.
         """
-        params = (
-            {"includeInactive": True} if check.boolean(include_inactive, "include_inactive") else {}
-        )
-        return self._iterate(ops.GET_BUNDLES, params, page_token)
+        return self._iterate(ops.GET_BUNDLES, _inactive(include_inactive), page_token)
 
     # -- blueprints -----------------------------------------------------------
 
@@ -896,9 +896,7 @@ class LightsailClient:
         Returns:
             The page.
         """
-        params: dict[str, Any] = {}
-        if check.boolean(include_inactive, "include_inactive"):
-            params["includeInactive"] = True
+        params = _inactive(include_inactive)
         return await self._page(ops.GET_BLUEPRINTS, params, check.page_token(page_token))
 
     def iter_blueprints(
@@ -913,10 +911,7 @@ class LightsailClient:
         Returns:
             An async iterator of :class:`Blueprint`.
         """
-        params = (
-            {"includeInactive": True} if check.boolean(include_inactive, "include_inactive") else {}
-        )
-        return self._iterate(ops.GET_BLUEPRINTS, params, page_token)
+        return self._iterate(ops.GET_BLUEPRINTS, _inactive(include_inactive), page_token)
 
     # -- snapshots ------------------------------------------------------------
 
