@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from typing import Generic, TypeVar
+import contextlib
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Channel", "ChannelClosed", "EndOfChannel"]
+__all__ = ["Channel", "ChannelClosed", "EndOfChannel", "stop"]
 
 T = TypeVar("T")
 
@@ -103,9 +105,40 @@ class Channel(Generic[T]):
         while self._senders:
             self._wake_sender()
 
+    @contextlib.contextmanager
+    def closing(self, cancelled: str) -> Iterator[None]:
+        """Close the channel however the producers' block ends: the owner's side of the contract.
+
+        Cancelled (the consumer's owner is closing), the consumer gets a
+        ``RuntimeError(cancelled)`` and the cancellation goes on. A task group
+        that failed (a bug, or a failure meant to end everything) hands its
+        first exception to the consumer, raised there as itself, and the
+        block's exception group ends here. Any other way, the channel is just
+        closed, and the consumer ends once it has taken what was sent.
+        """
+        try:
+            yield
+        except asyncio.CancelledError:
+            self.close(RuntimeError(cancelled))
+            raise
+        except BaseExceptionGroup as errors:
+            self.close(errors.exceptions[0])
+        finally:
+            self.close()
+
     def _wake_sender(self) -> None:
         while self._senders:
             waiter = self._senders.popleft()
             if not waiter.done():
                 waiter.set_result(None)
                 return
+
+
+async def stop(task: asyncio.Task[Any] | None) -> None:
+    """Cancel ``task`` if it is running and wait for it to end, without taking on its outcome.
+
+    The caller's own cancellation still propagates.
+    """
+    if task is not None and not task.done():
+        task.cancel()
+        await asyncio.wait([task])

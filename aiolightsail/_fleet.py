@@ -41,7 +41,7 @@ import attrs
 
 from aiolightsail import _botocore, _waiters
 from aiolightsail import _validation as check
-from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel
+from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel, stop
 from aiolightsail._client import (
     DEFAULT_ATTEMPT_TIMEOUT,
     DEFAULT_CALL_TIMEOUT,
@@ -209,32 +209,21 @@ class FleetStream(Generic[T]):
         """Cancel this stream's remaining work and wait for it to end. Idempotent."""
         self._closed = True
         self._buffer = ()
-        runner = self._runner
-        if runner is not None and not runner.done():
-            runner.cancel()
-            # Waits without taking on the runner's outcome; our own cancellation still propagates.
-            await asyncio.wait([runner])
+        await stop(self._runner)
 
     async def _run(self) -> None:
-        """Run one producer per target in a task group; close the channel however it ends."""
-        try:
+        """Run one producer per target in a task group; close the channel however it ends.
+
+        A bug (in a map function, or ours) or a fail_fast failure reaches the
+        consumer as itself; the group has cancelled the other producers.
+        """
+        cancelled = (
+            "the Fleet was closed while this stream was being read; its results are incomplete"
+        )
+        with self._channel.closing(cancelled):
             async with asyncio.TaskGroup() as group:
                 for target in self._targets:
                     group.create_task(self._produce_one(target))
-        except asyncio.CancelledError:
-            self._channel.close(
-                RuntimeError(
-                    "the Fleet was closed while this stream was being read; "
-                    "its results are incomplete"
-                )
-            )
-            raise
-        except BaseExceptionGroup as errors:
-            # A bug (in a map function, or ours) or a fail_fast failure: the
-            # consumer gets the first, as itself; the group cancelled the rest.
-            self._channel.close(errors.exceptions[0])
-        finally:
-            self._channel.close()
 
     async def _produce_one(self, target: Target) -> None:
         try:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 import attrs
 
-from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel
+from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel, stop
 from aiolightsail._errors import ValidationError
 from aiolightsail._models import Instance
 from aiolightsail._repr import SafeRepr
@@ -241,14 +241,14 @@ class InstanceWatch:
         """Cancel the sweep in flight and start no other. Idempotent."""
         self._closed = True
         self._buffer = ()
-        runner = self._runner
-        if runner is not None and not runner.done():
-            runner.cancel()
-            await asyncio.wait([runner])
+        await stop(self._runner)
 
     async def _run(self) -> None:
-        """Sweep until ``max_sweeps``; close the channel however it ends."""
-        try:
+        """Sweep until ``max_sweeps``; close the channel however it ends.
+
+        A bug, or a fail_fast failure, reaches the consumer as itself.
+        """
+        with self._channel.closing("the watch was closed while it was being read"):
             while self._max_sweeps is None or self.sweeps < self._max_sweeps:
                 started = self._timer.now()
                 async with asyncio.TaskGroup() as group:
@@ -259,14 +259,6 @@ class InstanceWatch:
                     break
                 await self._timer.sleep(max(0.0, started + self._interval - self._timer.now()))
                 await self._wanting.wait()
-        except asyncio.CancelledError:
-            self._channel.close(RuntimeError("the watch was closed while it was being read"))
-            raise
-        except BaseExceptionGroup as errors:
-            # A bug, or a fail_fast failure: raised to the consumer as itself.
-            self._channel.close(errors.exceptions[0])
-        finally:
-            self._channel.close()
 
     async def _sweep(self, target: Target, sweep: int) -> None:
         """List one target; send its changes, or record its failure and keep its view."""
