@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -52,28 +53,40 @@ def _isolate_from_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 _DEBUG_LOGGERS = ("", "aiolightsail", "botocore", "aiobotocore")
 
 
-@pytest.fixture
-def debug_log() -> Iterator[list[str]]:
-    """Every record of every logger at DEBUG, formatted as a user's handler would write it."""
-    lines: list[str] = []
+class LogLines(logging.Handler):
+    """Keeps every record it is handed, formatted as a user's handler would write it."""
 
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(self.format(record))
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
 
-    handler = Collect(logging.DEBUG)
-    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-    loggers = [logging.getLogger(name) for name in _DEBUG_LOGGERS]
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@contextlib.contextmanager
+def collecting_logs(*names: str) -> Iterator[LogLines]:
+    """Set the named loggers to DEBUG and collect every record the root logger sees."""
+    handler = LogLines()
+    loggers = [logging.getLogger(name) for name in names]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.DEBUG)
     logging.getLogger().addHandler(handler)
     try:
-        yield lines
+        yield handler
     finally:
         logging.getLogger().removeHandler(handler)
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
+
+
+@pytest.fixture
+def debug_log() -> Iterator[list[str]]:
+    """Every record of every logger at DEBUG, formatted as a user's handler would write it."""
+    with collecting_logs(*_DEBUG_LOGGERS) as handler:
+        yield handler.lines
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aiolightsail import Fleet, LightsailClient, LightsailError, Target, _logging
+from tests.conftest import LogLines, collecting_logs
 from tests.reliability.hostile import Hostile, hostile_server, lightsail_json
 
 pytestmark = pytest.mark.usefixtures("no_backoff")
@@ -146,31 +147,11 @@ def answers(case: Case) -> Any:
     return answer
 
 
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
 @pytest.fixture
-def capture() -> Iterator[_Capture]:
+def capture() -> Iterator[LogLines]:
     """Every record of every logger, at DEBUG, formatted with its traceback."""
-    handler = _Capture()
-    loggers = [logging.getLogger(name) for name in LOGGERS]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.DEBUG)
-    logging.getLogger().addHandler(handler)
-    try:
+    with collecting_logs(*LOGGERS) as handler:
         yield handler
-    finally:
-        logging.getLogger().removeHandler(handler)
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
 
 
 @pytest.fixture
@@ -239,7 +220,7 @@ async def run(server: Hostile, case: Case) -> list[str]:
 )
 @given(case=CASES)
 async def test_no_part_of_any_secret_is_logged_or_shown(
-    server: Hostile, capture: _Capture, case: Case
+    server: Hostile, capture: LogLines, case: Case
 ) -> None:
     """Secrets of any text, sent, received whole or cut off, in real DEBUG-logged requests:
     no part of one appears in a log line, an error, a failure or a repr."""
