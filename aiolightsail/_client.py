@@ -164,7 +164,7 @@ class LightsailClient:
         self._max_pages = max_pages
         self._max_pool_connections = max_pool_connections
         self._session = session
-        self._client: _botocore.BotoLightsail | None = None
+        self._client: _botocore.Transport | None = None
         self._state = "new"
 
     # -- lifecycle ----------------------------------------------------------
@@ -269,7 +269,7 @@ class LightsailClient:
                 stacklevel=1,
             )
 
-    def _require_open(self) -> _botocore.BotoLightsail:
+    def _require_open(self) -> _botocore.Transport:
         if self._client is None:
             if self._state == "closed":
                 raise RuntimeError(

@@ -3,8 +3,8 @@
 No other module of the client side imports botocore or aiobotocore (the
 emulator, a separate server, uses botocore's public signer). Everything the
 library needs from them goes through the names below: shared sessions and
-their one-time set-up, assumed roles, opening a Lightsail client and calling
-it by wire name, and translating their failures. The private members this
+their one-time set-up, assumed roles, opening a Lightsail transport and
+calling it by wire name, and translating their failures. The private members this
 package relies on are listed in :data:`_compat.PRIVATE_MEMBERS`; importing it
 checks them and the aiobotocore version, and fails with one clear sentence
 (:class:`UnsupportedBotocoreError`) rather than letting requests fail later.
@@ -16,7 +16,7 @@ from aiolightsail._botocore._compat import UnsupportedBotocoreError, check
 
 check()
 
-from aiolightsail._botocore._client import BotoLightsail, open_lightsail  # noqa: E402
+from aiolightsail._botocore._client import open_lightsail  # noqa: E402
 from aiolightsail._botocore._sessions import (  # noqa: E402
     RoleSession,
     assume_role_session,
@@ -27,10 +27,11 @@ from aiolightsail._botocore._sessions import (  # noqa: E402
     resolve_credentials,
 )
 from aiolightsail._botocore._translate import reraise, translate  # noqa: E402
+from aiolightsail._botocore._transport import Transport  # noqa: E402
 
 __all__ = [
-    "BotoLightsail",
     "RoleSession",
+    "Transport",
     "UnsupportedBotocoreError",
     "assume_role_session",
     "clear",

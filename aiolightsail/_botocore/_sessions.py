@@ -24,9 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiobotocore.credentials import AioRefreshableCredentials
 
-from aiolightsail._botocore._error_answers import read_error_answers
-from aiolightsail._botocore._http import session_class
-from aiolightsail._botocore._parsing import LeanResponseParserFactory
 from aiolightsail._models import compile_converters
 from aiolightsail._once import forget, run_once
 from aiolightsail._operations import OPERATIONS
@@ -61,65 +58,17 @@ _SERVICES = frozenset({"lightsail", "sts"})
 
 
 def new_session(profile: str | None = None) -> AioSession:
-    """A new aiobotocore session that shares the process-wide data loader.
-
-    It also parses the library's operations with the lean parser (``_parsing``).
-    """
+    """A new aiobotocore session that shares the process-wide data loader."""
     global _loader
     from aiobotocore.session import AioSession
 
-    session = AioSession(profile=profile, include_builtin_handlers=False)
-    _register_builtin_handlers(session)
-    session.register_component("response_parser_factory", LeanResponseParserFactory())
-    session.register("creating-client-class.lightsail", _without_generated_methods)
+    session = AioSession(profile=profile)
     with _lock:
         if _loader is None:
             _loader = session.get_component("data_loader")
         else:
             session.register_component("data_loader", _loader)
     return session
-
-
-def _register_builtin_handlers(session: AioSession) -> None:
-    """Register the botocore built-in handlers that Lightsail and STS clients can fire.
-
-    botocore registers ~130 handlers on every session, most of them for other
-    services (``before-call.s3``, ``docs.*.ec2...``), and each client copies the
-    session's whole handler trie: ~700 of a client's ~1,000 objects that the
-    garbage collector walks on every full collection. Our sessions only ever
-    build ``lightsail`` and ``sts`` clients, so they get the handlers with no
-    service in their event name or one of those two, and never the
-    documentation ones. ``tests/test_session.py`` checks every event a
-    Lightsail or STS client fires finds the same handlers as on a stock session.
-    """
-    from botocore.handlers import BUILTIN_HANDLERS, REGISTER_FIRST, REGISTER_LAST
-
-    events = session.get_component("event_emitter")
-    for event_name, handler, *order in BUILTIN_HANDLERS:
-        parts = event_name.split(".")
-        if parts[0] == "docs" or (len(parts) > 1 and parts[1] not in _SERVICES):
-            continue
-        if not order:
-            events.register(event_name, handler)
-        elif order[0] is REGISTER_FIRST:
-            events.register_first(event_name, handler)
-        elif order[0] is REGISTER_LAST:
-            events.register_last(event_name, handler)
-
-
-def _without_generated_methods(class_attributes: dict[str, Any], **_: Any) -> None:
-    """Drop the ~160 generated operation methods from our clients' classes.
-
-    botocore builds a new client class per client, with one method (and its
-    docstring and OperationModel) per Lightsail operation: about 2,400 objects
-    per client that the garbage collector walks on every full collection; with
-    hundreds of targets that made collections take 200+ ms (``docs/design.md``).
-    ``LightsailClient`` calls ``_make_api_call`` by wire name and needs none of
-    them. ``creating-client-class`` is botocore's hook for shaping that class.
-    """
-    for name, value in list(class_attributes.items()):
-        if callable(value) and not name.startswith("_"):
-            del class_attributes[name]
 
 
 def get_session(profile: str | None = None) -> AioSession:
@@ -281,14 +230,14 @@ async def assume_role_session(
 
     STS is called at its regional endpoint in ``region`` (or at
     ``endpoint_url``, e.g. the emulator, which serves STS too), through the
-    same HTTP session as Lightsail clients (no redirects), with ``timeouts``:
+    same transport as Lightsail clients (no redirects), with ``timeouts``:
     (connect, read, attempt) in seconds, and ``max_attempts`` attempts per call.
 
     Raises:
         botocore exceptions; callers translate them.
     """
     from aiobotocore.config import AioConfig
-    from aiobotocore.credentials import AioCredentialResolver
+    from aiobotocore.credentials import AioCredentialResolver, AioCredentials
     from botocore.parsers import ResponseParserError
 
     from aiolightsail import _logging
@@ -301,24 +250,34 @@ async def assume_role_session(
         await resolve_credentials(base)
 
     async def fetch() -> dict[str, Any]:
+        from aiolightsail._botocore._client import open_transport, user_agent
+
         _logging.install()  # cheap; covers loggers made by modules imported since
-        keys = access_key or (None, None, None)
-        async with base.create_client(
+        credentials: Any = (
+            AioCredentials(*access_key)
+            if access_key is not None
+            else await resolve_credentials(base)
+        )
+        sts = await open_transport(
+            base,
             "sts",
-            region_name=region,
+            region=region,
             endpoint_url=endpoint_url,
-            aws_access_key_id=keys[0],
-            aws_secret_access_key=keys[1],
-            aws_session_token=keys[2],
+            credentials=credentials,
             config=AioConfig(
                 retries={"mode": "standard", "total_max_attempts": max_attempts},
                 connect_timeout=timeouts[0],
                 read_timeout=timeouts[1],
-                http_session_cls=session_class(timeouts[2]),
+                user_agent=user_agent(),
             ),
-        ) as sts:
-            read_error_answers(sts, "sts")
-            answer = await sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)
+            attempt_timeout=timeouts[2],
+        )
+        try:
+            answer = await sts.call(
+                "AssumeRole", {"RoleArn": role_arn, "RoleSessionName": session_name}
+            )
+        finally:
+            await sts.aclose()
         creds = answer["Credentials"]
         _logging.register_secret(creds["SecretAccessKey"])
         _logging.register_secret(creds["SessionToken"])
