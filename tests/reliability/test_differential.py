@@ -332,3 +332,60 @@ async def test_a_trickled_body_ends_at_the_attempt_deadline() -> None:
         assert trickler.requests == ATTEMPTS
     finally:
         await trickler.stop()
+
+
+@pytest.mark.parametrize("mode", ["standard", "adaptive"])
+async def test_the_retry_mode_is_the_configured_one(
+    server: Hostile, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transport opened with ``mode`` retries with botocore's handler and, in adaptive
+    mode only, aiobotocore's rate limiter sees every request before it is sent."""
+    from aiobotocore.credentials import AioCredentials
+    from aiobotocore.retries.adaptive import AsyncClientRateLimiter
+
+    from aiolightsail._botocore import _sessions
+    from aiolightsail._botocore._client import open_transport
+
+    limited: list[object] = []
+    sending = AsyncClientRateLimiter.on_sending_request
+
+    async def counting(self: Any, request: Any, **kwargs: Any) -> None:
+        limited.append(request)
+        await sending(self, request, **kwargs)
+
+    monkeypatch.setattr(AsyncClientRateLimiter, "on_sending_request", counting)
+    server.handler = lambda _request: _answer(lightsail_json({"instances": []}))
+    transport = await open_transport(
+        _sessions.get_session(),
+        "lightsail",
+        region=REGION,
+        endpoint_url=server.url,
+        credentials=AioCredentials(KEYS["aws_access_key_id"], KEYS["aws_secret_access_key"]),
+        config=AioConfig(retries={"mode": mode, "total_max_attempts": ATTEMPTS}),
+        attempt_timeout=None,
+    )
+    try:
+        assert (await transport.call("GetInstances", {}))["instances"] == []
+        assert (await transport.call("GetInstances", {}))["instances"] == []
+        assert len(limited) == (2 if mode == "adaptive" else 0)
+    finally:
+        await transport.aclose()
+
+
+async def test_an_unknown_retry_mode_is_refused() -> None:
+    """A retry mode the transport does not implement fails the opening, clearly."""
+    from botocore.exceptions import InvalidRetryModeError
+
+    from aiolightsail._botocore import _sessions
+    from aiolightsail._botocore._client import open_transport
+
+    with pytest.raises(InvalidRetryModeError, match="legacy"):
+        await open_transport(
+            _sessions.get_session(),
+            "lightsail",
+            region=REGION,
+            endpoint_url="http://127.0.0.1:9",
+            credentials=None,
+            config=AioConfig(retries={"mode": "legacy", "total_max_attempts": ATTEMPTS}),
+            attempt_timeout=None,
+        )
