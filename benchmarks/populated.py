@@ -8,6 +8,8 @@ fleet has several of: disks, port rules, tags, add-ons, IPv6 addresses.
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
 __all__ = ["populated_instance"]
@@ -40,12 +42,17 @@ def _fill(shape: Any, name: str, depth: int = 0) -> Any:
     raise ValueError(f"no value for a {kind} member ({name})")
 
 
-def populated_instance(name: str, arn: str) -> dict[str, Any]:
-    """Every member of ``Instance`` filled; ``name`` and ``arn`` as given."""
+@functools.cache
+def _template() -> str:
     import botocore.session
 
     model = botocore.session.get_session().get_service_model("lightsail")
-    instance = _fill(model.shape_for("Instance"), "instance")
+    return json.dumps(_fill(model.shape_for("Instance"), "instance"))
+
+
+def populated_instance(name: str, arn: str) -> dict[str, Any]:
+    """Every member of ``Instance`` filled; ``name`` and ``arn`` as given."""
+    instance: dict[str, Any] = json.loads(_template())
     instance["name"] = name
     instance["arn"] = arn
     instance["state"] = {"code": 16, "name": "running"}
