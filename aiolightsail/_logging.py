@@ -318,8 +318,16 @@ _KNOWN = (
 )
 
 
+#: How many loggers existed when :func:`install` last looked (loggers are never removed).
+_seen_loggers = -1
+
+
 def install() -> None:
     """Attach the redacting filter to every logger of the covered namespaces (idempotent)."""
+    global _seen_loggers
+    known = len(logging.root.manager.loggerDict)
+    if known == _seen_loggers:
+        return  # no logger was made since: every one is covered already
     names = set(_KNOWN) | set(_NAMESPACES)
     names.update(
         name
@@ -330,3 +338,4 @@ def install() -> None:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
+    _seen_loggers = len(logging.root.manager.loggerDict)

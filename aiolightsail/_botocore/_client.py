@@ -57,12 +57,16 @@ def user_agent() -> str:
 class _Endpoint:
     """Where a service's requests go in one region, and how they are signed."""
 
-    __slots__ = ("service_model", "signing", "url")
+    __slots__ = ("environ_proxies", "service_model", "signing", "url")
 
     def __init__(self, url: str, signing: tuple[str, str], service_model: ServiceModel) -> None:
+        from botocore.utils import get_environ_proxies
+
         self.url = url
         self.signing = signing
         self.service_model = service_model
+        # Read once: scanning the environment for proxies was a third of opening a client.
+        self.environ_proxies: dict[str, str] = get_environ_proxies(url)
 
 
 #: Endpoints resolved, per session: (service, region, endpoint URL) → endpoint.
@@ -136,7 +140,6 @@ async def open_transport(
         botocore, aiobotocore and aiohttp exceptions; callers translate them.
     """
     from botocore.httpsession import ProxyConfiguration
-    from botocore.utils import get_environ_proxies
 
     await _sessions.prepare_session(session)
     endpoint = await _endpoint(session, service, region, endpoint_url)
@@ -148,7 +151,7 @@ async def open_transport(
     verify: Any = session.get_config_variable("ca_bundle") or True
     context = await ssl_context(verify)
     proxies = ProxyConfiguration(
-        proxies=settings.proxies or get_environ_proxies(endpoint.url),
+        proxies=settings.proxies or endpoint.environ_proxies,
         proxies_settings=settings.proxies_config,
     )
     proxy_url = proxies.proxy_url_for(endpoint.url)

@@ -23,9 +23,9 @@ path"). A :class:`Transport` does only what a Lightsail (JSON 1.1) or STS
   error body is judged by its status; every 429 is a throttle);
 * **the retries**: botocore's own ``standard`` retry handler (its retryable
   errors, backoff, retry quota) and, in ``adaptive`` mode, aiobotocore's
-  client rate limiter, registered on a small event emitter per transport and
-  fired with the same events and arguments as botocore's endpoint fires
-  them; the loop that sends, waits and sends again is this module's.
+  client rate limiter, registered as botocore registers them and fired in
+  the order and with the arguments botocore's endpoint fires them; the loop
+  that sends, waits and sends again is this module's.
 
 Failures are botocore's exceptions (a ``ClientError`` per error answer,
 botocore's connection and timeout errors per aiohttp failure, mapped as
@@ -35,6 +35,7 @@ aiobotocore maps them), so ``_translate`` reads them as before.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import socket
 import weakref
@@ -46,11 +47,9 @@ from urllib.parse import urlencode
 import aiohttp
 import aiohttp.http_exceptions
 import orjson
-from aiobotocore.hooks import AioHierarchicalEmitter
 from botocore import exceptions as bce
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.hooks import first_non_none_response
 from botocore.parsers import create_parser
 from botocore.retries import standard
 from botocore.serialize import create_serializer
@@ -141,8 +140,60 @@ async def close_http(session: aiohttp.ClientSession) -> None:
 # -- retries -----------------------------------------------------------------------
 
 
+class _Handlers:
+    """Where botocore's ``register_retry_handler`` (and ours) register their handlers.
+
+    Called in the order botocore's event emitter calls them: handlers of the
+    more specific event (``needs-retry.lightsail``) before those of the
+    general one (``needs-retry``), and at each the first, the plain, then the
+    last ones; every handler runs, and the first answer that is not ``None``
+    counts. Without an emitter, a client needs no handler trie, and
+    registering costs no signature inspection.
+    """
+
+    __slots__ = ("_by_event",)
+
+    def __init__(self) -> None:
+        self._by_event: dict[str, tuple[list[Any], list[Any], list[Any]]] = {}
+
+    def _at(self, event: str) -> tuple[list[Any], list[Any], list[Any]]:
+        return self._by_event.setdefault(event, ([], [], []))
+
+    def register_first(self, event: str, handler: Any, unique_id: str | None = None) -> None:
+        """Run ``handler`` before the others of ``event``."""
+        self._at(event)[0].append(handler)
+
+    def register(self, event: str, handler: Any, unique_id: str | None = None) -> None:
+        """Run ``handler`` for ``event``."""
+        self._at(event)[1].append(handler)
+
+    def register_last(self, event: str, handler: Any, unique_id: str | None = None) -> None:
+        """Run ``handler`` after the others of ``event``."""
+        self._at(event)[2].append(handler)
+
+    def chain(self, kind: str, service: str) -> tuple[Any, ...]:
+        """Every handler of ``kind`` (``"needs-retry"``...) for ``service``, in order."""
+        chained: list[Any] = []
+        for event in (f"{kind}.{service}", kind):
+            first, middle, last = self._by_event.get(event, ([], [], []))
+            chained += [*first, *middle, *last]
+        return tuple(chained)
+
+
+async def _fire(handlers: tuple[Any, ...], **kwargs: Any) -> Any:
+    """Call ``handlers`` (awaiting the asynchronous ones); the first answer not ``None``."""
+    answer = None
+    for handler in handlers:
+        result = handler(**kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        if answer is None:
+            answer = result
+    return answer
+
+
 class Retries:
-    """The retry policy of one transport: botocore's handlers on an emitter of its own.
+    """The retry policy of one transport: botocore's handlers, fired as botocore fires them.
 
     ``mode`` is botocore's: ``standard`` (its retryable errors, exponential
     backoff with full jitter, a retry quota of 500 tokens per transport) or
@@ -150,26 +201,30 @@ class Retries:
     ``total_max_attempts`` counts the first attempt.
     """
 
+    __slots__ = ("after_call", "before_send", "needs_retry", "service")
+
     def __init__(self, service_model: ServiceModel, *, mode: str, total_max_attempts: int) -> None:
         if mode not in ("standard", "adaptive"):
             raise bce.InvalidRetryModeError(
                 provided_retry_mode=mode, valid_modes="standard, adaptive"
             )
-        self.events = AioHierarchicalEmitter()
+        handlers = _Handlers()
         self.service = service_model.service_id.hyphenize()
         # botocore registers its handler on a client; this stand-in has what it reads.
-        owner: Any = _Owner(self.events, service_model)
+        owner: Any = _Owner(handlers, service_model)
         standard.register_retry_handler(owner, max_attempts=total_max_attempts)
-        _error_answers.judge_throttles(self.events, self.service)
-        self.limited = mode == "adaptive"
-        if self.limited:
-            _register_rate_limiter(self.events)
+        _error_answers.judge_throttles(handlers, self.service)
+        if mode == "adaptive":
+            _register_rate_limiter(handlers)
+        self.before_send = handlers.chain("before-send", self.service)
+        self.needs_retry = handlers.chain("needs-retry", self.service)
+        self.after_call = handlers.chain("after-call", self.service)
 
 
 class _Meta:
     __slots__ = ("events", "service_model")
 
-    def __init__(self, events: AioHierarchicalEmitter, service_model: ServiceModel) -> None:
+    def __init__(self, events: _Handlers, service_model: ServiceModel) -> None:
         self.events = events
         self.service_model = service_model
 
@@ -177,11 +232,11 @@ class _Meta:
 class _Owner:
     __slots__ = ("meta",)
 
-    def __init__(self, events: AioHierarchicalEmitter, service_model: ServiceModel) -> None:
+    def __init__(self, events: _Handlers, service_model: ServiceModel) -> None:
         self.meta = _Meta(events, service_model)
 
 
-def _register_rate_limiter(events: AioHierarchicalEmitter) -> None:
+def _register_rate_limiter(events: _Handlers) -> None:
     """aiobotocore's adaptive rate limiter, built as its ``register_retry_handler`` builds it."""
     from aiobotocore.retries import bucket
     from aiobotocore.retries.adaptive import AsyncClientRateLimiter
@@ -294,14 +349,13 @@ class Transport:
             "context": context,
         }
         retries = self._retries
-        suffix = f"{retries.service}.{operation}"
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("Making request for %s with params: %s", model, request_dict)
         attempts = 0
         while True:
             attempts += 1
-            if retries.limited:
-                await retries.events.emit(f"before-send.{suffix}", request=request_dict)
+            if retries.before_send:
+                await _fire(retries.before_send, request=request_dict)
             answer: Answer | None = None
             parsed: dict[str, Any] | None = None
             caught: Exception | None = None
@@ -311,8 +365,8 @@ class Transport:
                 caught = exc
             if answer is not None:
                 parsed = await self._parse(answer, model)
-            responses = await retries.events.emit(
-                f"needs-retry.{suffix}",
+            delay = await _fire(
+                retries.needs_retry,
                 response=None if answer is None else (answer, parsed),
                 endpoint=self,
                 operation=model,
@@ -320,7 +374,6 @@ class Transport:
                 caught_exception=caught,
                 request_dict=request_dict,
             )
-            delay = first_non_none_response(responses)
             if delay is None:
                 break
             await asyncio.sleep(delay)
@@ -330,8 +383,8 @@ class Transport:
         assert parsed is not None  # noqa: S101 - and its reading
         if "ResponseMetadata" in parsed:
             parsed["ResponseMetadata"]["RetryAttempts"] = attempts - 1
-        await retries.events.emit(
-            f"after-call.{suffix}",
+        await _fire(
+            retries.after_call,
             http_response=answer,
             parsed=parsed,
             model=model,
