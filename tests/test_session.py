@@ -74,8 +74,8 @@ async def test_a_client_is_a_few_hundred_objects(
         finally:
             for extra in clients:
                 await extra.aclose()
-    # ~157 with this botocore: the transport and its retry policy (botocore's retry
-    # handler and quota on an emitter of its own); ~335 when each client was an
+    # ~135 with this botocore: the transport and its retry policy (botocore's retry
+    # handler and quota), one answer's leftovers included; ~335 when each client was an
     # aiobotocore client. The bound leaves room for botocore's own growth.
     assert per_client < 200, per_client
 
