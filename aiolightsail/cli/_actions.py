@@ -56,7 +56,8 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
         (
             click.argument("name"),
             click.option(
-                "-r", "--region", required=True, metavar="REGION", help="The instance's region."
+                "-r", "--region", required=True, metavar="REGION",
+                help="The instance's Lightsail region (another needs --endpoint-url).",
             ),
             click.option(
                 "-p", "--profile", metavar="PROFILE",

@@ -178,7 +178,8 @@ def _check_endpoint(_ctx: click.Context, _param: click.Parameter, value: str | N
 _FLEET_OPTIONS: tuple[Callable[[Callable[..., Any]], Callable[..., Any]], ...] = (
     click.option(
         "-r", "--region", "regions", multiple=True, metavar="REGION",
-        help="A region to query (repeatable). Default: each account's configured region.",
+        help="A Lightsail region to query (repeatable; another needs --endpoint-url). "
+        "Default: each account's configured region.",
     ),
     click.option(
         "--all-regions", is_flag=True,
