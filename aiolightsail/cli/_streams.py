@@ -72,6 +72,10 @@ class _Console(Console):
     rich's own reaction exits with status 1 and silences stdout only.
     """
 
+    def __repr__(self) -> str:
+        # rich's own repr reads the size, which a half-built console lacks.
+        return f"<{type(self).__name__} width={getattr(self, '_width', None)}>"
+
     def on_broken_pipe(self) -> None:
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
