@@ -205,7 +205,8 @@ class Dispatch:
         self._failed = [False] * len(hooks)
 
     def __repr__(self) -> str:
-        return f"<Dispatch {len(self.hooks)} hooks>"
+        # Read with a default: a half-built object must describe itself too.
+        return f"<Dispatch {len(getattr(self, 'hooks', ()))} hooks>"
 
     def __call__(self, event: InstrumentEvent) -> None:
         for index, hook in enumerate(self.hooks):
@@ -266,7 +267,7 @@ def _throttled(code: str | None, status: int | None) -> bool:
 
 
 @attrs.define(slots=True)
-class Attempts:
+class Attempts(SafeRepr):
     """One call's attempts so far, as its transport reported them (the transport keeps it)."""
 
     started: float = 0.0
@@ -297,7 +298,8 @@ class Requests:
         self.max_attempts = max_attempts
 
     def __repr__(self) -> str:
-        return f"<Requests region={self.region!r} target={self.target!r}>"
+        region, target = getattr(self, "region", None), getattr(self, "target", None)
+        return f"<Requests region={region!r} target={target!r}>"
 
     def attempt_started(
         self, attempts: Attempts, operation: str, attempt: int, max_attempts: int | None
@@ -424,7 +426,7 @@ class TargetRun:
         self._emit("started", None)
 
     def __repr__(self) -> str:
-        return f"<TargetRun {self.label!r} items={self.items}>"
+        return f"<TargetRun {getattr(self, 'label', None)!r} items={getattr(self, 'items', 0)}>"
 
     def finished(self) -> None:
         """The target's work is done: listed in full, or its function returned."""

@@ -69,7 +69,8 @@ class SpanHook:
         self._tracer = trace.get_tracer(SCOPE, __version__, tracer_provider=tracer_provider)
 
     def __repr__(self) -> str:
-        return f"<SpanHook {self._tracer!r}>"
+        # Read with a default: a half-built hook must describe itself too.
+        return f"<SpanHook {getattr(self, '_tracer', None)!r}>"
 
     def __call__(self, event: InstrumentEvent) -> None:
         """Record the span of ``event`` (request attempts and ended targets; others are skipped)."""
