@@ -9,13 +9,14 @@ request is translated in one place (``_botocore.translate``).
 from __future__ import annotations
 
 import asyncio
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from aiolightsail import _botocore, _logging, _waiters
+from aiolightsail import _botocore, _instrument, _logging, _waiters
 from aiolightsail import _operations as ops
 from aiolightsail import _validation as check
 from aiolightsail._errors import RequestTimeoutError, ResponseError, ValidationError
@@ -104,6 +105,8 @@ class LightsailClient:
             still sending tokens past it is stopped with :class:`PaginationError`.
         max_pool_connections: the connection pool's size.
         session: an aiobotocore session to use instead of the shared one.
+        instrument: a hook, or a list of hooks, called with an event for each
+            request attempt, retry and page (``docs/guides/observability.md``).
 
     Raises:
         ValidationError: an argument is malformed (nothing is opened).
@@ -129,6 +132,7 @@ class LightsailClient:
         max_pages: int = DEFAULT_MAX_PAGES,
         max_pool_connections: int = 10,
         session: AioSession | None = None,
+        instrument: _instrument.InstrumentHook | Sequence[_instrument.InstrumentHook] | None = None,
     ) -> None:
         self._region = check.region(region)
         check.credentials(
@@ -164,6 +168,9 @@ class LightsailClient:
         self._max_pages = max_pages
         self._max_pool_connections = max_pool_connections
         self._session = session
+        self._dispatch = _instrument.dispatch_of(instrument)
+        #: The fleet target's label in events and log records (a fleet sets it).
+        self._label: str | None = None
         self._client: _botocore.BotoLightsail | None = None
         self._state = "new"
 
@@ -247,6 +254,13 @@ class LightsailClient:
             )
         except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
             _botocore.reraise(exc, operation=None, region=self._region)
+        requests = _instrument.Requests(
+            region=self._region,
+            target=self._label,
+            dispatch=self._dispatch,
+            max_attempts=self._max_attempts,
+        )
+        _botocore.observe_requests(self._client, requests)
         # Modules imported while the client was built may have made new loggers.
         _logging.install()
 
@@ -359,8 +373,13 @@ class LightsailClient:
     ) -> PageIterator[_M]:
         """Every item of ``op``'s pages, from ``page_token`` on."""
         check.page_token(page_token)
+        fetch = functools.partial(self._page, op, params)
         return PageIterator(
-            lambda token: self._page(op, params, token),
+            fetch
+            if self._dispatch is None
+            else _instrument.observe_pages(
+                fetch, self._dispatch, operation=op.wire, region=self._region, target=self._label
+            ),
             operation=op.wire,
             page_token=page_token,
             max_pages=self._max_pages,

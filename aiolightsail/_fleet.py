@@ -39,7 +39,7 @@ from typing import Any, Generic, Literal, Self, TypedDict, TypeVar, Unpack
 
 import attrs
 
-from aiolightsail import _botocore, _waiters
+from aiolightsail import _botocore, _instrument, _waiters
 from aiolightsail import _validation as check
 from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel, stop
 from aiolightsail._client import (
@@ -152,6 +152,8 @@ class FleetStream(Generic[T]):
         self.failures: list[FleetFailure] = []
         self.targets_total = len(targets)
         self.targets_done = 0
+        #: Failures that are answers, not incidents (a name not in a target): logged at DEBUG.
+        self._expected: tuple[type[LightsailError], ...] = ()
 
     def __repr__(self) -> str:
         # Read with defaults: a half-built stream must describe itself too.
@@ -226,13 +228,22 @@ class FleetStream(Generic[T]):
                     group.create_task(self._produce_one(target))
 
     async def _produce_one(self, target: Target) -> None:
+        run = _instrument.TargetRun(self._fleet._dispatch, label=target.label, region=target.region)
+
+        async def send(event: _Event) -> None:
+            await self._channel.send(event)
+            if event[0] == "items":
+                run.items += len(event[2])
+
         try:
-            failure = await self._produce(target, self._channel.send)
+            failure = await self._produce(target, send)
         except ChannelClosed:
+            run.cancelled()
             return  # the consumer is gone
-        except asyncio.CancelledError:
+        except asyncio.CancelledError as exc:
             task = asyncio.current_task()
             if task is None or task.cancelling():
+                run.interrupted(exc)
                 raise  # the stream is ending: not this target's failure
             # A CancelledError from below that nobody asked for (a future that
             # someone else cancelled): this target failed; the stream goes on.
@@ -240,6 +251,14 @@ class FleetStream(Generic[T]):
                 target=target,
                 error=LightsailError("the request was cancelled from outside the fleet"),
             )
+        except BaseException as exc:
+            run.interrupted(exc)
+            raise
+        if failure is None:
+            run.finished()
+        else:
+            expected = isinstance(failure.error, self._expected)
+            run.failed(failure.error, reported=not (self._fleet.fail_fast or expected))
         if failure is not None and self._fleet.fail_fast:
             self.failures.append(failure)
             raise failure.error
@@ -279,6 +298,7 @@ class _FleetOptions(TypedDict, total=False):
     attempt_timeout: float
     call_timeout: float | None
     max_pages: int
+    instrument: _instrument.InstrumentHook | Sequence[_instrument.InstrumentHook] | None
 
 
 class Fleet:
@@ -305,6 +325,8 @@ class Fleet:
         attempt_timeout: the clients' ``attempt_timeout``.
         call_timeout: the clients' ``call_timeout``.
         max_pages: the clients' ``max_pages``: pages per target per listing.
+        instrument: a hook, or a list of hooks, called with an event for each
+            request attempt, retry, page and target (``docs/guides/observability.md``).
 
     Failures belong to each stream (``stream.failures``); the fleet keeps none.
     """
@@ -322,6 +344,7 @@ class Fleet:
         attempt_timeout: float = DEFAULT_ATTEMPT_TIMEOUT,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
         max_pages: int = DEFAULT_MAX_PAGES,
+        instrument: _instrument.InstrumentHook | Sequence[_instrument.InstrumentHook] | None = None,
     ) -> None:
         self.targets: tuple[Target, ...] = tuple(dict.fromkeys(targets))
         for i, target in enumerate(self.targets):
@@ -339,6 +362,8 @@ class Fleet:
             "call_timeout": check.optional_seconds(call_timeout, "call_timeout"),
             "max_pages": check.integer(max_pages, "max_pages", low=1, high=10_000_000),
         }
+        # One dispatch for the fleet and its clients: a failing hook is reported once.
+        self._dispatch = _instrument.dispatch_of(instrument)
         self._state = "new"
         self._semaphore: asyncio.Semaphore | None = None
         self._target_locks: dict[Target, asyncio.Lock] = {}
@@ -539,6 +564,7 @@ class Fleet:
                 **options,
             )
         client._timer = self._timer
+        client._dispatch, client._label = self._dispatch, target.label
         return await client.__aenter__()
 
     async def _role(self, target: Target) -> _botocore.RoleSession:
@@ -737,6 +763,7 @@ class Fleet:
         budget = _Budget(self.target_timeout)
         iterator: PageIterator[Instance] | None = None
         items: list[Instance] = []
+        run = _instrument.TargetRun(self._dispatch, label=target.label, region=target.region)
         try:
             async with semaphore:
                 client = await self._timed(self.client(target), budget)
@@ -746,11 +773,17 @@ class Fleet:
                 async with semaphore, lock:
                     page = await self._timed(self._page(target, iterator), budget)
                 if page is None:
+                    run.finished()
                     return tuple(items)
                 items.extend(page.items)
+                run.items = len(items)
         except LightsailError as exc:
+            run.failed(exc, reported=not self.fail_fast)
             token = iterator.page_token if iterator is not None else None
             return FleetFailure(target=target, error=exc, page_token=token)
+        except BaseException as exc:
+            run.interrupted(exc)
+            raise
 
     async def find_instances(
         self, name: str, *, targets: Iterable[Target] | None = None
@@ -769,6 +802,7 @@ class Fleet:
         order = {target: index for index, target in enumerate(self.targets)}
         found = FoundInstances()
         async with self.map(lambda c: c.get_instance(instance_name), targets=targets) as stream:
+            stream._expected = (NotFoundError,)
             async for target, instance in stream:
                 found.append((target, instance))
         found.sort(key=lambda pair: order[pair[0]])

@@ -17,6 +17,7 @@ from aiolightsail._botocore._compat import UnsupportedBotocoreError, check
 check()
 
 from aiolightsail._botocore._client import BotoLightsail, open_lightsail  # noqa: E402
+from aiolightsail._botocore._observe import observe_requests  # noqa: E402
 from aiolightsail._botocore._sessions import (  # noqa: E402
     RoleSession,
     assume_role_session,
@@ -37,6 +38,7 @@ __all__ = [
     "configured_region",
     "get_session",
     "is_session",
+    "observe_requests",
     "open_lightsail",
     "reraise",
     "resolve_credentials",
