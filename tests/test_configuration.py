@@ -396,7 +396,8 @@ async def test_the_app_id_reaches_the_server(
     )
     if source == "environment":
         monkeypatch.setenv("AWS_SDK_UA_APP_ID", "env-app")
-    config = Config(user_agent_appid="my app/1#2")  # type: ignore[call-arg]  # stubs lag botocore if source == "config" else None
+    appid = Config(user_agent_appid="my app/1#2")  # type: ignore[call-arg]  # stubs lag botocore
+    config = appid if source == "config" else None
     server.handler = instances
     async with LightsailClient(profile="p", endpoint_url=server.url, config=config) as client:
         await client.get_instances()

@@ -125,6 +125,8 @@ async def open_lightsail(
         # A missing profile or a broken config file fails here.
         session = session or _sessions.get_session(profile)
         await _sessions.prepare_session(session)
+        # Clients waiting for the same set-up all wake in one loop iteration.
+        await take_turn()
         region = _settings.region_or_refuse(session, region, config)
         client_config = _settings.client_config(
             session,
