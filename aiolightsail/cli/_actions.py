@@ -4,9 +4,11 @@ Each prints one line per operation the service started (type, instance,
 status, id) on stdout. With ``--wait`` it then waits for those operations to
 end and for the instance to reach the state the action leads to (running,
 stopped, running again), and prints that. Errors go to stderr as one line
-(the error class, the message, Lightsail's tip). Exit status: 0 done, 1 the
-service refused, an operation failed or the wait timed out, 2 usage error,
-130 interrupted.
+(the error class, the message, Lightsail's tip), followed by a hint when no
+credentials were found. A ``--region`` outside the Lightsail regions is a
+usage error unless ``--endpoint-url`` is given (see ``_guidance``). Exit
+status: 0 done, 1 the service refused, an operation failed or the wait timed
+out, 2 usage error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -30,12 +32,10 @@ from aiolightsail import (
     WaitTimeoutError,
     _logging,
 )
+from aiolightsail.cli._guidance import check_regions, credentials_hint
+from aiolightsail.cli._streams import EXIT_FAILED, EXIT_INTERRUPTED
 
 __all__ = ["reboot_command", "start_command", "stop_command"]
-
-#: Exit statuses, as for the list commands.
-EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
 
 #: The state each action leads to.
 _DESTINATION = {
@@ -56,7 +56,8 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
         (
             click.argument("name"),
             click.option(
-                "-r", "--region", required=True, metavar="REGION", help="The instance's region."
+                "-r", "--region", required=True, metavar="REGION",
+                help="The instance's Lightsail region (another needs --endpoint-url).",
             ),
             click.option(
                 "-p", "--profile", metavar="PROFILE",
@@ -128,6 +129,7 @@ def _run(
     action: str, act: Callable[[LightsailClient], Awaitable[list[Operation]]], **options: Any
 ) -> None:
     ctx = click.get_current_context()
+    check_regions([options["region"]], endpoint_url=options["endpoint_url"])
     for variable in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         _logging.register_secret(os.environ.get(variable))
     try:
@@ -136,6 +138,9 @@ def _run(
         raise click.BadParameter(exc.rule, param_hint=exc.parameter) from None
     except (WaitTimeoutError, WaitFailedError, LightsailError) as exc:
         click.echo(_describe_error(exc), err=True)
+        hint = credentials_hint([exc])
+        if hint is not None:
+            click.echo(hint, err=True)
         ctx.exit(EXIT_FAILED)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -9,11 +9,12 @@
 The list commands build their :class:`~aiolightsail.Fleet` with
 :meth:`~aiolightsail.Fleet.across` (one target per account × region) and
 stream every target's items as its pages arrive. The results go to stdout (a
-table, or JSON / NDJSON / CSV for programs); progress and per-target failures
-go to stderr, so a pipeline gets clean data and still sees what went wrong.
+table, or JSON / NDJSON / CSV for programs); progress, the summary, per-target
+failures and hints go to stderr, so a pipeline gets clean data and still sees
+what went wrong (``_streams`` has the conventions: pipes, widths, statuses).
 Exit status: 0 when every target answered, 1 when some failed (every item
 listed is still printed, a failed target's up to its failure), 2 for usage
-errors, 130 after Ctrl-C.
+errors, 130 after Ctrl-C (what was listed by then is printed first).
 
 ``demo`` and ``emulator`` are loaded only when used: they import the
 emulator, hence ``aiohttp.web``, which the list commands never need.
@@ -27,7 +28,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import attrs
 import click
@@ -56,25 +57,29 @@ from aiolightsail import (
     _validation,
 )
 from aiolightsail._repr import SafeRepr
+from aiolightsail.cli._guidance import check_regions, credentials_hint
 from aiolightsail.cli._output import (
     FORMATS,
     KINDS,
     Kind,
     describe_failure,
     record,
+    summary,
     write_csv,
     write_json,
     write_ndjson_line,
     write_table,
 )
+from aiolightsail.cli._streams import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    closed_pipe_ends_quietly,
+    is_terminal,
+    stderr_console,
+    stdout_console,
+)
 
 __all__ = ["build_fleet", "cli"]
-
-#: Exit statuses (click uses 2 for usage errors itself).
-EXIT_PARTIAL = 1
-#: 128 + SIGINT, what shells report for a command stopped with Ctrl-C.
-EXIT_INTERRUPTED = 130
-
 
 # -- the command group ----------------------------------------------------------------
 
@@ -108,6 +113,18 @@ class _LazyGroup(click.Group):
         assert isinstance(found, click.Command)  # noqa: S101 - our own table
         return found
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand; a closed pipe ends it with status 0, Ctrl-C with 130.
+
+        Commands that print what they had on Ctrl-C catch it themselves; this
+        catches it anywhere else (click's own answer is "Aborted!", status 1).
+        """
+        with closed_pipe_ends_quietly():
+            try:
+                return super().invoke(ctx)
+            except KeyboardInterrupt:
+                _interrupted(stderr_console(), "Interrupted.")
+
 
 _EPILOG = """\b
 Examples:
@@ -120,8 +137,16 @@ Examples:
   aiolightsail watch --all-regions --profile prod --interval 60
 
 Credentials come from the usual AWS places (environment, ~/.aws/config,
-SSO, instance roles). Results go to stdout, progress and failures to stderr.
-Exit status: 0 all targets answered, 1 some failed, 2 usage error, 130 Ctrl-C.
+SSO, instance roles).
+
+Output: the data goes to stdout, nothing else: piped, a table row is one
+line whatever its width. Progress (on a terminal), the summary, one line
+per failed target and hints go to stderr; -q keeps only the failure lines.
+Ctrl-C prints what was listed so far (complete rows, a valid JSON document).
+A closed pipe (| head -1) ends the command quietly.
+
+Exit status: 0 every target answered (or the reader of stdout went away),
+1 some targets failed, 2 usage error, 130 interrupted (Ctrl-C).
 """
 
 
@@ -154,7 +179,8 @@ def _check_endpoint(_ctx: click.Context, _param: click.Parameter, value: str | N
 _FLEET_OPTIONS: tuple[Callable[[Callable[..., Any]], Callable[..., Any]], ...] = (
     click.option(
         "-r", "--region", "regions", multiple=True, metavar="REGION",
-        help="A region to query (repeatable). Default: each account's configured region.",
+        help="A Lightsail region to query (repeatable; another needs --endpoint-url). "
+        "Default: each account's configured region.",
     ),
     click.option(
         "--all-regions", is_flag=True,
@@ -194,7 +220,7 @@ _FLEET_OPTIONS: tuple[Callable[[Callable[..., Any]], Callable[..., Any]], ...] =
     ),
     click.option(
         "-q", "--quiet", is_flag=True,
-        help="No progress display and no summary line (failures are still reported).",
+        help="No progress, summary or hints on stderr; failed targets are still reported.",
     ),
 )  # fmt: skip
 
@@ -289,6 +315,7 @@ def build_fleet(
     """
     if regions and all_regions:
         raise click.UsageError("give --region or --all-regions, not both")
+    check_regions(regions, endpoint_url=endpoint_url)
     known = _known_profiles()
     listed = ", ".join(sorted(known)) or "none"
     for profile in [*profiles, *([role_source_profile] if role_source_profile else [])]:
@@ -359,6 +386,8 @@ class _Reporter:
                 TimeElapsedColumn(),
                 console=console,
                 transient=True,
+                # The data is never drawn through the stderr console.
+                redirect_stdout=False,
             )
             self._task = self._progress.add_task(what, total=total, found=0, failed=0)
 
@@ -382,11 +411,8 @@ class _Reporter:
         self.done = stream.targets_done
         for failure in stream.failures[len(self.failures) :]:
             self.failures.append(failure)
-            # Through the console, so the line lands above a live progress bar;
-            # soft_wrap keeps one failure on one (greppable) line.
-            self.console.print(
-                "error: " + describe_failure(failure), markup=False, highlight=False, soft_wrap=True
-            )
+            # Through the console, so the line lands above a live progress bar.
+            self.console.print("error: " + describe_failure(failure), markup=False)
         if self._progress is not None and self._task is not None:
             self._progress.update(
                 self._task, completed=self.done, found=self.found, failed=len(self.failures)
@@ -445,15 +471,18 @@ async def _with_account_ids(fleet: Fleet) -> dict[Target, Target]:
 
 
 async def _inventory(
-    fleet: Fleet, listing: _Listing, reporter: _Reporter, stdout: IO[str]
-) -> list[tuple[Target, Any]]:
+    fleet: Fleet,
+    listing: _Listing,
+    reporter: _Reporter,
+    stdout: IO[str],
+    rows: list[tuple[Target, Any]],
+) -> None:
     """Stream every target's items as their pages arrive: NDJSON is written at once, other
-    formats are returned to be sorted.
+    formats are added to ``rows``, to be sorted (and printed even if this is interrupted).
 
     A target that fails partway has its items up to the failure listed, and
     its failure reported as soon as the stream records it.
     """
-    rows: list[tuple[Target, Any]] = []
     async with fleet:
         shown = await _with_account_ids(fleet)
         async with listing.stream(fleet) as stream:
@@ -468,14 +497,33 @@ async def _inventory(
                 else:
                     rows.append((target, item))
             reporter.follow(stream)
-    return rows
+
+
+def _stdout_is_terminal() -> bool:
+    return is_terminal(sys.stdout)
 
 
 def _stderr_is_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
+    return is_terminal(sys.stderr)
+
+
+def _interrupted(err: Console, line: str) -> NoReturn:
+    err.print(line, markup=False)
+    raise click.exceptions.Exit(EXIT_INTERRUPTED)
+
+
+def _write_rows(listing: _Listing, rows: list[tuple[Target, Any]]) -> None:
+    """Print the gathered rows, sorted, in the listing's format (NDJSON is already out)."""
+    kind = listing.kind
+    rows.sort(key=lambda row: kind.sort_key(*row))
+    stdout = sys.stdout
+    if listing.output == "table":
+        write_table(stdout_console(terminal=_stdout_is_terminal()), kind, rows)
+    elif listing.output == "json":
+        write_json(stdout, [record(target, item) for target, item in rows])
+    elif listing.output == "csv":
+        write_csv(stdout, kind.model, (record(target, item) for target, item in rows))
+    stdout.flush()
 
 
 def _run_listing(kind: Kind, options: dict[str, Any]) -> None:
@@ -500,32 +548,36 @@ def _run_listing(kind: Kind, options: dict[str, Any]) -> None:
     targets = len(fleet.targets)
     quiet: bool = options["quiet"]
     live = not quiet and _stderr_is_terminal()
-    err = Console(stderr=True, highlight=False, force_terminal=True if live else None)
-    stdout = sys.stdout
+    err = stderr_console(live=live)
     reporter = _Reporter(err, what=f"Listing {kind.name}", total=targets, live=live)
+    rows: list[tuple[Target, Any]] = []
+    interrupted = False
+    stdout = sys.stdout
+    with reporter:
+        try:
+            asyncio.run(_inventory(fleet, listing, reporter, stdout, rows))
+        except KeyboardInterrupt:
+            # asyncio.run has already cancelled the fleet, which closed its
+            # clients; what was listed by then is printed below, complete.
+            interrupted = True
     try:
-        with reporter:
-            rows = asyncio.run(_inventory(fleet, listing, reporter, stdout))
-        rows.sort(key=lambda row: kind.sort_key(*row))
-        if listing.output == "table":
-            write_table(
-                Console(file=stdout, highlight=False),
-                kind,
-                rows,
-                targets=targets,
-                failed=len(reporter.failures),
-            )
-        elif listing.output == "json":
-            write_json(stdout, [record(target, item) for target, item in rows])
-        elif listing.output == "csv":
-            write_csv(stdout, kind.model, (record(target, item) for target, item in rows))
-        stdout.flush()
+        _write_rows(listing, rows)
     except KeyboardInterrupt:
-        # asyncio.run has already cancelled the fleet, which closed its
-        # clients: nothing is left to clean up, and no traceback is wanted.
-        err.print("Interrupted.", highlight=False)
-        ctx.exit(EXIT_INTERRUPTED)
-    if reporter.failures:
-        if not quiet:
-            err.print(f"{len(reporter.failures)} of {targets} targets failed.", highlight=False)
-        ctx.exit(EXIT_PARTIAL)
+        interrupted = True  # a second Ctrl-C: stop writing (each row is whole)
+    if interrupted:
+        _interrupted(
+            err,
+            f"Interrupted: {reporter.found} {kind.name} listed, "
+            f"{reporter.done} of {targets} targets complete.",
+        )
+    failed = len(reporter.failures)
+    if not quiet:
+        if listing.output == "table":
+            err.print(summary(kind, found=reporter.found, targets=targets, failed=failed))
+        if failed:
+            err.print(f"{failed} of {targets} targets failed.")
+        hint = credentials_hint(failure.error for failure in reporter.failures)
+        if hint is not None:
+            err.print(hint, markup=False)
+    if failed:
+        ctx.exit(EXIT_FAILED)

@@ -3,7 +3,9 @@
 Mounted as a subcommand of the ``aiolightsail`` group, and runnable alone as
 ``python -m aiolightsail.emulator``. It prints the endpoint URL, the accounts'
 access key ids and ready-to-paste shell lines, then serves until SIGINT or
-SIGTERM and shuts down cleanly (exit status 0). Secret keys are printed only
+SIGTERM and shuts down cleanly (exit status 0). A port it cannot bind (in
+use, not permitted, an unknown host) is one line on stderr and exit status 1.
+Secret keys are printed only
 with ``--show-secrets``: terminals are recorded, logs are shipped, and
 ``--account`` may carry a key that is used elsewhere too.
 """
@@ -12,10 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import os
 import signal
 
 import click
 
+from aiolightsail.cli._streams import closed_pipe_ends_quietly
 from aiolightsail.emulator import DEFAULT_PAGE_SIZE, Account, Emulator, Faults, Timings
 
 __all__ = ["DEFAULT_PORT", "emulator_command"]
@@ -109,16 +114,35 @@ def emulator_command(
         seed=seed,
         timings=None if state_delay is None else Timings.uniform(state_delay),
     )
-    asyncio.run(_serve(emulator, demo=demo, show_secrets=show_secrets))
+    with closed_pipe_ends_quietly():
+        asyncio.run(_serve(emulator, demo=demo, show_secrets=show_secrets, where=(host, port)))
 
 
-async def _serve(emulator: Emulator, *, demo: bool, show_secrets: bool) -> None:
+def _cannot_listen(where: tuple[str, int], exc: OSError) -> click.ClickException:
+    """The one-line error for a port the emulator cannot bind."""
+    host, port = where
+    # asyncio's message repeats the address; the errno's own text says it plainly.
+    known = exc.errno is not None and exc.errno in errno.errorcode
+    reason = os.strerror(exc.errno) if known and exc.errno is not None else exc.strerror or str(exc)
+    line = f"cannot listen on {host}:{port}: {reason}"
+    if exc.errno == errno.EADDRINUSE:
+        line += " (another emulator? --port 0 picks a free port)"
+    return click.ClickException(line)
+
+
+async def _serve(
+    emulator: Emulator, *, demo: bool, show_secrets: bool, where: tuple[str, int]
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         # Not available on Windows' event loop: Ctrl+C then ends asyncio.run instead.
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
+    try:
+        await emulator.start()
+    except OSError as exc:
+        raise _cannot_listen(where, exc) from None
     async with emulator:
         if demo:
             emulator.seed_demo()

@@ -63,6 +63,7 @@ __all__ = [
     "flatten",
     "iso",
     "record",
+    "summary",
     "write_csv",
     "write_json",
     "write_ndjson_line",
@@ -396,33 +397,43 @@ def _table(
     return table
 
 
-def write_table(
-    console: Console,
-    kind: Kind,
-    rows: Sequence[tuple[Target, Any]],
-    *,
-    targets: int,
-    failed: int,
-) -> None:
-    """Print rows as a table that fits the console (80 columns when not a terminal).
+def summary(kind: Kind, *, found: int, targets: int, failed: int) -> str:
+    """The summary line of a table, for stderr: what was found where.
+
+    Args:
+        kind: what was listed.
+        found: how many items were listed.
+        targets: how many targets were queried.
+        failed: how many of them failed.
+
+    Returns:
+        ``"13 instances from 3 targets."``, ``"4 instances from 1 of 2 targets."``,
+        ``"No instances in 1 target."``.
+    """
+    answered = targets - failed
+    of = f"{answered} of {targets}" if failed else f"{targets}"
+    where = f"{of} {'target' if targets == 1 else 'targets'}"
+    if not found:
+        return f"No {kind.name} in {where}."
+    return f"{found} {kind.name} from {where}."
+
+
+def write_table(console: Console, kind: Kind, rows: Sequence[tuple[Target, Any]]) -> None:
+    """Print rows as a table that fits the console's width; nothing for no rows.
 
     When every column fits, one table; otherwise one table per target under
     an ``account · region`` heading, the account and region columns dropped,
     every group's columns aligned. Twelve-digit account ids, region names and
     addresses do not fit seven columns in 80; grouping keeps every value whole.
+    A console of unlimited width (stdout piped) always gets the one table,
+    one line per row.
 
     Args:
         console: where to print.
         kind: what the rows are.
         rows: ``(target, item)`` pairs, sorted by account and region.
-        targets: how many targets were queried (for the summary line).
-        failed: how many of them failed (for the summary line).
     """
-    answered = targets - failed
-    of = f"{answered} of {targets}" if failed else f"{targets}"
-    where = f"{of} {'target' if targets == 1 else 'targets'}"
     if not rows:
-        console.print(f"No {kind.name} in {where}.", highlight=False)
         return
     flat = _table(kind.columns, rows)
     # measure() clamps to the console's width; ask for the natural width instead.
@@ -456,4 +467,3 @@ def write_table(
             heading.append(f" · {len(members)} {kind.name}", style="dim")
             console.print(heading)
             console.print(_table(columns, members, widths, fits=fits))
-    console.print(f"{len(rows)} {kind.name} from {where}.", highlight=False)

@@ -7,8 +7,9 @@ changes arrive; piped, it writes one NDJSON line per change::
      "name": "web-1", ...every attribute of the instance as it is now (or was, if removed)}
 
 A target that fails gets one line on stderr when it starts failing (it keeps
-its last view: no false "removed"). It runs until Ctrl-C (exit 130), or for
-``--sweeps N`` sweeps (exit 0, or 1 if a target was failing at the end).
+its last view: no false "removed"); no credentials at all adds a hint, once.
+It runs until Ctrl-C (exit 130), or for ``--sweeps N`` sweeps (exit 0, or 1
+if a target was failing at the end).
 """
 
 from __future__ import annotations
@@ -35,12 +36,17 @@ from aiolightsail import (
     _logging,
 )
 from aiolightsail.cli._app import _FLEET_OPTIONS, build_fleet
+from aiolightsail.cli._guidance import credentials_hint
 from aiolightsail.cli._output import KINDS, _table, describe_failure, record, write_ndjson_line
+from aiolightsail.cli._streams import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    is_terminal,
+    stderr_console,
+)
 
 __all__ = ["watch_command"]
 
-EXIT_PARTIAL = 1
-EXIT_INTERRUPTED = 130
 #: How often the failure reporter looks for targets that started failing, in seconds.
 _REPORT_EVERY = 1.0
 
@@ -93,14 +99,18 @@ class _FailureReporter:
         self.watch = watch
         self.console = console
         self.reported: dict[Target, FleetFailure] = {}
+        self.hinted = False
 
     def check(self) -> None:
         """Report the targets that have started failing since the last check."""
         failing = dict(self.watch.failing)
         for target, failure in failing.items():
             if target not in self.reported:
-                line = "error: " + describe_failure(failure)
-                self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+                self.console.print("error: " + describe_failure(failure), markup=False)
+        hint = credentials_hint(failure.error for failure in failing.values())
+        if hint is not None and not self.hinted:
+            self.console.print(hint, markup=False)
+            self.hinted = True
         self.reported = failing
 
     async def run(self) -> None:
@@ -146,10 +156,7 @@ def _watch_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
+    return is_terminal(sys.stdout)
 
 
 @click.command("watch", short_help="Follow instance changes live.")
@@ -175,7 +182,7 @@ def watch_command(interval: float, sweeps: int | None, output: str, **options: A
     for variable in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         _logging.register_secret(os.environ.get(variable))
     table = output == "table" or (output == "auto" and _stdout_is_terminal())
-    err = Console(stderr=True, highlight=False)
+    err = stderr_console()
     try:
         failing = asyncio.run(
             _follow(fleet, interval=interval, sweeps=sweeps, table=table, err=err, out=sys.stdout)
@@ -184,4 +191,4 @@ def watch_command(interval: float, sweeps: int | None, output: str, **options: A
         err.print("Interrupted.", highlight=False)
         ctx.exit(EXIT_INTERRUPTED)
     if failing:
-        ctx.exit(EXIT_PARTIAL)
+        ctx.exit(EXIT_FAILED)

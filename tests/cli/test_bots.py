@@ -159,7 +159,7 @@ def test_emulator_state_delay(monkeypatch: pytest.MonkeyPatch) -> None:
     """`aiolightsail emulator --state-delay 2` makes every transition take 2 seconds."""
     built: list[Emulator] = []
 
-    async def serve(emulator: Emulator, *, demo: bool, show_secrets: bool) -> None:
+    async def serve(emulator: Emulator, **_: object) -> None:
         built.append(emulator)
 
     monkeypatch.setattr("aiolightsail.cli._emulator._serve", serve)
