@@ -377,10 +377,14 @@ def observe_pages(
     dispatch: Dispatch,
     *,
     operation: str,
-    region: str,
+    region: Callable[[], str],
     target: str | None,
 ) -> Callable[[str | None], Awaitable[Page[T]]]:
-    """``fetch`` (one page of a listing), reporting a :class:`PageEvent` per page that arrives."""
+    """``fetch`` (one page of a listing), reporting a :class:`PageEvent` per page that arrives.
+
+    ``region`` is asked when a page has arrived: a client given no region
+    knows it only once open.
+    """
     number = 0
 
     async def fetch_observed(token: str | None) -> Page[T]:
@@ -391,7 +395,7 @@ def observe_pages(
         dispatch(
             PageEvent(
                 operation=operation,
-                region=region,
+                region=region(),
                 target=target,
                 page=number,
                 items=len(page.items),

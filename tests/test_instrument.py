@@ -33,7 +33,7 @@ from tests.reliability.test_redaction import ANY_TEXT, VISIBLE, Secret, secrets
 pytestmark = pytest.mark.usefixtures("no_backoff")
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-northeast-1"]
-BAD_KEYS = {
+BAD_KEYS: dict[str, Any] = {
     "aws_access_key_id": "AKIAUNKNOWNKEY000000",
     "aws_secret_access_key": "not-a-real-secret-000000000000000000000",
 }

@@ -18,13 +18,14 @@ import platform
 import sys
 from typing import TYPE_CHECKING, Any
 
-from aiolightsail._botocore import _sessions
+from aiolightsail._botocore import _sessions, _settings
 from aiolightsail._botocore._error_answers import read_error_answers
 from aiolightsail._botocore._http import session_class
 from aiolightsail._gate import take_turn
 
 if TYPE_CHECKING:
     from aiobotocore.session import AioSession
+    from botocore.config import Config
 
 __all__ = ["BotoLightsail", "open_lightsail", "user_agent"]
 
@@ -37,6 +38,8 @@ def user_agent() -> str:
     OS, language, per-request feature metrics) twice per request, ~0.15 ms, or
     7 % of a page's CPU (``docs/design.md``). ``Config(user_agent=...)`` is
     botocore's documented override; AWS reads the header only for its metrics.
+    An application id (``AWS_SDK_UA_APP_ID``...) is appended per client by
+    ``_settings.client_config``.
     """
     import aiobotocore
     import botocore
@@ -53,8 +56,11 @@ def user_agent() -> str:
 class BotoLightsail:
     """An open aiobotocore Lightsail client, reduced to what the library calls."""
 
-    def __init__(self, client: Any, stack: contextlib.AsyncExitStack) -> None:
+    def __init__(self, client: Any, stack: contextlib.AsyncExitStack, region: str) -> None:
         self.raw = client  # for tests and diagnostics only
+        self.region = region
+        #: The effective attempts per call (argument, config, environment or profile).
+        self.max_attempts: int = client.meta.config.retries["total_max_attempts"]
         # _make_api_call is what every generated method of a botocore client
         # calls; calling it by wire name keeps the names in the operations table.
         self._call = client._make_api_call
@@ -87,43 +93,54 @@ class BotoLightsail:
 
 async def open_lightsail(
     *,
-    region: str,
+    region: str | None,
     session: AioSession | None,
     profile: str | None,
     access_key: tuple[str, str, str | None] | None,
     endpoint_url: str | None,
-    max_attempts: int,
+    max_attempts: int | None,
+    retry_mode: str | None,
     connect_timeout: float,
     read_timeout: float,
     attempt_timeout: float,
-    max_pool_connections: int,
+    max_pool_connections: int | None,
+    config: Config | None = None,
 ) -> BotoLightsail:
     """Open a Lightsail client of ``session`` (default: the shared session of ``profile``).
 
+    Its region is ``region``, else the configured one
+    (``_settings.region_or_refuse``); its retry policy, User-Agent and the
+    merge with the caller's ``config`` are ``_settings.client_config``'s.
     Its requests never follow a redirect, each attempt has ``attempt_timeout``
     seconds from asking for a connection to the last byte (``_http``), and
     error answers are read by the rules of ``_error_answers`` (every
     HTTP 429 a throttle; an unreadable error body classified by its status).
 
     Raises:
+        ValidationError: no region anywhere, or a configured value that is
+            malformed (``_settings``).
         botocore, aiobotocore and aiohttp exceptions; callers translate them.
     """
-    from aiobotocore.config import AioConfig
-
-    config = AioConfig(
-        retries={"mode": "standard", "total_max_attempts": max_attempts},
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        max_pool_connections=max_pool_connections,
-        user_agent=user_agent(),
-        http_session_cls=session_class(attempt_timeout),
-    )
     keys = access_key or (None, None, None)
     stack = contextlib.AsyncExitStack()
     try:
         # A missing profile or a broken config file fails here.
         session = session or _sessions.get_session(profile)
         await _sessions.prepare_session(session)
+        # Clients waiting for the same set-up all wake in one loop iteration.
+        await take_turn()
+        region = _settings.region_or_refuse(session, region, config)
+        client_config = _settings.client_config(
+            session,
+            base_user_agent=user_agent(),
+            http_session_cls=session_class(attempt_timeout),
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_pool_connections=max_pool_connections,
+            max_attempts=max_attempts,
+            retry_mode=retry_mode,
+            config=config,
+        )
         if access_key is None:
             await _sessions.resolve_credentials(session)
         await take_turn()  # milliseconds of CPU with no suspension point
@@ -135,7 +152,7 @@ async def open_lightsail(
                 aws_access_key_id=keys[0],
                 aws_secret_access_key=keys[1],
                 aws_session_token=keys[2],
-                config=config,
+                config=client_config,
             )
         )
     except BaseException:
@@ -145,7 +162,7 @@ async def open_lightsail(
     _prune_operation_models(client)
     if _sessions.uses_shared_loader(session):  # ours: the same rules for every client
         _share_endpoint_provider(client, "lightsail")
-    return BotoLightsail(client, stack)
+    return BotoLightsail(client, stack, region)
 
 
 def _prune_operation_models(client: Any) -> None:
