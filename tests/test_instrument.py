@@ -75,7 +75,7 @@ def seed(emulator: Emulator) -> dict[str, int]:
     for n, region in enumerate(REGIONS):
         count = 3 + 4 * n
         emulator.seed_instances(ACCOUNTS[1][0], region, count)
-        counts[f"{ACCOUNTS[1][1]}/{region}"] = count
+        counts[Target(region, **keys(1)).label] = count
     return counts
 
 
