@@ -54,6 +54,14 @@ from aiolightsail._fleet import (
     FoundInstances,
 )
 from aiolightsail._gate import get_cpu_budget, set_cpu_budget
+from aiolightsail._instrument import (
+    InstrumentEvent,
+    InstrumentHook,
+    PageEvent,
+    RequestEvent,
+    RetryEvent,
+    TargetEvent,
+)
 from aiolightsail._models import (
     AddOn,
     AvailabilityZone,
@@ -126,6 +134,8 @@ __all__ = [
     "InstanceState",
     "InstanceStateName",
     "InstanceWatch",
+    "InstrumentEvent",
+    "InstrumentHook",
     "InvalidInputError",
     "LightsailClient",
     "LightsailError",
@@ -138,6 +148,7 @@ __all__ = [
     "OperationFailureError",
     "OperationStatus",
     "Page",
+    "PageEvent",
     "PageIterator",
     "PaginationError",
     "PasswordData",
@@ -146,12 +157,15 @@ __all__ = [
     "Region",
     "RegionNotEnabledError",
     "RegionSetupInProgressError",
+    "RequestEvent",
     "RequestTimeoutError",
     "ResourceLocation",
     "ResponseError",
+    "RetryEvent",
     "ServiceError",
     "Tag",
     "Target",
+    "TargetEvent",
     "TargetTimeoutError",
     "ThrottledError",
     "TransportError",

@@ -9,15 +9,17 @@ request is translated in one place (``_botocore.translate``).
 from __future__ import annotations
 
 import asyncio
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 
-from aiolightsail import _botocore, _logging, _waiters
+from aiolightsail import _botocore, _instrument, _logging, _waiters
 from aiolightsail import _operations as ops
 from aiolightsail import _validation as check
+from aiolightsail._botocore import Config
 from aiolightsail._errors import RequestTimeoutError, ResponseError, ValidationError
 from aiolightsail._gate import take_turn
 from aiolightsail._models import (
@@ -49,9 +51,10 @@ __all__ = [
     "LightsailClient",
 ]
 
-#: Total attempts per request (the first try included). botocore's own
-#: ``max_attempts`` counts *retries*; we pass ``total_max_attempts`` instead.
-DEFAULT_MAX_ATTEMPTS = 5
+#: Total attempts per request (the first try included) when neither the
+#: argument, the environment nor the profile sets them. botocore's own
+#: client-config ``max_attempts`` counts *retries*; we pass ``total_max_attempts``.
+DEFAULT_MAX_ATTEMPTS = _botocore.DEFAULT_MAX_ATTEMPTS
 #: The default deadlines, in seconds, and why they are these (``docs/reliability.md``,
 #: "Deadlines"): a silent or trickling endpoint is given up within ``DEFAULT_CALL_TIMEOUT``.
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -79,19 +82,33 @@ class LightsailClient:
             async for instance in client.iter_instances():
                 print(instance.name, instance.state_name)
 
-    Requests are signed, retried (botocore's ``standard`` mode: throttles,
-    5xx and connection errors, with jittered exponential backoff) and sent
-    over aiohttp; one client holds one connection pool.
+    Requests are signed, retried (botocore's ``standard`` mode by default:
+    throttles, 5xx and connection errors, with jittered exponential backoff)
+    and sent over aiohttp; one client holds one connection pool.
+
+    The region and the retry policy follow boto3's configuration rules,
+    read through botocore when the client opens (``docs/guides/configuration.md``
+    has the table of every setting).
 
     Args:
         region: the AWS region, e.g. ``"eu-west-1"``. Any well-formed region
-            name is accepted, so new regions work.
+            name is accepted, so new regions work. ``None``: ``AWS_REGION``,
+            then ``AWS_DEFAULT_REGION``, then the profile's ``region``,
+            resolved when the client opens.
         profile: an AWS config profile; credentials then come from it.
         aws_access_key_id: a static access key (with ``aws_secret_access_key``).
         aws_secret_access_key: the static secret key (never shown in ``repr``).
         aws_session_token: the session token of temporary credentials.
         endpoint_url: send requests here instead of AWS (e.g. the emulator).
-        max_attempts: total attempts per request, first try included.
+        max_attempts: total attempts per request, first try included, 1 to
+            100. ``None``: ``config``'s ``retries``, else ``AWS_MAX_ATTEMPTS``,
+            else the profile's ``max_attempts``, else
+            :data:`DEFAULT_MAX_ATTEMPTS`.
+        retry_mode: ``"standard"`` or ``"adaptive"`` (standard, plus a
+            client-side rate limiter that slows down when throttled).
+            ``None``: ``config``'s ``retries``, else ``AWS_RETRY_MODE``, else
+            the profile's ``retry_mode``, else ``"standard"``; a configured
+            ``legacy`` runs as ``standard``.
         connect_timeout: seconds to wait for a connection.
         read_timeout: seconds to wait for the next bytes of an answer.
         attempt_timeout: seconds one attempt may take, from asking for a
@@ -104,9 +121,20 @@ class LightsailClient:
             still sending tokens past it is stopped with :class:`PaginationError`.
         max_pool_connections: the connection pool's size.
         session: an aiobotocore session to use instead of the shared one.
+        instrument: a hook, or a list of hooks, called with an event for each
+            request attempt, retry and page (``docs/guides/observability.md``).
+        config: a botocore ``Config`` (or aiobotocore ``AioConfig``) merged
+            over the client's own: what it sets wins (proxies,
+            ``proxies_config``, ``tcp_keepalive``, ``max_pool_connections``,
+            timeouts, ``user_agent_appid``, ``user_agent_extra``...), except
+            ``retries``, which ``max_attempts``/``retry_mode`` override when
+            given, and ``http_session_cls``, which is refused: the library's
+            HTTP session refuses redirects and bounds each attempt.
 
     Raises:
-        ValidationError: an argument is malformed (nothing is opened).
+        ValidationError: an argument is malformed (nothing is opened). When
+            the client opens: no region given nor configured, or a
+            configured retry setting that is malformed.
     """
 
     #: Where the waiters read the time and sleep (a test may give the emulator's clock).
@@ -114,14 +142,15 @@ class LightsailClient:
 
     def __init__(
         self,
-        region: str,
+        region: str | None = None,
         *,
         profile: str | None = None,
         aws_access_key_id: str | None = None,
         aws_secret_access_key: str | None = None,
         aws_session_token: str | None = None,
         endpoint_url: str | None = None,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_attempts: int | None = None,
+        retry_mode: Literal["standard", "adaptive"] | None = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         attempt_timeout: float = DEFAULT_ATTEMPT_TIMEOUT,
@@ -129,8 +158,10 @@ class LightsailClient:
         max_pages: int = DEFAULT_MAX_PAGES,
         max_pool_connections: int = 10,
         session: AioSession | None = None,
+        instrument: _instrument.InstrumentHook | Sequence[_instrument.InstrumentHook] | None = None,
+        config: Config | None = None,
     ) -> None:
-        self._region = check.region(region)
+        self._region = None if region is None else check.region(region)
         check.credentials(
             profile=profile,
             access_key_id=aws_access_key_id,
@@ -143,7 +174,11 @@ class LightsailClient:
             raise ValidationError(
                 "session", f"must be an aiobotocore AioSession, not {type(session).__name__}"
             )
-        check.integer(max_attempts, "max_attempts", low=1, high=100)
+        if max_attempts is not None:
+            check.integer(max_attempts, "max_attempts", low=1, high=100)
+        if retry_mode is not None:
+            check.choice(retry_mode, "retry_mode", frozenset(_botocore.RETRY_MODES))
+        _botocore.check_config(config)
         check.seconds(connect_timeout, "connect_timeout")
         check.seconds(read_timeout, "read_timeout")
         check.seconds(attempt_timeout, "attempt_timeout")
@@ -157,6 +192,8 @@ class LightsailClient:
         self._session_token = aws_session_token
         self._endpoint_url = endpoint_url
         self._max_attempts = max_attempts
+        self._retry_mode = retry_mode
+        self._config = config
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._attempt_timeout = attempt_timeout
@@ -164,6 +201,9 @@ class LightsailClient:
         self._max_pages = max_pages
         self._max_pool_connections = max_pool_connections
         self._session = session
+        self._dispatch = _instrument.dispatch_of(instrument)
+        #: The fleet target's label in events and log records (a fleet sets it).
+        self._label: str | None = None
         self._client: _botocore.Transport | None = None
         self._state = "new"
 
@@ -171,7 +211,16 @@ class LightsailClient:
 
     @property
     def region(self) -> str:
-        """The client's region."""
+        """The client's region: as given, or as resolved when the client opened.
+
+        Raises:
+            RuntimeError: no region was given and the client has not opened yet.
+        """
+        if self._region is None:
+            raise RuntimeError(
+                "this LightsailClient was given no region: it is resolved from the "
+                "configuration when the client opens (async with LightsailClient() as client)"
+            )
         return self._region
 
     @property
@@ -240,13 +289,23 @@ class LightsailClient:
                 access_key=access_key,
                 endpoint_url=self._endpoint_url,
                 max_attempts=self._max_attempts,
+                retry_mode=self._retry_mode,
                 connect_timeout=self._connect_timeout,
                 read_timeout=self._read_timeout,
                 attempt_timeout=self._attempt_timeout,
                 max_pool_connections=self._max_pool_connections,
+                config=self._config,
             )
         except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
             _botocore.reraise(exc, operation=None, region=self._region)
+        self._region = self._client.region
+        requests = _instrument.Requests(
+            region=self._region,
+            target=self._label,
+            dispatch=self._dispatch,
+            max_attempts=self._client.max_attempts,
+        )
+        _botocore.observe_requests(self._client, requests)
         # Modules imported while the client was built may have made new loggers.
         _logging.install()
 
@@ -359,8 +418,17 @@ class LightsailClient:
     ) -> PageIterator[_M]:
         """Every item of ``op``'s pages, from ``page_token`` on."""
         check.page_token(page_token)
+        fetch = functools.partial(self._page, op, params)
         return PageIterator(
-            lambda token: self._page(op, params, token),
+            fetch
+            if self._dispatch is None
+            else _instrument.observe_pages(
+                fetch,
+                self._dispatch,
+                operation=op.wire,
+                region=lambda: self.region,
+                target=self._label,
+            ),
             operation=op.wire,
             page_token=page_token,
             max_pages=self._max_pages,
@@ -516,7 +584,7 @@ class LightsailClient:
         params: dict[str, Any] = {
             "instanceNames": check.resource_names(instance_names, "instance_names"),
             "availabilityZone": check.availability_zone(
-                availability_zone, "availability_zone", in_region=self._region
+                availability_zone, "availability_zone", in_region=self.region
             ),
             "blueprintId": check.string(blueprint_id, "blueprint_id"),
             "bundleId": check.string(bundle_id, "bundle_id"),
@@ -585,7 +653,7 @@ class LightsailClient:
         params: dict[str, Any] = {
             "instanceNames": check.resource_names(instance_names, "instance_names"),
             "availabilityZone": check.availability_zone(
-                availability_zone, "availability_zone", in_region=self._region
+                availability_zone, "availability_zone", in_region=self.region
             ),
             "bundleId": check.string(bundle_id, "bundle_id"),
         }

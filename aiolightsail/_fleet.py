@@ -39,14 +39,14 @@ from typing import Any, Generic, Literal, Self, TypedDict, TypeVar, Unpack
 
 import attrs
 
-from aiolightsail import _botocore, _waiters
+from aiolightsail import _botocore, _instrument, _waiters
 from aiolightsail import _validation as check
+from aiolightsail._botocore import Config
 from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel, stop
 from aiolightsail._client import (
     DEFAULT_ATTEMPT_TIMEOUT,
     DEFAULT_CALL_TIMEOUT,
     DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_ATTEMPTS,
     DEFAULT_READ_TIMEOUT,
     LightsailClient,
 )
@@ -61,7 +61,7 @@ from aiolightsail._models import Blueprint, Instance, InstanceSnapshot, Page
 from aiolightsail._pagination import DEFAULT_MAX_PAGES, PageIterator
 from aiolightsail._regions import LIGHTSAIL_REGIONS
 from aiolightsail._repr import SafeRepr
-from aiolightsail._target import Target
+from aiolightsail._target import DEFAULT_ROLE_SESSION_NAME, Target
 from aiolightsail._watch import InstanceWatch, chosen_targets
 
 __all__ = [
@@ -152,6 +152,8 @@ class FleetStream(Generic[T]):
         self.failures: list[FleetFailure] = []
         self.targets_total = len(targets)
         self.targets_done = 0
+        #: Failures that are answers, not incidents (a name not in a target): logged at DEBUG.
+        self._expected: tuple[type[LightsailError], ...] = ()
 
     def __repr__(self) -> str:
         # Read with defaults: a half-built stream must describe itself too.
@@ -226,13 +228,22 @@ class FleetStream(Generic[T]):
                     group.create_task(self._produce_one(target))
 
     async def _produce_one(self, target: Target) -> None:
+        run = _instrument.TargetRun(self._fleet._dispatch, label=target.label, region=target.region)
+
+        async def send(event: _Event) -> None:
+            await self._channel.send(event)
+            if event[0] == "items":
+                run.items += len(event[2])
+
         try:
-            failure = await self._produce(target, self._channel.send)
+            failure = await self._produce(target, send)
         except ChannelClosed:
+            run.cancelled()
             return  # the consumer is gone
-        except asyncio.CancelledError:
+        except asyncio.CancelledError as exc:
             task = asyncio.current_task()
             if task is None or task.cancelling():
+                run.interrupted(exc)
                 raise  # the stream is ending: not this target's failure
             # A CancelledError from below that nobody asked for (a future that
             # someone else cancelled): this target failed; the stream goes on.
@@ -240,6 +251,14 @@ class FleetStream(Generic[T]):
                 target=target,
                 error=LightsailError("the request was cancelled from outside the fleet"),
             )
+        except BaseException as exc:
+            run.interrupted(exc)
+            raise
+        if failure is None:
+            run.finished()
+        else:
+            expected = isinstance(failure.error, self._expected)
+            run.failed(failure.error, reported=not (self._fleet.fail_fast or expected))
         if failure is not None and self._fleet.fail_fast:
             self.failures.append(failure)
             raise failure.error
@@ -247,6 +266,35 @@ class FleetStream(Generic[T]):
             await self._channel.send(("done", target, failure))
         except ChannelClosed:
             return
+
+
+def _static_keys(target: Target) -> tuple[str, str, str | None] | None:
+    """A target's static keys as ``(key id, secret, token)``, or ``None``."""
+    if target.aws_access_key_id and target.aws_secret_access_key:
+        return (target.aws_access_key_id, target.aws_secret_access_key, target.aws_session_token)
+    return None
+
+
+def _key_account(index: int, pair: object) -> dict[str, Any]:
+    """``Fleet.across``'s ``keys[index]`` as Target keyword arguments, checked (never echoed)."""
+    if (
+        not isinstance(pair, tuple)
+        or len(pair) not in (2, 3)
+        or not all(isinstance(part, str) for part in pair[:2])
+        or (len(pair) == 3 and pair[2] is not None and not isinstance(pair[2], str))
+    ):
+        raise ValidationError(
+            f"keys[{index}]",
+            "must be (access_key_id, secret_access_key) or "
+            "(access_key_id, secret_access_key, session_token), as strings",
+            show=False,
+        )
+    token = pair[2] if len(pair) == 3 else None
+    return {
+        "aws_access_key_id": pair[0],
+        "aws_secret_access_key": pair[1],
+        "aws_session_token": token,
+    }
 
 
 def _configured_region(account: Mapping[str, Any]) -> str:
@@ -261,7 +309,7 @@ def _configured_region(account: Mapping[str, Any]) -> str:
         raise ValidationError(
             "regions",
             f"{whose} has no region configured: pass regions=[...] "
-            "(or set AWS_DEFAULT_REGION, or `region` in the profile)",
+            "(or set AWS_REGION or AWS_DEFAULT_REGION, or `region` in the profile)",
             show=False,
         )
     return region
@@ -273,12 +321,15 @@ class _FleetOptions(TypedDict, total=False):
     concurrency: int
     fail_fast: bool
     target_timeout: float | None
-    max_attempts: int
+    max_attempts: int | None
+    retry_mode: Literal["standard", "adaptive"] | None
     connect_timeout: float
     read_timeout: float
     attempt_timeout: float
     call_timeout: float | None
     max_pages: int
+    instrument: _instrument.InstrumentHook | Sequence[_instrument.InstrumentHook] | None
+    config: Config | None
 
 
 class Fleet:
@@ -299,12 +350,19 @@ class Fleet:
         fail_fast: on the first failing target, cancel the rest and raise its error.
         target_timeout: seconds of request time allowed per target per stream
             (time spent waiting for the consumer does not count); ``None``: no limit.
-        max_attempts: total attempts per request (see LightsailClient).
+        max_attempts: total attempts per request, for the clients and for
+            STS (see LightsailClient; ``None``: from the configuration).
+        retry_mode: ``"standard"`` or ``"adaptive"``, for the clients and
+            for STS (see LightsailClient; ``None``: from the configuration).
         connect_timeout: the clients' ``connect_timeout`` (see LightsailClient).
         read_timeout: the clients' ``read_timeout``.
         attempt_timeout: the clients' ``attempt_timeout``.
         call_timeout: the clients' ``call_timeout``.
         max_pages: the clients' ``max_pages``: pages per target per listing.
+        instrument: a hook, or a list of hooks, called with an event for each
+            request attempt, retry, page and target (``docs/guides/observability.md``).
+        config: a botocore ``Config`` merged over every client's and STS
+            client's own (see LightsailClient).
 
     Failures belong to each stream (``stream.failures``); the fleet keeps none.
     """
@@ -316,12 +374,15 @@ class Fleet:
         concurrency: int = 32,
         fail_fast: bool = False,
         target_timeout: float | None = DEFAULT_TARGET_TIMEOUT,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_attempts: int | None = None,
+        retry_mode: Literal["standard", "adaptive"] | None = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         attempt_timeout: float = DEFAULT_ATTEMPT_TIMEOUT,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
         max_pages: int = DEFAULT_MAX_PAGES,
+        instrument: _instrument.InstrumentHook | Sequence[_instrument.InstrumentHook] | None = None,
+        config: Config | None = None,
     ) -> None:
         self.targets: tuple[Target, ...] = tuple(dict.fromkeys(targets))
         for i, target in enumerate(self.targets):
@@ -330,21 +391,33 @@ class Fleet:
         self.concurrency = check.integer(concurrency, "concurrency", low=1, high=100_000)
         self.fail_fast = check.boolean(fail_fast, "fail_fast")
         self.target_timeout = check.optional_seconds(target_timeout, "target_timeout")
-        self.max_attempts = check.integer(max_attempts, "max_attempts", low=1, high=100)
+        self.max_attempts = (
+            None
+            if max_attempts is None
+            else check.integer(max_attempts, "max_attempts", low=1, high=100)
+        )
+        if retry_mode is not None:
+            check.choice(retry_mode, "retry_mode", frozenset(_botocore.RETRY_MODES))
+        _botocore.check_config(config)
         self._client_options: dict[str, Any] = {
             "max_attempts": self.max_attempts,
+            "retry_mode": retry_mode,
+            "config": config,
             "connect_timeout": check.seconds(connect_timeout, "connect_timeout"),
             "read_timeout": check.seconds(read_timeout, "read_timeout"),
             "attempt_timeout": check.seconds(attempt_timeout, "attempt_timeout"),
             "call_timeout": check.optional_seconds(call_timeout, "call_timeout"),
             "max_pages": check.integer(max_pages, "max_pages", low=1, high=10_000_000),
         }
+        # One dispatch for the fleet and its clients: a failing hook is reported once.
+        self._dispatch = _instrument.dispatch_of(instrument)
         self._state = "new"
         self._semaphore: asyncio.Semaphore | None = None
         self._target_locks: dict[Target, asyncio.Lock] = {}
         self._clients: dict[Target, LightsailClient] = {}
         self._client_locks: dict[Target, asyncio.Lock] = {}
-        self._roles: dict[tuple[str | None, ...], asyncio.Task[_botocore.RoleSession]] = {}
+        self._roles: dict[tuple[str | int | None, ...], asyncio.Task[_botocore.RoleSession]] = {}
+        self._account_ids: dict[tuple[str | None, ...], asyncio.Task[str]] = {}
         # The tasks the fleet owns: one per stream being read, one per role being assumed.
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -360,24 +433,34 @@ class Fleet:
         profiles: Iterable[str | None] | None = None,
         role_arns: Iterable[str] | None = None,
         role_source_profile: str | None = None,
+        keys: Iterable[tuple[str, str] | tuple[str, str, str | None]] | None = None,
         endpoint_url: str | None = None,
         **fleet_options: Unpack[_FleetOptions],
     ) -> Fleet:
         """A fleet over the cross product of regions × accounts.
 
         Accounts are the ``profiles`` (``None`` in the list means the default
-        credential chain) and the ``role_arns`` (assumed with
-        ``role_source_profile``, or the default chain). With neither, the
-        default credentials are the one account.
+        credential chain), the ``role_arns`` (assumed with
+        ``role_source_profile``, or the default chain) and the ``keys``
+        (static keys, one account each). With none of them, the default
+        credentials are the one account. Targets needing more (a role's
+        ``external_id``...) are built as :class:`Target` and passed to
+        :class:`Fleet`.
 
         Args:
             regions: region names; ``"all"`` for every Lightsail region; ``None``
-                for each account's configured region (``AWS_DEFAULT_REGION``, or
-                the ``region`` of its profile, or of ``role_source_profile`` for
-                roles), read from the AWS config files through botocore.
+                for each account's configured region: ``AWS_REGION``, then
+                ``AWS_DEFAULT_REGION``, then the ``region`` of its profile (of
+                ``role_source_profile`` for roles, of the default profile for
+                keys), read through botocore. The config files are read here,
+                on the calling thread (small files, once per profile per
+                process): call it before the event loop runs, or in a thread.
             profiles: AWS config profiles.
             role_arns: roles to assume, one account each.
             role_source_profile: the profile whose credentials assume the roles.
+            keys: static keys, one account each: ``(access_key_id,
+                secret_access_key)`` or ``(access_key_id, secret_access_key,
+                session_token)``. Neither shows in labels or ``repr``.
             endpoint_url: send every request here (the emulator, a proxy).
             **fleet_options: passed to :class:`Fleet`.
 
@@ -385,8 +468,8 @@ class Fleet:
             The fleet (not yet entered).
 
         Raises:
-            ValidationError: no regions, a malformed region or role ARN, or
-                (``regions=None``) an account with no configured region.
+            ValidationError: no regions, a malformed region, role ARN or key,
+                or (``regions=None``) an account with no configured region.
         """
         if isinstance(regions, str) and regions != "all":
             raise ValidationError("regions", "must be a list of regions, 'all' or None", regions)
@@ -394,6 +477,7 @@ class Fleet:
         accounts += [
             {"role_arn": r, "profile": role_source_profile} for r in dict.fromkeys(role_arns or ())
         ]
+        accounts += [_key_account(i, pair) for i, pair in enumerate(keys or ())]
         if not accounts:
             accounts = [{}]
         fixed: list[str] | None = None
@@ -539,6 +623,7 @@ class Fleet:
                 **options,
             )
         client._timer = self._timer
+        client._dispatch, client._label = self._dispatch, target.label
         return await client.__aenter__()
 
     async def _role(self, target: Target) -> _botocore.RoleSession:
@@ -548,24 +633,17 @@ class Fleet:
         task = self._roles.get(key)
         if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
             assert target.role_arn is not None  # noqa: S101 - only called for role targets
-            keys = (
-                (target.aws_access_key_id, target.aws_secret_access_key, target.aws_session_token)
-                if target.aws_access_key_id and target.aws_secret_access_key
-                else None
-            )
             task = self._start(
                 _botocore.assume_role_session(
                     target.role_arn,
                     base=_botocore.get_session(target.profile),
                     region=target.region,
                     endpoint_url=target.endpoint_url,
-                    access_key=keys,
-                    timeouts=(
-                        self._client_options["connect_timeout"],
-                        self._client_options["read_timeout"],
-                        self._client_options["attempt_timeout"],
-                    ),
-                    max_attempts=self.max_attempts,
+                    access_key=_static_keys(target),
+                    session_name=target.role_session_name or DEFAULT_ROLE_SESSION_NAME,
+                    external_id=target.external_id,
+                    duration_seconds=target.duration_seconds,
+                    settings=self._sts_settings(),
                 )
             )
             self._roles[key] = task
@@ -575,6 +653,63 @@ class Fleet:
             raise
         except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
             _botocore.reraise(exc, operation="AssumeRole", region=target.region)
+
+    def _sts_settings(self) -> _botocore.StsSettings:
+        options = self._client_options
+        return _botocore.StsSettings(
+            connect_timeout=options["connect_timeout"],
+            read_timeout=options["read_timeout"],
+            attempt_timeout=options["attempt_timeout"],
+            max_attempts=options["max_attempts"],
+            retry_mode=options["retry_mode"],
+            config=options["config"],
+        )
+
+    async def account_id(self, target: Target) -> str:
+        """The 12-digit id of ``target``'s account.
+
+        A role target's comes from its ``role_arn``, without a request. Any
+        other target's is asked of STS (``sts:GetCallerIdentity``, at the
+        target's region and endpoint) once per set of credentials for the
+        fleet's life: every region of a profile or of a pair of keys shares
+        one request, and concurrent callers wait for the same one. A failure
+        is not kept; the next call asks again.
+
+        Args:
+            target: a target of this fleet.
+
+        Returns:
+            The account id, e.g. ``"123456789012"``.
+
+        Raises:
+            ValidationError: ``target`` is not a target of this fleet.
+            LightsailError: STS could not tell (credentials, network: the
+                translated error, as for any request).
+        """
+        self._require_open()
+        if target not in self.targets:
+            raise ValidationError("target", "must be a target of this fleet", target)
+        if target.role_arn is not None:
+            return target.account
+        key = target._base_key()
+        task = self._account_ids.get(key)
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = self._start(
+                _botocore.caller_account_id(
+                    _botocore.get_session(target.profile),
+                    region=target.region,
+                    endpoint_url=target.endpoint_url,
+                    access_key=_static_keys(target),
+                    settings=self._sts_settings(),
+                )
+            )
+            self._account_ids[key] = task
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
+            _botocore.reraise(exc, operation="GetCallerIdentity", region=target.region)
 
     # -- streams --------------------------------------------------------------
 
@@ -737,6 +872,7 @@ class Fleet:
         budget = _Budget(self.target_timeout)
         iterator: PageIterator[Instance] | None = None
         items: list[Instance] = []
+        run = _instrument.TargetRun(self._dispatch, label=target.label, region=target.region)
         try:
             async with semaphore:
                 client = await self._timed(self.client(target), budget)
@@ -746,11 +882,17 @@ class Fleet:
                 async with semaphore, lock:
                     page = await self._timed(self._page(target, iterator), budget)
                 if page is None:
+                    run.finished()
                     return tuple(items)
                 items.extend(page.items)
+                run.items = len(items)
         except LightsailError as exc:
+            run.failed(exc, reported=not self.fail_fast)
             token = iterator.page_token if iterator is not None else None
             return FleetFailure(target=target, error=exc, page_token=token)
+        except BaseException as exc:
+            run.interrupted(exc)
+            raise
 
     async def find_instances(
         self, name: str, *, targets: Iterable[Target] | None = None
@@ -769,6 +911,7 @@ class Fleet:
         order = {target: index for index, target in enumerate(self.targets)}
         found = FoundInstances()
         async with self.map(lambda c: c.get_instance(instance_name), targets=targets) as stream:
+            stream._expected = (NotFoundError,)
             async for target, instance in stream:
                 found.append((target, instance))
         found.sort(key=lambda pair: order[pair[0]])

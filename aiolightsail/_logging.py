@@ -36,6 +36,13 @@ modules imported since then created. The filter only runs for records that
 pass the logger's level, so it costs nothing unless DEBUG logging is on.
 ``tests/reliability/test_redaction.py`` proves the result with secrets of
 arbitrary text pushed through real DEBUG-logged requests.
+
+The library's own loggers (the ``aiolightsail`` hierarchy, described in
+``docs/guides/observability.md``) are made by :func:`logger`, which attaches
+the filter at once. The top logger has a :class:`logging.NullHandler`, as the
+logging HOWTO advises libraries: a program that configured no logging gets
+none of the library's records on stderr (its failures reach the caller as
+errors and ``stream.failures`` anyway).
 """
 
 from __future__ import annotations
@@ -49,7 +56,14 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-__all__ = ["SECRET_MEMBERS", "RedactingFilter", "install", "redact", "register_secret"]
+__all__ = [
+    "SECRET_MEMBERS",
+    "RedactingFilter",
+    "install",
+    "logger",
+    "redact",
+    "register_secret",
+]
 
 REDACTED = "***"
 
@@ -335,7 +349,16 @@ def install() -> None:
         if name.split(".", 1)[0] in _NAMESPACES
     )
     for name in names:
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
+        logger(name)
     _seen_loggers = len(logging.root.manager.loggerDict)
+
+
+def logger(name: str) -> logging.Logger:
+    """The logger ``name`` with the redacting filter attached; the library makes its own so."""
+    log = logging.getLogger(name)
+    if _FILTER not in log.filters:
+        log.addFilter(_FILTER)
+    return log
+
+
+logging.getLogger("aiolightsail").addHandler(logging.NullHandler())

@@ -23,6 +23,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
+from aiolightsail import _logging
 from aiolightsail import _validation as check
 from aiolightsail._enums import InstanceSnapshotState, InstanceStateName, OperationStatus
 from aiolightsail._errors import NotFoundError, ValidationError, WaitFailedError, WaitTimeoutError
@@ -39,6 +40,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+_log = _logging.logger("aiolightsail.waiters")
 
 #: The first wait between polls, and the longest, in seconds (``docs/bots.md``).
 FIRST_DELAY = 1.0
@@ -129,6 +132,7 @@ async def poll(
     delays = _delays(_seconds(interval, "interval", optional=True))
     deadline = timer.now() + limit
     last: T | None = None
+    polls = 0
     while True:
         # The timer may be a test's clock; the request is bounded in loop time too.
         bound = asyncio.timeout(max(deadline - timer.now(), 0.0))
@@ -141,13 +145,23 @@ async def poll(
             raise WaitTimeoutError(
                 f"{what}: no answer within the timeout of {limit:g}s", last=last
             ) from exc
+        polls += 1
         if done(result):
+            _log.debug("waiting for %s: done at poll %d", what, polls)
             return result
         last = result
         remaining = deadline - timer.now()
         if remaining <= 0:
             raise WaitTimeoutError(f"{what}: still not done after {limit:g}s", last=last)
-        await timer.sleep(min(next(delays), remaining))
+        delay = min(next(delays), remaining)
+        _log.debug(
+            "waiting for %s: not yet at poll %d; next poll in %.3gs (%.3gs left)",
+            what,
+            polls,
+            delay,
+            remaining,
+        )
+        await timer.sleep(delay)
 
 
 # -- operations ------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 import attrs
 
+from aiolightsail import _logging
 from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel, stop
 from aiolightsail._errors import ValidationError
 from aiolightsail._models import Instance
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from aiolightsail._waiters import Timer
 
 __all__ = ["InstanceChange", "InstanceWatch", "diff"]
+
+_log = _logging.logger("aiolightsail.watch")
 
 #: How many failures a watch remembers (oldest dropped): a watch runs for months.
 MAX_FAILURES = 1000
@@ -255,6 +258,13 @@ class InstanceWatch:
                     for target in self._targets:
                         group.create_task(self._sweep(target, self.sweeps + 1))
                 self.sweeps += 1
+                _log.debug(
+                    "sweep %d of %d targets ended in %.3fs, %d failing",
+                    self.sweeps,
+                    len(self._targets),
+                    self._timer.now() - started,
+                    len(self.failing),
+                )
                 if self._max_sweeps is not None and self.sweeps >= self._max_sweeps:
                     break
                 await self._timer.sleep(max(0.0, started + self._interval - self._timer.now()))

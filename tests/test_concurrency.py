@@ -361,22 +361,22 @@ async def test_many_clients_set_up_in_turns(
 ) -> None:
     """The set-up before a client's first suspension (its config, its secrets for
     redaction) runs in an iteration of its own for each of sixteen clients opened at once."""
-    import aiobotocore.config
+    from aiolightsail._botocore import _settings
 
     started: list[int] = []
     clients = [client_factory() for _ in range(16)]
+    build = _settings.client_config
     async with _iterations() as counter:
 
-        class RecordingConfig(aiobotocore.config.AioConfig):
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
-                started.append(counter[0])
-                super().__init__(*args, **kwargs)
+        def recording(*args: Any, **kwargs: Any) -> Any:
+            started.append(counter[0])
+            return build(*args, **kwargs)
 
-        monkeypatch.setattr(aiobotocore.config, "AioConfig", RecordingConfig)
+        monkeypatch.setattr(_settings, "client_config", recording)
         try:
             await asyncio.gather(*(c.__aenter__() for c in clients))
         finally:
             await asyncio.gather(*(c.aclose() for c in clients))
-    # Each client builds its config at the start of its set-up (and botocore copies
-    # it later, during creation): the first sixteen are the set-ups.
+    # Each client builds its config once, in the set-up that runs before its first
+    # suspension: sixteen records, one per set-up.
     _assert_spread(started[:16], "set-ups")

@@ -296,38 +296,59 @@ async def test_a_profiles_services_section_sets_the_endpoint(
 
 
 @pytest.mark.usefixtures("no_backoff")
-async def test_retry_settings_of_the_environment_are_not_applied(
-    monkeypatch: pytest.MonkeyPatch, wire: Wire, client_factory: Callable[..., LightsailClient]
+@pytest.mark.parametrize("mode", ["standard", "adaptive", "legacy"])
+async def test_retry_settings_of_the_environment_are_applied(
+    monkeypatch: pytest.MonkeyPatch,
+    wire: Wire,
+    client_factory: Callable[..., LightsailClient],
+    mode: str,
 ) -> None:
-    """``AWS_MAX_ATTEMPTS`` and ``AWS_RETRY_MODE`` change nothing: standard mode, 5 attempts."""
+    """``AWS_MAX_ATTEMPTS`` sets the attempts, ``AWS_RETRY_MODE`` the mode (legacy: standard)."""
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
-    monkeypatch.setenv("AWS_RETRY_MODE", "legacy")
+    monkeypatch.setenv("AWS_RETRY_MODE", mode)
     wire.reply({"__type": "ThrottlingException", "message": "slow down"}, status=400, repeat=True)
     async with client_factory() as client:
         with pytest.raises(ThrottledError):
             await client.get_instances()
+        retries = client._require_open().config.retries
+    assert len(wire.calls) == 2
+    assert retries == {"mode": "standard" if mode == "legacy" else mode, "total_max_attempts": 2}
+
+
+@pytest.mark.usefixtures("no_backoff")
+async def test_with_nothing_configured_retries_are_standard_with_five_attempts(
+    wire: Wire, client_factory: Callable[..., LightsailClient]
+) -> None:
+    """With no argument, variable or profile setting: standard mode, 5 attempts."""
+    wire.reply({"__type": "ThrottlingException", "message": "slow down"}, status=400, repeat=True)
+    async with client_factory() as client:
+        with pytest.raises(ThrottledError):
+            await client.get_instances()
+        retries = client._require_open().config.retries
     assert len(wire.calls) == DEFAULT_MAX_ATTEMPTS == 5
+    assert retries == {"mode": "standard", "total_max_attempts": 5}
 
 
-def test_the_configured_region_is_aws_default_region_not_aws_region(
+def test_the_configured_region_is_aws_region_then_aws_default_region(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """``Fleet.across(None)`` reads ``AWS_DEFAULT_REGION``; ``AWS_REGION`` alone is refused."""
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    """``Fleet.across(None)`` reads ``AWS_REGION``, then ``AWS_DEFAULT_REGION``; else refused."""
     with pytest.raises(ValidationError, match="no region configured"):
         Fleet.across(None)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-2")
     assert [target.region for target in Fleet.across(None).targets] == ["us-east-2"]
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    assert [target.region for target in Fleet.across(None).targets] == ["eu-west-1"]
 
 
-async def test_the_user_agent_is_fixed(
+async def test_the_user_agent_carries_the_app_id(
     monkeypatch: pytest.MonkeyPatch, wire: Wire, client_factory: Callable[..., LightsailClient]
 ) -> None:
-    """The User-Agent names aiolightsail and its stack; ``AWS_SDK_UA_APP_ID`` is not added."""
+    """The User-Agent names aiolightsail and its stack, and ``app/<AWS_SDK_UA_APP_ID>``."""
     monkeypatch.setenv("AWS_SDK_UA_APP_ID", "my-inventory-app")
     wire.reply({"instances": []})
     async with client_factory() as client:
         await client.get_instances()
     (headers,) = wire.headers
     assert headers["User-Agent"].startswith(f"aiolightsail/{aiolightsail.__version__} ")
-    assert "my-inventory-app" not in headers["User-Agent"]
+    assert " app/my-inventory-app" in headers["User-Agent"]

@@ -285,7 +285,7 @@ def test_across_builds_the_cross_product() -> None:
         ({"profile": "p", "aws_access_key_id": "A", "aws_secret_access_key": "B"}, "profile"),
     ],
 )
-def test_target_arguments_checked(kwargs: dict[str, str], parameter: str) -> None:
+def test_target_arguments_checked(kwargs: dict[str, Any], parameter: str) -> None:
     """Malformed targets are refused at construction, naming the parameter."""
     with pytest.raises(al.ValidationError) as caught:
         Target("eu-west-1", **kwargs)

@@ -23,8 +23,17 @@ def test_all_is_sorted_and_complete() -> None:
 
 
 def test_import_is_light() -> None:
-    """`import aiolightsail` loads no click, rich, aiohttp.web, emulator or command line."""
-    heavy = ("click", "rich", "aiohttp.web", "aiolightsail.emulator", "aiolightsail.cli")
+    """`import aiolightsail` loads no click, rich, aiohttp.web, emulator, command line or
+    OpenTelemetry."""
+    heavy = (
+        "click",
+        "rich",
+        "aiohttp.web",
+        "aiolightsail.emulator",
+        "aiolightsail.cli",
+        "aiolightsail.otel",
+        "opentelemetry",
+    )
     code = (
         "import sys, aiolightsail\n"
         f"heavy = {heavy!r}\n"

@@ -15,7 +15,7 @@ import aiolightsail as al
 from aiolightsail import LightsailClient, Operation
 from aiolightsail import _waiters as waiters
 from aiolightsail.emulator import Clock, Emulator
-from tests.conftest import ACCOUNTS, keys, stray_tasks
+from tests.conftest import ACCOUNTS, collecting_logs, keys, stray_tasks
 
 ACCOUNT = ACCOUNTS[0][0]
 
@@ -70,6 +70,21 @@ async def test_a_state_wait_backs_off_and_returns_the_instance(
     assert instance.state is not None and instance.state.name is al.InstanceStateName.STOPPED
     assert _sleeps(client) == [1, 2, 4, 8, 15]
     assert web.clock.now() - started == web.timings.instance_stop
+
+
+async def test_each_poll_is_logged_at_debug_only(web: Emulator, client: LightsailClient) -> None:
+    """A wait logs each poll that was not yet done, and the one that was, on
+    aiolightsail.waiters at DEBUG, and nothing at INFO or above."""
+    await client.stop_instance("web-1")
+    with collecting_logs("aiolightsail") as logs:
+        await client.wait_for_instance_state("web-1", "stopped", interval=10)
+    polls = [line for line in logs.lines if line.startswith("aiolightsail.waiters DEBUG ")]
+    assert polls == [
+        "aiolightsail.waiters DEBUG waiting for instance web-1 to be stopped: "
+        f"not yet at poll {n}; next poll in 10s ({left}s left)"
+        for n, left in ((1, 600), (2, 590), (3, 580))
+    ] + ["aiolightsail.waiters DEBUG waiting for instance web-1 to be stopped: done at poll 4"]
+    assert not [line for line in logs.lines if " DEBUG " not in line]
 
 
 async def test_a_fixed_interval_is_kept(web: Emulator, client: LightsailClient) -> None:

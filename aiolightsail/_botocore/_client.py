@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from aiolightsail._botocore import _sessions
+from aiolightsail._botocore import _sessions, _settings
 from aiolightsail._botocore._ssl import ssl_context
 from aiolightsail._botocore._transport import Retries, Transport, open_http
 from aiolightsail._gate import take_turn
@@ -28,6 +28,7 @@ from aiolightsail._gate import take_turn
 if TYPE_CHECKING:
     from aiobotocore.config import AioConfig
     from aiobotocore.session import AioSession
+    from botocore.config import Config
     from botocore.model import ServiceModel
 
 __all__ = ["open_lightsail", "open_transport", "user_agent"]
@@ -69,8 +70,8 @@ class _Endpoint:
         self.environ_proxies: dict[str, str] = get_environ_proxies(url)
 
 
-#: Endpoints resolved, per session: (service, region, endpoint URL) → endpoint.
-_endpoints: weakref.WeakKeyDictionary[AioSession, dict[tuple[str, str, str | None], _Endpoint]] = (
+#: Endpoints resolved, per session.
+_endpoints: weakref.WeakKeyDictionary[AioSession, dict[_Key, _Endpoint]] = (
     weakref.WeakKeyDictionary()
 )
 #: Resolutions under way: many clients of one region opening together share one.
@@ -82,10 +83,16 @@ _models: dict[str, ServiceModel] = {}
 _PROBE_KEY = "AKIAPROBENEVERSIGNS00"
 
 
-async def _probe(
-    session: AioSession, service: str, region: str, endpoint_url: str | None
-) -> _Endpoint:
+#: (service, region, endpoint URL, use_fips_endpoint, use_dualstack_endpoint): what
+#: decides an endpoint besides the session's own configuration.
+_Key = tuple[str, str, "str | None", "bool | None", "bool | None"]
+
+
+async def _probe(session: AioSession, key: _Key) -> _Endpoint:
     """Build an aiobotocore client of ``service``, read its endpoint and signing, close it."""
+    from aiobotocore.config import AioConfig
+
+    service, region, endpoint_url, fips, dualstack = key
     await take_turn()  # milliseconds of CPU with no suspension point
     async with session.create_client(
         service,  # type: ignore[call-overload]  # "lightsail" or "sts", typed by literal
@@ -93,21 +100,19 @@ async def _probe(
         endpoint_url=endpoint_url,
         aws_access_key_id=_PROBE_KEY,
         aws_secret_access_key=_PROBE_KEY,
+        config=AioConfig(use_fips_endpoint=fips, use_dualstack_endpoint=dualstack),
     ) as probe:
         meta: Any = probe.meta
         model = _models.setdefault(service, meta.service_model)
         return _Endpoint(meta.endpoint_url, (model.signing_name, meta.region_name), model)
 
 
-async def _endpoint(
-    session: AioSession, service: str, region: str, endpoint_url: str | None
-) -> _Endpoint:
-    """The endpoint of ``service`` in ``region`` for ``session``, resolved once.
+async def _endpoint(session: AioSession, key: _Key) -> _Endpoint:
+    """The endpoint of ``key`` for ``session``, resolved once.
 
     The resolution belongs to no caller (a task awaited through
     :func:`asyncio.shield`): a caller's cancellation stops only its own wait.
     """
-    key = (service, region, endpoint_url)
     known = _endpoints.get(session)
     if known is not None and key in known:
         return known[key]
@@ -115,7 +120,7 @@ async def _endpoint(
     task_key = (loop, id(session), *key)
     task = _resolving.get(task_key)
     if task is None:
-        task = loop.create_task(_probe(session, *key))
+        task = loop.create_task(_probe(session, key))
         _resolving[task_key] = task
         task.add_done_callback(lambda _: _resolving.pop(task_key, None))
     endpoint = await asyncio.shield(task)
@@ -142,8 +147,17 @@ async def open_transport(
     from botocore.httpsession import ProxyConfiguration
 
     await _sessions.prepare_session(session)
-    endpoint = await _endpoint(session, service, region, endpoint_url)
     settings: Any = config  # the stubs do not list Config's attributes
+    endpoint = await _endpoint(
+        session,
+        (
+            service,
+            region,
+            endpoint_url,
+            settings.use_fips_endpoint,
+            settings.use_dualstack_endpoint,
+        ),
+    )
     retries: dict[str, Any] = dict(settings.retries or {})
     attempts = retries.get("total_max_attempts")
     if attempts is None:
@@ -160,6 +174,7 @@ async def open_transport(
     # point: clients that waited for the same endpoint must not all build at once.
     await take_turn()
     return Transport(
+        region=region,
         http=open_http(),
         service_model=endpoint.service_model,
         url=endpoint.url,
@@ -181,45 +196,58 @@ async def open_transport(
             filter(None, (settings.user_agent or user_agent(), settings.user_agent_extra))
         ),
         max_pool_connections=settings.max_pool_connections or 10,
+        config=config,
     )
 
 
 async def open_lightsail(
     *,
-    region: str,
+    region: str | None,
     session: AioSession | None,
     profile: str | None,
     access_key: tuple[str, str, str | None] | None,
     endpoint_url: str | None,
-    max_attempts: int,
+    max_attempts: int | None,
+    retry_mode: str | None,
     connect_timeout: float,
     read_timeout: float,
     attempt_timeout: float,
-    max_pool_connections: int,
+    max_pool_connections: int | None,
+    config: Config | None = None,
 ) -> Transport:
     """Open a Lightsail transport of ``session`` (default: the shared session of ``profile``).
 
+    Its region is ``region``, else the configured one
+    (``_settings.region_or_refuse``); its retry policy, User-Agent and the
+    merge with the caller's ``config`` are ``_settings.client_config``'s.
     Its requests never follow a redirect, each attempt has ``attempt_timeout``
     seconds from asking for a connection to the last byte, and error answers
     are read by the rules of ``_error_answers`` (every HTTP 429 a throttle; an
     unreadable error body classified by its status).
 
     Raises:
+        ValidationError: no region anywhere, or a configured value that is
+            malformed (``_settings``).
         botocore, aiobotocore and aiohttp exceptions; callers translate them.
     """
-    from aiobotocore.config import AioConfig
     from aiobotocore.credentials import AioCredentials
 
-    config = AioConfig(
-        retries={"mode": "standard", "total_max_attempts": max_attempts},
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        max_pool_connections=max_pool_connections,
-        user_agent=user_agent(),
-    )
     # A missing profile or a broken config file fails here.
     session = session or _sessions.get_session(profile)
     await _sessions.prepare_session(session)
+    # Clients waiting for the same set-up all wake in one loop iteration.
+    await take_turn()
+    region = _settings.region_or_refuse(session, region, config)
+    client_config = _settings.client_config(
+        session,
+        base_user_agent=user_agent(),
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        max_pool_connections=max_pool_connections,
+        max_attempts=max_attempts,
+        retry_mode=retry_mode,
+        config=config,
+    )
     credentials: Any = (
         AioCredentials(*access_key)
         if access_key is not None
@@ -231,6 +259,6 @@ async def open_lightsail(
         region=region,
         endpoint_url=endpoint_url,
         credentials=credentials,
-        config=config,
+        config=client_config,
         attempt_timeout=attempt_timeout,
     )

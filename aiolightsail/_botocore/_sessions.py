@@ -18,12 +18,15 @@ Reading the AWS config files is blocking file I/O, so it happens in a thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aiobotocore.credentials import AioRefreshableCredentials
 
+from aiolightsail._botocore import _settings
 from aiolightsail._models import compile_converters
 from aiolightsail._once import forget, run_once
 from aiolightsail._operations import OPERATIONS
@@ -31,10 +34,15 @@ from aiolightsail._operations import OPERATIONS
 if TYPE_CHECKING:
     from aiobotocore.credentials import AioCredentials
     from aiobotocore.session import AioSession
+    from botocore.config import Config
+
+    from aiolightsail._botocore._transport import Transport
 
 __all__ = [
     "RoleSession",
+    "StsSettings",
     "assume_role_session",
+    "caller_account_id",
     "clear",
     "configured_region",
     "get_session",
@@ -206,13 +214,79 @@ class _FixedProvider:
 class RoleSession:
     """An aiobotocore session whose credentials come from ``sts:AssumeRole``, refreshed.
 
-    One per (role, base credentials): every region of that account shares it,
-    so the role is assumed once, not once per region.
+    One per (role, role parameters, base credentials): every region of that
+    account shares it, so the role is assumed once, not once per region. It
+    reads the base profile's configuration (endpoints, retries, application
+    id), as the base session does; only its credentials differ.
     """
 
     def __init__(self, session: AioSession, credentials: _AssumedRoleCredentials) -> None:
         self.session = session
         self.credentials = credentials
+
+
+class StsSettings(NamedTuple):
+    """How STS requests are sent: the deadlines, retries and caller's config of the clients."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    attempt_timeout: float = 30.0
+    max_attempts: int | None = None
+    retry_mode: str | None = None
+    config: Config | None = None
+
+
+@contextlib.asynccontextmanager
+async def _sts(
+    base: AioSession,
+    *,
+    region: str,
+    endpoint_url: str | None,
+    access_key: tuple[str, str, str | None] | None,
+    settings: StsSettings,
+) -> AsyncIterator[Transport]:
+    """An STS transport of ``base`` (or ``access_key``), configured as Lightsail ones are.
+
+    STS is called at its regional endpoint in ``region`` (or at
+    ``endpoint_url``, or the profile's or environment's STS endpoint),
+    through the same transport as Lightsail (no redirects, a deadline per
+    attempt), with the same retry policy and merge of the caller's config
+    (``_settings.client_config``).
+    """
+    from aiobotocore.credentials import AioCredentials
+
+    from aiolightsail import _logging
+    from aiolightsail._botocore._client import open_transport, user_agent
+
+    # STS answers carry a secret key and a session token: redact before the first call.
+    _logging.install()
+    await prepare_session(base)
+    credentials: Any = (
+        AioCredentials(*access_key) if access_key is not None else await resolve_credentials(base)
+    )
+    config = _settings.client_config(
+        base,
+        base_user_agent=user_agent(),
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_pool_connections=None,
+        max_attempts=settings.max_attempts,
+        retry_mode=settings.retry_mode,
+        config=settings.config,
+    )
+    sts = await open_transport(
+        base,
+        "sts",
+        region=region,
+        endpoint_url=endpoint_url,
+        credentials=credentials,
+        config=config,
+        attempt_timeout=settings.attempt_timeout,
+    )
+    try:
+        yield sts
+    finally:
+        await sts.aclose()
 
 
 async def assume_role_session(
@@ -223,61 +297,39 @@ async def assume_role_session(
     endpoint_url: str | None = None,
     access_key: tuple[str, str, str | None] | None = None,
     session_name: str = "aiolightsail",
-    timeouts: tuple[float, float, float] = (10.0, 20.0, 30.0),
-    max_attempts: int = 5,
+    external_id: str | None = None,
+    duration_seconds: int | None = None,
+    settings: StsSettings = StsSettings(),  # noqa: B008 - an immutable NamedTuple
 ) -> RoleSession:
     """Assume ``role_arn`` with ``base``'s credentials (or ``access_key``) and wrap the result.
 
-    STS is called at its regional endpoint in ``region`` (or at
-    ``endpoint_url``, e.g. the emulator, which serves STS too), through the
-    same transport as Lightsail clients (no redirects), with ``timeouts``:
-    (connect, read, attempt) in seconds, and ``max_attempts`` attempts per call.
+    ``session_name``, ``external_id`` and ``duration_seconds`` are
+    AssumeRole's ``RoleSessionName``, ``ExternalId`` and ``DurationSeconds``
+    (the last two sent only when given). The new session reads ``base``'s
+    profile, so that profile's endpoints and settings apply to the role's
+    Lightsail requests as to its STS request.
 
     Raises:
         botocore exceptions; callers translate them.
     """
-    from aiobotocore.config import AioConfig
-    from aiobotocore.credentials import AioCredentialResolver, AioCredentials
+    from aiobotocore.credentials import AioCredentialResolver
     from botocore.parsers import ResponseParserError
 
     from aiolightsail import _logging
     from aiolightsail import _validation as check
 
-    # STS answers carry a secret key and a session token: redact before the first call.
-    _logging.install()
-    await prepare_session(base)
-    if access_key is None:
-        await resolve_credentials(base)
+    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}
+    if external_id is not None:
+        params["ExternalId"] = external_id
+    if duration_seconds is not None:
+        params["DurationSeconds"] = duration_seconds
 
     async def fetch() -> dict[str, Any]:
-        from aiolightsail._botocore._client import open_transport, user_agent
-
         _logging.install()  # cheap; covers loggers made by modules imported since
-        credentials: Any = (
-            AioCredentials(*access_key)
-            if access_key is not None
-            else await resolve_credentials(base)
-        )
-        sts = await open_transport(
-            base,
-            "sts",
-            region=region,
-            endpoint_url=endpoint_url,
-            credentials=credentials,
-            config=AioConfig(
-                retries={"mode": "standard", "total_max_attempts": max_attempts},
-                connect_timeout=timeouts[0],
-                read_timeout=timeouts[1],
-                user_agent=user_agent(),
-            ),
-            attempt_timeout=timeouts[2],
-        )
-        try:
-            answer = await sts.call(
-                "AssumeRole", {"RoleArn": role_arn, "RoleSessionName": session_name}
-            )
-        finally:
-            await sts.aclose()
+        async with _sts(
+            base, region=region, endpoint_url=endpoint_url, access_key=access_key, settings=settings
+        ) as sts:
+            answer = await sts.call("AssumeRole", params)
         creds = answer["Credentials"]
         _logging.register_secret(creds["SecretAccessKey"])
         _logging.register_secret(creds["SessionToken"])
@@ -298,10 +350,42 @@ async def assume_role_session(
     credentials = _AssumedRoleCredentials.create_from_metadata(
         await fetch(), refresh_using=fetch, method=_FixedProvider.METHOD
     )
-    session = new_session()
+    # The base's profile, not a bare session: its endpoints, retries and
+    # application id are the account's configuration for Lightsail too.
+    session = new_session(base.profile)
     providers: list[Any] = [_FixedProvider(credentials)]  # duck-typed provider, as botocore's
     session.register_component("credential_provider", AioCredentialResolver(providers=providers))
     return RoleSession(session, credentials)
+
+
+async def caller_account_id(
+    base: AioSession,
+    *,
+    region: str,
+    endpoint_url: str | None = None,
+    access_key: tuple[str, str, str | None] | None = None,
+    settings: StsSettings = StsSettings(),  # noqa: B008 - an immutable NamedTuple
+) -> str:
+    """The 12-digit account id of ``base``'s credentials (or ``access_key``), from STS.
+
+    One ``sts:GetCallerIdentity`` request, sent as :func:`assume_role_session` sends.
+
+    Raises:
+        botocore exceptions, and ``ResponseParserError`` for an answer
+        without a 12-digit ``Account``; callers translate them.
+    """
+    from botocore.parsers import ResponseParserError
+
+    async with _sts(
+        base, region=region, endpoint_url=endpoint_url, access_key=access_key, settings=settings
+    ) as sts:
+        answer = await sts.call("GetCallerIdentity", {})
+    account = answer.get("Account")
+    if not (
+        isinstance(account, str) and len(account) == 12 and account.isascii() and account.isdigit()
+    ):
+        raise ResponseParserError("GetCallerIdentity answered no 12-digit Account")
+    return account
 
 
 def clear() -> None:
@@ -322,14 +406,12 @@ def is_session(value: object) -> bool:
 
 
 def configured_region(profile: str | None) -> str | None:
-    """The region botocore would use for ``profile``: the environment, then the config file.
+    """The region configured for ``profile``'s shared session (``_settings.configured_region``).
 
-    Reads the AWS config files (blocking, small).
+    Reads the AWS config files the first time a profile's session needs them
+    (blocking, small); the session keeps what it read.
 
     Raises:
         botocore exceptions (a missing profile, an unreadable file); callers translate them.
     """
-    import botocore.session
-
-    region = botocore.session.Session(profile=profile).get_config_variable("region")
-    return region if isinstance(region, str) and region else None
+    return _settings.configured_region(get_session(profile))

@@ -17,6 +17,8 @@ path"). A :class:`Transport` does only what a Lightsail (JSON 1.1) or STS
   attempt (``attempt_timeout``) besides the connect and read timeouts, at most
   ``max_pool_connections`` requests in flight per transport, the configured
   or environment proxies and one SSL context per verification setting;
+* **the logs**: each request and answer at DEBUG on ``botocore.endpoint`` and
+  ``botocore.parsers``, with botocore's messages, redacted (``_logging``);
 * **the answer**: a success of the table's operations is decoded once and
   handed to the models (``_parsing``); errors and STS answers are read by
   botocore's parsers, after the rules of ``_error_answers`` (an unreadable
@@ -54,6 +56,7 @@ from botocore.parsers import create_parser
 from botocore.retries import standard
 from botocore.serialize import create_serializer
 
+from aiolightsail import _logging
 from aiolightsail._botocore import _error_answers
 from aiolightsail._botocore._http import Redirected
 from aiolightsail._botocore._parsing import read_lean
@@ -65,7 +68,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Answer", "Retries", "Transport", "close_http", "open_http"]
 
-logger = logging.getLogger("aiolightsail.http")
+# Requests and answers are logged where botocore logs them, with its messages, so a
+# program that turned botocore's DEBUG logging on sees the same lines (redacted:
+# ``_logging`` filters both loggers); the aiolightsail loggers never carry bodies.
+_requests_log = _logging.logger("botocore.endpoint")
+_answers_log = _logging.logger("botocore.parsers")
 
 #: The header botocore's HTTP layer sends so that answers are not compressed
 #: (https://github.com/boto/botocore/issues/1255).
@@ -201,24 +208,38 @@ class Retries:
     ``total_max_attempts`` counts the first attempt.
     """
 
-    __slots__ = ("after_call", "before_send", "needs_retry", "service")
+    __slots__ = (
+        "after_call",
+        "before_send",
+        "handlers",
+        "needs_retry",
+        "request_created",
+        "service",
+        "total_max_attempts",
+    )
 
     def __init__(self, service_model: ServiceModel, *, mode: str, total_max_attempts: int) -> None:
         if mode not in ("standard", "adaptive"):
             raise bce.InvalidRetryModeError(
                 provided_retry_mode=mode, valid_modes="standard, adaptive"
             )
-        handlers = _Handlers()
+        handlers = self.handlers = _Handlers()
         self.service = service_model.service_id.hyphenize()
+        self.total_max_attempts = total_max_attempts
         # botocore registers its handler on a client; this stand-in has what it reads.
         owner: Any = _Owner(handlers, service_model)
         standard.register_retry_handler(owner, max_attempts=total_max_attempts)
         _error_answers.judge_throttles(handlers, self.service)
         if mode == "adaptive":
             _register_rate_limiter(handlers)
-        self.before_send = handlers.chain("before-send", self.service)
-        self.needs_retry = handlers.chain("needs-retry", self.service)
-        self.after_call = handlers.chain("after-call", self.service)
+        self.chain()
+
+    def chain(self) -> None:
+        """Put the handlers registered so far in the order they are called."""
+        self.request_created = self.handlers.chain("request-created", self.service)
+        self.before_send = self.handlers.chain("before-send", self.service)
+        self.needs_retry = self.handlers.chain("needs-retry", self.service)
+        self.after_call = self.handlers.chain("after-call", self.service)
 
 
 class _Meta:
@@ -264,6 +285,16 @@ def _register_rate_limiter(events: _Handlers) -> None:
 # -- the transport -------------------------------------------------------------------
 
 
+class _Request:
+    """What ``request-created`` handlers read of an attempt: its request dict and context."""
+
+    __slots__ = ("context", "request_dict")
+
+    def __init__(self, request_dict: dict[str, Any], context: dict[str, Any]) -> None:
+        self.request_dict = request_dict
+        self.context = context
+
+
 def _json_default(value: object) -> object:
     """Timestamps as botocore's JSON serializer sends them: whole seconds since the epoch."""
     if isinstance(value, datetime):
@@ -274,7 +305,13 @@ def _json_default(value: object) -> object:
 class Transport:
     """Requests of one service in one region with one set of credentials (see the module).
 
+    Attributes:
+        region: the region of the requests.
+        max_attempts: the attempts per call, the first included.
+        config: the botocore config the transport was set up from.
+
     Args:
+        region: the region of the requests.
         http: the loop's shared aiohttp session (from :func:`open_http`;
             :meth:`aclose` hands it back).
         service_model: botocore's model of the service.
@@ -282,17 +319,19 @@ class Transport:
         signing: (signing name, signing region) for SigV4.
         credentials: aiobotocore credentials (``None``: every call raises
             ``NoCredentialsError``).
-        retries: the retry policy.
+        retries: the retry policy (its handlers also report to the instrumentation).
         timeout: aiohttp's timeouts of one attempt (total, connect, read).
         ssl_context: the SSL context, or ``False`` not to verify.
         proxy: (proxy URL, proxy headers), or ``None``.
         user_agent: the ``User-Agent`` header.
         max_pool_connections: the most requests in flight at once.
+        config: the botocore config all of the above was read from.
     """
 
     def __init__(
         self,
         *,
+        region: str,
         http: aiohttp.ClientSession,
         service_model: ServiceModel,
         url: str,
@@ -304,14 +343,18 @@ class Transport:
         proxy: tuple[str, dict[str, str]] | None,
         user_agent: str,
         max_pool_connections: int,
+        config: Any = None,
     ) -> None:
+        self.region = region
+        self.config = config
+        self.max_attempts = retries.total_max_attempts
         self._http: aiohttp.ClientSession | None = http
         self._model = service_model
         self._protocol = service_model.protocol
         self._url = _joined(url)
         self._signing_name, self._signing_region = signing
         self._credentials = credentials
-        self._retries = retries
+        self.retries = retries
         self._timeout = timeout
         self._ssl = ssl_context
         self._proxy: str | None = proxy[0] if proxy else None
@@ -348,12 +391,21 @@ class Transport:
             "url": self._url,
             "context": context,
         }
-        retries = self._retries
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("Making request for %s with params: %s", model, request_dict)
+        retries = self.retries
+        if _requests_log.isEnabledFor(logging.DEBUG):
+            _requests_log.debug("Making request for %s with params: %s", model, request_dict)
         attempts = 0
+        progress: dict[str, Any] = {}
+        context["retries"] = progress
         while True:
             attempts += 1
+            progress["attempt"] = attempts
+            if retries.request_created:
+                await _fire(
+                    retries.request_created,
+                    request=_Request(request_dict, context),
+                    operation_name=operation,
+                )
             if retries.before_send:
                 await _fire(retries.before_send, request=request_dict)
             answer: Answer | None = None
@@ -445,7 +497,9 @@ class Transport:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                logger.debug("Exception received when sending the HTTP request", exc_info=True)
+                _requests_log.debug(
+                    "Exception received when sending the HTTP request", exc_info=True
+                )
                 raise _as_botocore(exc, url, self._proxy) from exc
         if redirect:
             raise Redirected(status, _location(raw_headers))
@@ -455,9 +509,9 @@ class Transport:
             {key.decode("utf-8").lower(): value.decode("utf-8") for key, value in raw_headers},
             content,
         )
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("Response headers: %r", answer.headers)
-            logger.debug("Response body:\n%r", content)
+        if _answers_log.isEnabledFor(logging.DEBUG):
+            _answers_log.debug("Response headers: %r", answer.headers)
+            _answers_log.debug("Response body:\n%r", content)
         return answer
 
     async def _parse(self, answer: Answer, model: OperationModel) -> dict[str, Any]:

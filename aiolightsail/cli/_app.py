@@ -49,6 +49,7 @@ from aiolightsail import (
     Fleet,
     FleetFailure,
     FleetStream,
+    LightsailError,
     Target,
     ValidationError,
     __version__,
@@ -257,7 +258,7 @@ def snapshots(**options: Any) -> None:
 #: The usage error for an account with no region configured and no --region given.
 _NO_REGION = (
     "no region to query: pass --region REGION or --all-regions "
-    "(or set AWS_DEFAULT_REGION, or `region` in the profile)"
+    "(or set AWS_REGION or AWS_DEFAULT_REGION, or `region` in the profile)"
 )
 
 
@@ -291,7 +292,8 @@ def build_fleet(
     Accounts are the profiles and the roles (assumed with
     ``role_source_profile``); with neither, the default credential chain.
     Without ``regions`` or ``all_regions``, each account gets its own
-    configured region (``AWS_DEFAULT_REGION`` or the profile's ``region``).
+    configured region (``AWS_REGION``, ``AWS_DEFAULT_REGION`` or the
+    profile's ``region``, as :meth:`Fleet.across` resolves it).
 
     Args:
         regions: ``--region`` values.
@@ -434,6 +436,40 @@ class _Listing(SafeRepr):
         return fleet.iter_instance_snapshots()
 
 
+@attrs.frozen
+class _WithAccountId(Target):
+    """A target shown with its account id (the ``account`` column), for output only."""
+
+    account_id: str = attrs.field(kw_only=True, default="")
+
+    @property
+    def account(self) -> str:
+        return self.account_id
+
+
+async def _with_account_ids(fleet: Fleet) -> dict[Target, Target]:
+    """Each target of ``fleet`` as shown: with its 12-digit account id.
+
+    Learnt before the listing starts (:meth:`Fleet.account_id`: one
+    ``GetCallerIdentity`` per set of credentials, all at once), so no output
+    line waits for one. A target whose id cannot be learnt keeps its own
+    label; its listing fails too, and says why.
+    """
+
+    async def shown(target: Target) -> Target:
+        try:
+            account_id = await fleet.account_id(target)
+        except LightsailError:
+            return target
+        return _WithAccountId(
+            target.region, role_arn=target.role_arn, profile=target.profile,
+            name=target.name, account_id=account_id,
+        )  # fmt: skip
+
+    targets = fleet.targets
+    return dict(zip(targets, await asyncio.gather(*map(shown, targets)), strict=True))
+
+
 async def _inventory(
     fleet: Fleet,
     listing: _Listing,
@@ -447,17 +483,20 @@ async def _inventory(
     A target that fails partway has its items up to the failure listed, and
     its failure reported as soon as the stream records it.
     """
-    async with fleet, listing.stream(fleet) as stream:
-        async for target, item in stream:
-            reporter.follow(stream, found=1)
-            if listing.output == "ndjson":
-                # Blocking writes on the loop are fine here: the producers are
-                # waiting on the network, and a pipeline wants lines early.
-                write_ndjson_line(stdout, record(target, item))
-                stdout.flush()
-            else:
-                rows.append((target, item))
-        reporter.follow(stream)
+    async with fleet:
+        shown = await _with_account_ids(fleet)
+        async with listing.stream(fleet) as stream:
+            async for listed, item in stream:
+                target = shown[listed]
+                reporter.follow(stream, found=1)
+                if listing.output == "ndjson":
+                    # Blocking writes on the loop are fine here: the producers are
+                    # waiting on the network, and a pipeline wants lines early.
+                    write_ndjson_line(stdout, record(target, item))
+                    stdout.flush()
+                else:
+                    rows.append((target, item))
+            reporter.follow(stream)
 
 
 def _stdout_is_terminal() -> bool:

@@ -194,17 +194,14 @@ def targets_for(plan: DemoPlan, endpoint_url: str) -> dict[Target, str]:
         each mapped to its account id.
     """
     management = plan.accounts[0]
-    keys = {
-        "aws_access_key_id": management.access_key_id,
-        "aws_secret_access_key": management.secret_access_key,
-    }
     targets: dict[Target, str] = {}
     for i, account in enumerate(plan.accounts):
         role = None if i == 0 else f"arn:aws:iam::{account.account_id}:role/{_ROLE}"
         for region in plan.regions:
             target = Target(
                 region, role_arn=role, endpoint_url=endpoint_url, name=f"{account.name}/{region}",
-                **keys,
+                aws_access_key_id=management.access_key_id,
+                aws_secret_access_key=management.secret_access_key,
             )  # fmt: skip
             targets[target] = account.account_id
     return targets

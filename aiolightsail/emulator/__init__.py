@@ -24,7 +24,7 @@ from aiolightsail.emulator._auth import Account, AuthError, CredentialStore, Pri
 from aiolightsail.emulator._catalogue import BLUEPRINTS, BUNDLES, Blueprint, Bundle
 from aiolightsail.emulator._clock import Clock
 from aiolightsail.emulator._errors import ServiceError
-from aiolightsail.emulator._faults import FaultKind, Faults, Stats
+from aiolightsail.emulator._faults import AssumeRoleCall, FaultKind, Faults, Stats
 from aiolightsail.emulator._pagination import DEFAULT_PAGE_SIZE
 from aiolightsail.emulator._server import DEFAULT_ACCOUNT, Emulator
 from aiolightsail.emulator._state import (
@@ -43,6 +43,7 @@ __all__ = [
     "DEFAULT_ACCOUNT",
     "DEFAULT_PAGE_SIZE",
     "Account",
+    "AssumeRoleCall",
     "AuthError",
     "Blueprint",
     "Bundle",

@@ -31,7 +31,7 @@ import attrs
 from aiolightsail._repr import SafeRepr
 from aiolightsail.emulator._errors import ServiceError
 
-__all__ = ["FAILABLE_OPERATIONS", "FaultKind", "Faults", "Stats"]
+__all__ = ["FAILABLE_OPERATIONS", "AssumeRoleCall", "FaultKind", "Faults", "Stats"]
 
 #: The operations :meth:`Faults.fail_operations` can make fail.
 FAILABLE_OPERATIONS = frozenset(
@@ -255,6 +255,25 @@ class Faults(SafeRepr):
         return None
 
 
+@attrs.frozen(kw_only=True)
+class AssumeRoleCall(SafeRepr):
+    """The parameters of one ``sts:AssumeRole`` request the emulator received.
+
+    Attributes:
+        caller_account_id: The account whose credentials signed the request.
+        role_arn: ``RoleArn``.
+        role_session_name: ``RoleSessionName``.
+        external_id: ``ExternalId`` (``None`` when not sent).
+        duration_seconds: ``DurationSeconds`` (``None`` when not sent).
+    """
+
+    caller_account_id: str
+    role_arn: str | None
+    role_session_name: str | None
+    external_id: str | None
+    duration_seconds: int | None
+
+
 @attrs.define
 class Stats(SafeRepr):
     """Counters for tests and benchmarks.
@@ -264,6 +283,9 @@ class Stats(SafeRepr):
         errors: Error responses sent, by ``__type``.
         faults: Faults injected, by :class:`FaultKind` value or scripted error type.
         sts_requests: STS calls answered.
+        sts_actions: STS calls answered, by ``Action`` (``AssumeRole``, ``GetCallerIdentity``).
+        assume_role_calls: every ``AssumeRole`` request's parameters, in order
+            (refused ones included).
         auth_failures: Requests refused by authentication.
     """
 
@@ -271,6 +293,8 @@ class Stats(SafeRepr):
     errors: collections.Counter[str] = attrs.field(factory=collections.Counter)
     faults: collections.Counter[str] = attrs.field(factory=collections.Counter)
     sts_requests: int = 0
+    sts_actions: collections.Counter[str] = attrs.field(factory=collections.Counter)
+    assume_role_calls: list[AssumeRoleCall] = attrs.field(factory=list)
     auth_failures: int = 0
 
     @property
@@ -283,4 +307,6 @@ class Stats(SafeRepr):
         self.requests.clear()
         self.errors.clear()
         self.faults.clear()
+        self.sts_actions.clear()
+        self.assume_role_calls.clear()
         self.sts_requests = self.auth_failures = 0

@@ -696,7 +696,11 @@ class Emulator:
         if is_sts_request(headers, body, principal.service):
             self.stats.sts_requests += 1
             status, xml = handle_sts(
-                principal=principal, body=body, store=self.credentials, request_id=request_id
+                principal=principal,
+                body=body,
+                store=self.credentials,
+                request_id=request_id,
+                stats=self.stats,
             )
             return web.Response(
                 status=status,

@@ -35,6 +35,7 @@ from aiolightsail.emulator._auth import (
     unique_id_for,
 )
 from aiolightsail.emulator._errors import bounded
+from aiolightsail.emulator._faults import AssumeRoleCall, Stats
 
 __all__ = [
     "STS_NAMESPACE",
@@ -52,10 +53,13 @@ STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 # The bounds of AssumeRole's parameters, from botocore's sts model
 # (roleSessionNameType: min 2, max 64, pattern [\w+=,.@-]*;
-# roleDurationSecondsType: min 900, max 43200).
+# roleDurationSecondsType: min 900, max 43200;
+# externalIdType: min 2, max 1224, pattern [\w+=,.@:\/-]*).
 _SESSION_NAME = re.compile(r"[\w+=,.@-]*", re.ASCII)
 _SESSION_NAME_LENGTH = (2, 64)
 _DURATION_RANGE = (900, 43200)
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]*", re.ASCII)
+_EXTERNAL_ID_LENGTH = (2, 1224)
 
 # Our JSON-protocol codes -> STS's Query-protocol codes and statuses. Query
 # services use the generic codes of AWS's "Common Errors" pages (InvalidClientTokenId
@@ -117,6 +121,7 @@ def handle_sts(
     store: CredentialStore,
     request_id: str,
     wall_clock: float | None = None,
+    stats: Stats | None = None,
 ) -> tuple[int, str]:
     """Answer a verified STS request.
 
@@ -127,6 +132,7 @@ def handle_sts(
         request_id: The ``RequestId`` to put in the response.
         wall_clock: The real time in epoch seconds (:func:`time.time` when
             ``None``); ``AssumeRole``'s ``Expiration`` is expressed in it.
+        stats: Where to count the action and record ``AssumeRole``'s parameters.
 
     Returns:
         The HTTP status and the XML body: 200 with the action's response, or an
@@ -150,6 +156,19 @@ def handle_sts(
         message = f"Could not find operation {action} for version {version}"
         return 400, _error_document("InvalidAction", message, request_id)
     wall_now = time.time() if wall_clock is None else wall_clock
+    if stats is not None:
+        stats.sts_actions[action] += 1
+        if action == "AssumeRole":
+            duration = params.get("DurationSeconds")
+            stats.assume_role_calls.append(
+                AssumeRoleCall(
+                    caller_account_id=principal.account_id,
+                    role_arn=params.get("RoleArn"),
+                    role_session_name=params.get("RoleSessionName"),
+                    external_id=params.get("ExternalId"),
+                    duration_seconds=int(duration) if duration and duration.isdigit() else None,
+                )
+            )
     try:
         result = handler(principal, params, store, wall_now)
     except _StsError as error:
@@ -223,6 +242,7 @@ def _assume_role(
         *_required("roleArn", role_arn),
         *_session_name_problems(session_name),
         *_duration_problems(duration),
+        *_external_id_problems(params.get("ExternalId")),
     ]
     if problems or role_arn is None or session_name is None:
         # AWS's aggregated validation message, e.g. "1 validation error
@@ -290,6 +310,21 @@ def _session_name_problems(value: str | None) -> list[str]:
         problems.append(f"{at} have length less than or equal to {high}")
     if not _SESSION_NAME.fullmatch(value):
         problems.append(rf"{at} satisfy regular expression pattern: [\w+=,.@-]*")
+    return problems
+
+
+def _external_id_problems(value: str | None) -> list[str]:
+    if value is None:
+        return []
+    at = f"Value '{value}' at 'externalId' failed to satisfy constraint: Member must"
+    low, high = _EXTERNAL_ID_LENGTH
+    problems = []
+    if len(value) < low:
+        problems.append(f"{at} have length greater than or equal to {low}")
+    if len(value) > high:
+        problems.append(f"{at} have length less than or equal to {high}")
+    if not _EXTERNAL_ID.fullmatch(value):
+        problems.append(rf"{at} satisfy regular expression pattern: [\w+=,.@:\/-]*")
     return problems
 
 

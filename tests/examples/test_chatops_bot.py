@@ -20,8 +20,8 @@ from tests.conftest import ACCOUNTS, keys
 
 CHAT = 4242
 A, B = ACCOUNTS[0][0], ACCOUNTS[1][0]
-#: How the bot names the accounts: targets with static keys go by their access key id.
-KA, KB = ACCOUNTS[0][1], ACCOUNTS[1][1]
+#: How the bot names the accounts: targets with static keys go by a hash of their key id.
+KA, KB = (Target("us-east-1", **keys(i)).account for i in (0, 1))
 
 
 class FakeTelegram(BaseSession):

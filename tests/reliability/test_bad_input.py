@@ -316,6 +316,7 @@ C: Any = LightsailClient
 F: Any = Fleet
 AKID, SECRET = "AKIA0000000000000000", "s" * 40
 REGION = "eu-west-1"
+ROLE_ARN = "arn:aws:iam::111122223333:role/inventory"
 
 CONSTRUCTOR_CASES: list[tuple[str, Any, str]] = [
     ("Target.region", lambda: T("EU-WEST-1"), "region"),
@@ -330,6 +331,12 @@ CONSTRUCTOR_CASES: list[tuple[str, Any, str]] = [
     ("Target.aws_session_token", lambda: T(REGION, aws_session_token=SECRET),
      "aws_session_token"),
     ("Target.name", lambda: T(REGION, name=""), "name"),
+    ("Target.external_id", lambda: T(REGION, role_arn=ROLE_ARN, external_id="a b"),
+     "external_id"),
+    ("Target.duration_seconds", lambda: T(REGION, role_arn=ROLE_ARN, duration_seconds=899),
+     "duration_seconds"),
+    ("Target.role_session_name", lambda: T(REGION, role_arn=ROLE_ARN, role_session_name="a"),
+     "role_session_name"),
     ("LightsailClient.region", lambda: C("eu-west-1a"), "region"),
     ("LightsailClient.profile", lambda: C(REGION, profile=""), "profile"),
     ("LightsailClient.aws_access_key_id",
@@ -341,6 +348,8 @@ CONSTRUCTOR_CASES: list[tuple[str, Any, str]] = [
      "aws_session_token"),
     ("LightsailClient.endpoint_url", lambda: C(REGION, endpoint_url="ftp://x"), "endpoint_url"),
     ("LightsailClient.max_attempts", lambda: C(REGION, max_attempts=True), "max_attempts"),
+    ("LightsailClient.retry_mode", lambda: C(REGION, retry_mode="legacy"), "retry_mode"),
+    ("LightsailClient.config", lambda: C(REGION, config={"retries": {}}), "config"),
     ("LightsailClient.connect_timeout", lambda: C(REGION, connect_timeout=0), "connect_timeout"),
     ("LightsailClient.read_timeout", lambda: C(REGION, read_timeout="60"), "read_timeout"),
     ("LightsailClient.attempt_timeout", lambda: C(REGION, attempt_timeout=float("inf")),
@@ -350,19 +359,24 @@ CONSTRUCTOR_CASES: list[tuple[str, Any, str]] = [
     ("LightsailClient.max_pages", lambda: C(REGION, max_pages=0), "max_pages"),
     ("LightsailClient.max_pool_connections", lambda: C(REGION, max_pool_connections=0),
      "max_pool_connections"),
+    ("LightsailClient.instrument", lambda: C(REGION, instrument=[print, 1]), "instrument[1]"),
     ("Fleet.targets", lambda: F([REGION]), "targets[0]"),
     ("Fleet.concurrency", lambda: F([TARGET], concurrency=0), "concurrency"),
     ("Fleet.fail_fast", lambda: F([TARGET], fail_fast=1), "fail_fast"),
     ("Fleet.target_timeout", lambda: F([TARGET], target_timeout=-1), "target_timeout"),
     ("Fleet.max_attempts", lambda: F([TARGET], max_attempts=0), "max_attempts"),
+    ("Fleet.retry_mode", lambda: F([TARGET], retry_mode="ADAPTIVE"), "retry_mode"),
+    ("Fleet.config", lambda: F([TARGET], config=object()), "config"),
     ("Fleet.connect_timeout", lambda: F([TARGET], connect_timeout=0), "connect_timeout"),
     ("Fleet.read_timeout", lambda: F([TARGET], read_timeout=-1.0), "read_timeout"),
     ("Fleet.attempt_timeout", lambda: F([TARGET], attempt_timeout=None), "attempt_timeout"),
     ("Fleet.call_timeout", lambda: F([TARGET], call_timeout=86_401), "call_timeout"),
     ("Fleet.max_pages", lambda: F([TARGET], max_pages=1.5), "max_pages"),
+    ("Fleet.instrument", lambda: F([TARGET], instrument="hook"), "instrument"),
     ("Fleet.across.regions", lambda: F.across(REGION), "regions"),
     ("Fleet.across.regions", lambda: F.across([]), "regions"),
     ("Fleet.across.role_arns", lambda: F.across([REGION], role_arns=["x"]), "role_arn"),
+    ("Fleet.across.keys", lambda: F.across([REGION], keys=[(AKID,)]), "keys[0]"),
 ]  # fmt: skip
 
 
