@@ -128,8 +128,8 @@ class LightsailClient:
             ``proxies_config``, ``tcp_keepalive``, ``max_pool_connections``,
             timeouts, ``user_agent_appid``, ``user_agent_extra``...), except
             ``retries``, which ``max_attempts``/``retry_mode`` override when
-            given, and ``http_session_cls``, which is refused: the library's
-            HTTP session refuses redirects and bounds each attempt.
+            given, and ``http_session_cls``, which is refused: the library
+            sends its requests itself (redirects refused, each attempt bounded).
 
     Raises:
         ValidationError: an argument is malformed (nothing is opened). When
