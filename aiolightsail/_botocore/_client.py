@@ -173,28 +173,28 @@ async def open_transport(
     # Building the retry policy is a fraction of a millisecond with no suspension
     # point: clients that waited for the same endpoint must not all build at once.
     await take_turn()
+    policy = Retries(
+        endpoint.service_model, mode=retries.get("mode", "standard"), total_max_attempts=attempts
+    )
+    timeout = aiohttp.ClientTimeout(
+        total=attempt_timeout,
+        sock_connect=settings.connect_timeout,
+        sock_read=settings.read_timeout,
+    )
+    agent = " ".join(filter(None, (settings.user_agent or user_agent(), settings.user_agent_extra)))
+    http = open_http()  # counted as a user of the loop's session: nothing may fail after it
     return Transport(
         region=region,
-        http=open_http(),
+        http=http,
         service_model=endpoint.service_model,
         url=endpoint.url,
         signing=endpoint.signing,
         credentials=credentials,
-        retries=Retries(
-            endpoint.service_model,
-            mode=retries.get("mode", "standard"),
-            total_max_attempts=attempts,
-        ),
-        timeout=aiohttp.ClientTimeout(
-            total=attempt_timeout,
-            sock_connect=settings.connect_timeout,
-            sock_read=settings.read_timeout,
-        ),
+        retries=policy,
+        timeout=timeout,
         ssl_context=context,
         proxy=proxy,
-        user_agent=" ".join(
-            filter(None, (settings.user_agent or user_agent(), settings.user_agent_extra))
-        ),
+        user_agent=agent,
         max_pool_connections=settings.max_pool_connections or 10,
         config=config,
     )
