@@ -128,8 +128,8 @@ class LightsailClient:
             ``proxies_config``, ``tcp_keepalive``, ``max_pool_connections``,
             timeouts, ``user_agent_appid``, ``user_agent_extra``...), except
             ``retries``, which ``max_attempts``/``retry_mode`` override when
-            given, and ``http_session_cls``, which is refused: the library's
-            HTTP session refuses redirects and bounds each attempt.
+            given, and ``http_session_cls``, which is refused: the library
+            sends its requests itself (redirects refused, each attempt bounded).
 
     Raises:
         ValidationError: an argument is malformed (nothing is opened). When
@@ -204,7 +204,7 @@ class LightsailClient:
         self._dispatch = _instrument.dispatch_of(instrument)
         #: The fleet target's label in events and log records (a fleet sets it).
         self._label: str | None = None
-        self._client: _botocore.BotoLightsail | None = None
+        self._client: _botocore.Transport | None = None
         self._state = "new"
 
     # -- lifecycle ----------------------------------------------------------
@@ -328,7 +328,7 @@ class LightsailClient:
                 stacklevel=1,
             )
 
-    def _require_open(self) -> _botocore.BotoLightsail:
+    def _require_open(self) -> _botocore.Transport:
         if self._client is None:
             if self._state == "closed":
                 raise RuntimeError(

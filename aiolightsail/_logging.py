@@ -332,8 +332,16 @@ _KNOWN = (
 )
 
 
+#: How many loggers existed when :func:`install` last looked (loggers are never removed).
+_seen_loggers = -1
+
+
 def install() -> None:
     """Attach the redacting filter to every logger of the covered namespaces (idempotent)."""
+    global _seen_loggers
+    known = len(logging.root.manager.loggerDict)
+    if known == _seen_loggers:
+        return  # no logger was made since: every one is covered already
     names = set(_KNOWN) | set(_NAMESPACES)
     names.update(
         name
@@ -342,6 +350,7 @@ def install() -> None:
     )
     for name in names:
         logger(name)
+    _seen_loggers = len(logging.root.manager.loggerDict)
 
 
 def logger(name: str) -> logging.Logger:

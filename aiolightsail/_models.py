@@ -27,6 +27,7 @@ Secrets (``InstanceAccessDetails.private_key``, ``.password``, ``.cert_key``,
 from __future__ import annotations
 
 import enum
+import functools
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -226,9 +227,11 @@ def _compile(cls: type[_M]) -> Callable[[Any], _M]:
         "        raise BadMember(f': expected an object, got {type(data).__name__}')",
         "    get = data.get",
         "    obj = new(cls)",
-        "    at = ''",
         "    try:",
     ]
+    # (attribute, wire name, converter) in order: which member failed is found again
+    # on the error path only, so the common path does no bookkeeping per member.
+    members: list[tuple[str, str, Converter]] = []
     fields: Any = attrs.fields(cls)  # type: ignore[arg-type]  # cls is an attrs class
     if hasattr(cls, "__attrs_post_init__") or any(f.validator or f.converter for f in fields):
         # Setting slots directly would skip them; models are plain values.
@@ -248,8 +251,8 @@ def _compile(cls: type[_M]) -> Callable[[Any], _M]:
         namespace[f"s{index}"] = cls.__dict__[field.name].__set__
         namespace[f"d{index}"] = field.default
         wire = field.metadata.get("wire") or _camel(field.name)
+        members.append((field.name, wire, namespace[f"c{index}"]))
         lines += [
-            f"        at = {field.name!r}",
             f"        v = get({wire!r})",
             "        if v is None:",
             f"            v = d{index}",
@@ -274,14 +277,28 @@ def _compile(cls: type[_M]) -> Callable[[Any], _M]:
         lines.append(f"        s{index}(obj, v)")
     namespace["fromtimestamp"] = datetime.fromtimestamp
     namespace["UTC"] = UTC
+    namespace["at"] = functools.partial(_failing_member, members)
     lines += [
         "    except BadMember as exc:",
-        "        raise prefix('.' + at, exc) from None",
+        "        raise prefix('.' + at(data), exc) from None",
         "    return obj",
     ]
     exec("\n".join(lines), namespace)  # noqa: S102 - code built from our own field names
     convert: Callable[[Any], _M] = namespace["convert"]
     return convert
+
+
+def _failing_member(members: list[tuple[str, str, Converter]], data: Mapping[str, Any]) -> str:
+    """The first attribute whose wire member does not convert (the error path only)."""
+    for name, wire, convert in members:
+        value = data.get(wire)
+        if value is None:
+            continue
+        try:
+            convert(value)
+        except _BadMemberError:
+            return name
+    return "?"
 
 
 _M = TypeVar("_M", bound="_Model")

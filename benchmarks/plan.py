@@ -111,6 +111,15 @@ def plan(*, quick: bool) -> list[Workload]:
             params={"scans": 2 if quick else 3, "items": scan_items, "page_size": AWS_PAGE_SIZE},
         ),
         Workload(
+            name="cpu_per_page_full",
+            title="CPU per page and per item (one region, 50 pages of 20 fully-populated "
+            "instances: every member of the shape, 4 disks, 12 port rules, 8 tags)",
+            server=ServerSpec(instances=scan_items, page_size=AWS_PAGE_SIZE, populated=True),
+            contenders=("aiolightsail", "aiobotocore-shared", "capo-lightsail"),
+            repeats=2 if quick else 5,
+            params={"scans": 2 if quick else 3, "items": scan_items, "page_size": AWS_PAGE_SIZE},
+        ),
+        Workload(
             name="new_target",
             title=f"Cost of a new target: client + first call, {new_targets} targets kept open",
             server=ServerSpec(

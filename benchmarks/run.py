@@ -212,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         choices=[
             "cpu_per_page",
+            "cpu_per_page_full",
             "new_target",
             "sweep",
             "sweep_busy",

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from aiolightsail import LIGHTSAIL_REGIONS
 from aiolightsail.emulator import Account, Emulator, Faults
 from benchmarks.harness import SERVER_CPU, pin_to_cpu
+from benchmarks.populated import populated_instance
 
 __all__ = ["ServerSpec", "bench_accounts", "main"]
 
@@ -32,6 +33,8 @@ class ServerSpec:
         instances: instances seeded in every (account, region).
         page_size: items per page of GetInstances.
         latency_ms: latency added to every Lightsail response.
+        populated: serve every instance with every member of the shape filled
+            (``benchmarks/populated.py``) instead of the emulator's realistic ones.
     """
 
     accounts: int = 1
@@ -39,6 +42,7 @@ class ServerSpec:
     instances: int = 100
     page_size: int = 20
     latency_ms: float = 0.0
+    populated: bool = False
 
     def to_json(self) -> str:
         """Serialise for the command line."""
@@ -72,6 +76,9 @@ async def _serve(spec: ServerSpec) -> None:
         for region in regions:
             for record in emulator.seed_instances(account.account_id, region, spec.instances):
                 record.to_json(now)  # the emulator caches the rendered JSON
+                if spec.populated:  # ...and serves this one in its place
+                    full = populated_instance(record.name, record.arn)
+                    record._cache = (record.state_name(now), json.dumps(full))
     seeded = time.perf_counter() - started
     async with emulator:
         announcement = {

@@ -197,6 +197,7 @@ async def streaming(contender: Contender, job: Job) -> Result:
 
 WORKLOADS: dict[str, Callable[[Contender, Job], Coroutine[Any, Any, Result]]] = {
     "cpu_per_page": cpu_per_page,
+    "cpu_per_page_full": cpu_per_page,
     "new_target": new_target,
     "sweep": sweep,
     "sweep_busy": sweep,

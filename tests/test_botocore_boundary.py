@@ -86,9 +86,9 @@ def test_the_version_check_can_be_waived(monkeypatch: pytest.MonkeyPatch) -> Non
 @pytest.mark.parametrize(
     ("module", "owner", "member"),
     [
-        ("aiobotocore.httpsession", "AIOHTTPSession", "_build_ssl_contexts"),
-        ("aiobotocore.parsers", "AioJSONParser", "_do_parse"),
-        ("aiobotocore.client", "AioBaseClient", "_make_api_call"),
+        ("aiobotocore.credentials", "AioRefreshableCredentials", "_protected_refresh"),
+        ("aiobotocore.session", "AioSession", "warm_up_loader_caches"),
+        ("aiobotocore.retries.adaptive", "AsyncClientRateLimiter", "on_sending_request"),
     ],
 )
 def test_a_drifted_aiobotocore_fails_at_import_not_at_request(
@@ -145,7 +145,7 @@ async def test_a_bug_below_a_request_surfaces_as_itself(
     async def broken(self: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         raise bug
 
-    monkeypatch.setattr(_botocore.BotoLightsail, "call", broken)
+    monkeypatch.setattr(_botocore.Transport, "call", broken)
     with pytest.raises(type(bug)) as raised:
         await client.get_instance("web-1")
     assert raised.value is bug

@@ -323,9 +323,15 @@ async def test_concurrent_pages_take_turns(wire: Wire, client: LightsailClient) 
     models, each in its own loop iteration, so the loop serves timers in between."""
     wire.reply({"instances": [INSTANCE] * 20}, repeat=True)
     built: list[int] = []
+    transport = client._require_open()
+    sign = transport._sign
+
+    async def signing(body: bytes, headers: dict[str, str]) -> dict[str, str]:
+        built.append(counter[0])
+        return await sign(body, headers)
+
     async with _iterations() as counter:
-        boto: Any = client._require_open().raw
-        boto.meta.events.register("before-send.lightsail", lambda **_: built.append(counter[0]))
+        transport._sign = signing  # type: ignore[method-assign]
         converted = _record_conversions(client, counter)
         pages = await asyncio.gather(*(client.get_instances() for _ in range(16)))
     assert [len(page.items) for page in pages] == [20] * 16

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from aiobotocore.config import AioConfig
+from aiobotocore.httpsession import AIOHTTPSession
 from aiohttp import web
 from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
@@ -31,7 +32,6 @@ from aiolightsail import (
     UnauthenticatedError,
     ValidationError,
 )
-from aiolightsail._botocore import _http
 from aiolightsail._botocore import _sessions as sessions
 from aiolightsail.emulator import DEFAULT_ACCOUNT, AssumeRoleCall, Emulator
 from tests.conftest import ACCOUNTS, keys
@@ -188,31 +188,28 @@ async def test_retry_precedence(
     server.handler = throttled
     expected = RETRIES_OF[given_sources[0]] if given_sources else ("standard", 5)
     async with LightsailClient(profile="p", endpoint_url=server.url, **arguments) as client:
-        raw = client._require_open().raw
-        _no_rate_limit_waits(raw)
+        transport = client._require_open()
+        _no_rate_limit_waits(transport)
         with pytest.raises(ThrottledError):
             await client.get_instances()
-    assert raw.meta.config.retries == {"mode": expected[0], "total_max_attempts": expected[1]}
+    assert transport.config.retries == {"mode": expected[0], "total_max_attempts": expected[1]}
     assert len(server.seen) == expected[1]
 
 
-def _rate_limiters(raw: Any) -> list[Any]:
-    """The adaptive-mode rate limiters registered on an aiobotocore client."""
+def _rate_limiters(transport: Any) -> list[Any]:
+    """The adaptive-mode rate limiters a client's transport calls before each attempt."""
     from aiobotocore.retries.adaptive import AsyncClientRateLimiter
 
-    emitter: Any = raw.meta.events
-    emitter = getattr(emitter, "_emitter", emitter)
-    handlers = emitter._handlers.prefix_search("before-send.lightsail.GetInstances")
     return [
         h.__self__
-        for h in handlers
+        for h in transport.retries.before_send
         if isinstance(getattr(h, "__self__", None), AsyncClientRateLimiter)
     ]
 
 
-def _no_rate_limit_waits(raw: Any) -> None:
+def _no_rate_limit_waits(transport: Any) -> None:
     """Let an adaptive client's token bucket hand out tokens without waiting on the clock."""
-    for limiter in _rate_limiters(raw):
+    for limiter in _rate_limiters(transport):
 
         async def acquire(*_args: object, **_kwargs: object) -> bool:
             return True
@@ -231,9 +228,9 @@ async def test_adaptive_mode_runs_aiobotocores_rate_limiter_and_retries_throttle
     async with LightsailClient(
         "eu-west-1", endpoint_url=server.url, retry_mode="adaptive", max_attempts=3, **keys(0)
     ) as client:
-        raw = client._require_open().raw
-        (limiter,) = _rate_limiters(raw)
-        _no_rate_limit_waits(raw)
+        transport = client._require_open()
+        (limiter,) = _rate_limiters(transport)
+        _no_rate_limit_waits(transport)
         page = await client.get_instances()
     assert page.items == ()
     assert len(server.seen) == 3
@@ -243,7 +240,7 @@ async def test_adaptive_mode_runs_aiobotocores_rate_limiter_and_retries_throttle
 async def test_standard_mode_has_no_rate_limiter(server: Hostile) -> None:
     """The default mode registers no adaptive rate limiter."""
     async with LightsailClient("eu-west-1", endpoint_url=server.url, **keys(0)) as client:
-        assert _rate_limiters(client._require_open().raw) == []
+        assert _rate_limiters(client._require_open()) == []
 
 
 @pytest.mark.parametrize(
@@ -291,7 +288,7 @@ async def test_a_fleet_passes_its_retry_policy_to_its_clients_and_to_sts(server:
     key_target = Target("eu-west-1", endpoint_url=server.url, **keys(0))
     async with Fleet([role_target, key_target], max_attempts=2, retry_mode="adaptive") as fleet:
         client = await fleet.client(key_target)
-        retries = client._require_open().raw.meta.config.retries
+        retries = client._require_open().config.retries
         server.seen.clear()
         async with fleet.map(lambda c: c.get_instances(), targets=[role_target]) as stream:
             assert [item async for item in stream] == []
@@ -304,16 +301,17 @@ async def test_a_fleet_passes_its_retry_policy_to_its_clients_and_to_sts(server:
 
 
 async def test_a_callers_pool_size_and_timeouts_win(server: Hostile) -> None:
-    """The caller's config sets what it sets; the retry policy and HTTP session stay ours."""
+    """The caller's config sets what it sets; the retry policy stays ours."""
     config = Config(max_pool_connections=3, connect_timeout=4, tcp_keepalive=True)
     async with LightsailClient(
         "eu-west-1", endpoint_url=server.url, config=config, **keys(0)
     ) as client:
-        effective = client._require_open().raw.meta.config
+        transport = client._require_open()
+    effective: Any = transport.config
     assert (effective.max_pool_connections, effective.connect_timeout) == (3, 4)
     assert effective.tcp_keepalive is True
     assert effective.retries == {"mode": "standard", "total_max_attempts": 5}
-    assert issubclass(effective.http_session_cls, _http.LightsailHTTPSession)
+    assert transport.max_attempts == 5
 
 
 async def test_a_callers_proxy_takes_effect(server: Hostile) -> None:
@@ -346,7 +344,7 @@ async def test_redirects_stay_refused_with_a_callers_config(server: Hostile) -> 
 @pytest.mark.parametrize(
     ("config", "rule"),
     [
-        (AioConfig(http_session_cls=_http.LightsailHTTPSession), "http_session_cls"),
+        (AioConfig(http_session_cls=type("Own", (AIOHTTPSession,), {})), "http_session_cls"),
         (Config(retries={"mode": "legacy"}), "legacy"),
         ({"max_pool_connections": 3}, "must be a botocore Config"),
     ],

@@ -310,7 +310,7 @@ async def test_retry_settings_of_the_environment_are_applied(
     async with client_factory() as client:
         with pytest.raises(ThrottledError):
             await client.get_instances()
-        retries = client._require_open().raw.meta.config.retries
+        retries = client._require_open().config.retries
     assert len(wire.calls) == 2
     assert retries == {"mode": "standard" if mode == "legacy" else mode, "total_max_attempts": 2}
 
@@ -324,7 +324,7 @@ async def test_with_nothing_configured_retries_are_standard_with_five_attempts(
     async with client_factory() as client:
         with pytest.raises(ThrottledError):
             await client.get_instances()
-        retries = client._require_open().raw.meta.config.retries
+        retries = client._require_open().config.retries
     assert len(wire.calls) == DEFAULT_MAX_ATTEMPTS == 5
     assert retries == {"mode": "standard", "total_max_attempts": 5}
 

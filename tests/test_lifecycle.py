@@ -59,24 +59,29 @@ async def test_closed_client_does_not_warn(client_factory: Callable[..., Lightsa
     gc.collect()
 
 
-async def test_client_class_is_trimmed(client: LightsailClient, wire: Wire) -> None:
-    """Our aiobotocore clients carry no generated operation methods, yet every call works."""
-    wire.reply({"instances": []})
-    assert (await client.get_instances()).items == ()
-    assert client._client is not None
-    inner = client._client.raw
-    assert inner is not None
-    assert not hasattr(inner, "get_instances")
-    assert not hasattr(inner, "create_instances")
+async def test_clients_of_one_region_share_one_endpoint_resolution(
+    client_factory: Callable[..., LightsailClient], wire: Wire, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five clients of one region and session build one aiobotocore client between them
+    (to resolve the endpoint), none per request, and every call works."""
+    from aiobotocore.session import AioSession
 
+    built: list[str] = []
+    create = AioSession.create_client
 
-async def test_only_called_operation_models_are_kept(client: LightsailClient, wire: Wire) -> None:
-    """After opening, the client's service model keeps an OperationModel only for what it calls."""
-    wire.reply({"instances": []})
-    await client.get_instances()
-    assert client._client is not None
-    inner: Any = client._client.raw
-    cached = {
-        key[1][0] for key in inner.meta.service_model._instance_cache if key[0] == "operation_model"
-    }
-    assert cached == {"GetInstances"}
+    def counting(self: AioSession, service: str, *args: Any, **kwargs: Any) -> Any:
+        built.append(service)
+        return create(self, service, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(AioSession, "create_client", counting)
+    wire.reply({"instances": []}, repeat=True)
+    clients = [client_factory() for _ in range(5)]
+    for opened in clients:
+        await opened.__aenter__()
+    try:
+        for opened in clients:
+            assert (await opened.get_instances()).items == ()
+    finally:
+        for opened in clients:
+            await opened.aclose()
+    assert built == ["lightsail"]

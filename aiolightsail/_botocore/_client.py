@@ -1,33 +1,37 @@
-"""Opening an aiobotocore Lightsail client, and calling it by wire name.
+"""Opening a Lightsail transport: credentials, endpoint and settings, resolved once.
 
 :func:`open_lightsail` does everything :class:`~aiolightsail.LightsailClient`
 needs from aiobotocore when it opens: the shared session of its profile (or
-the caller's), the session's one-time set-up, credentials resolved once, and
-a client configured with our retries, timeouts, User-Agent and shared SSL
-contexts, trimmed of what the garbage collector would otherwise walk for
-nothing. :class:`BotoLightsail` is the open client as the rest of the library
-sees it: one coroutine, :meth:`BotoLightsail.call`.
+the caller's), the session's one-time set-up, credentials resolved once, the
+endpoint resolved once per (session, region, endpoint URL), and a
+:class:`~aiolightsail._botocore._transport.Transport` with our retries,
+timeouts, User-Agent and shared SSL contexts. Requests then never touch
+aiobotocore's client: the transport builds, signs, sends and reads them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import platform
 import sys
+import weakref
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
+
 from aiolightsail._botocore import _sessions, _settings
-from aiolightsail._botocore._error_answers import read_error_answers
-from aiolightsail._botocore._http import session_class
+from aiolightsail._botocore._ssl import ssl_context
+from aiolightsail._botocore._transport import Retries, Transport, open_http
 from aiolightsail._gate import take_turn
 
 if TYPE_CHECKING:
+    from aiobotocore.config import AioConfig
     from aiobotocore.session import AioSession
     from botocore.config import Config
+    from botocore.model import ServiceModel
 
-__all__ = ["BotoLightsail", "open_lightsail", "user_agent"]
+__all__ = ["open_lightsail", "open_transport", "user_agent"]
 
 
 @functools.cache
@@ -38,8 +42,6 @@ def user_agent() -> str:
     OS, language, per-request feature metrics) twice per request, ~0.15 ms, or
     7 % of a page's CPU (``docs/design.md``). ``Config(user_agent=...)`` is
     botocore's documented override; AWS reads the header only for its metrics.
-    An application id (``AWS_SDK_UA_APP_ID``...) is appended per client by
-    ``_settings.client_config``.
     """
     import aiobotocore
     import botocore
@@ -53,42 +55,149 @@ def user_agent() -> str:
     )
 
 
-class BotoLightsail:
-    """An open aiobotocore Lightsail client, reduced to what the library calls."""
+class _Endpoint:
+    """Where a service's requests go in one region, and how they are signed."""
 
-    def __init__(self, client: Any, stack: contextlib.AsyncExitStack, region: str) -> None:
-        self.raw = client  # for tests and diagnostics only
-        self.region = region
-        #: The effective attempts per call (argument, config, environment or profile).
-        self.max_attempts: int = client.meta.config.retries["total_max_attempts"]
-        # _make_api_call is what every generated method of a botocore client
-        # calls; calling it by wire name keeps the names in the operations table.
-        self._call = client._make_api_call
-        self._stack = stack
+    __slots__ = ("environ_proxies", "service_model", "signing", "url")
 
-    async def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Send one request (signed, retried) and return botocore's parsed answer.
+    def __init__(self, url: str, signing: tuple[str, str], service_model: ServiceModel) -> None:
+        from botocore.utils import get_environ_proxies
 
-        Raises:
-            botocore, aiobotocore and aiohttp exceptions; callers translate them.
-        """
-        response: dict[str, Any] = await self._call(operation, params)
-        return response
+        self.url = url
+        self.signing = signing
+        self.service_model = service_model
+        # Read once: scanning the environment for proxies was a third of opening a client.
+        self.environ_proxies: dict[str, str] = get_environ_proxies(url)
 
-    async def aclose(self) -> None:
-        """Close the client's connection pool, to the end even when cancelled meanwhile.
 
-        A close cut short by a cancellation (a task leaving ``async with Fleet``
-        at any moment) would leave the pool's aiohttp session open for good:
-        the client is marked closed already, so nothing would close it again.
-        The cancellation is re-raised once the pool is closed.
-        """
-        closing = asyncio.ensure_future(self._stack.aclose())
-        try:
-            await asyncio.shield(closing)
-        except asyncio.CancelledError:
-            await closing
-            raise
+#: Endpoints resolved, per session.
+_endpoints: weakref.WeakKeyDictionary[AioSession, dict[_Key, _Endpoint]] = (
+    weakref.WeakKeyDictionary()
+)
+#: Resolutions under way: many clients of one region opening together share one.
+_resolving: dict[tuple[Any, ...], asyncio.Task[_Endpoint]] = {}
+#: One model per service for every transport (the Lightsail model is ~5,000 objects).
+_models: dict[str, ServiceModel] = {}
+#: The probe client signs nothing; static placeholder keys keep it from running the
+#: credential chain (an instance-metadata lookup can take seconds).
+_PROBE_KEY = "AKIAPROBENEVERSIGNS00"
+
+
+#: (service, region, endpoint URL, use_fips_endpoint, use_dualstack_endpoint): what
+#: decides an endpoint besides the session's own configuration.
+_Key = tuple[str, str, "str | None", "bool | None", "bool | None"]
+
+
+async def _probe(session: AioSession, key: _Key) -> _Endpoint:
+    """Build an aiobotocore client of ``service``, read its endpoint and signing, close it."""
+    from aiobotocore.config import AioConfig
+
+    service, region, endpoint_url, fips, dualstack = key
+    await take_turn()  # milliseconds of CPU with no suspension point
+    async with session.create_client(
+        service,  # type: ignore[call-overload]  # "lightsail" or "sts", typed by literal
+        region_name=region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=_PROBE_KEY,
+        aws_secret_access_key=_PROBE_KEY,
+        config=AioConfig(use_fips_endpoint=fips, use_dualstack_endpoint=dualstack),
+    ) as probe:
+        meta: Any = probe.meta
+        model = _models.setdefault(service, meta.service_model)
+        return _Endpoint(meta.endpoint_url, (model.signing_name, meta.region_name), model)
+
+
+async def _endpoint(session: AioSession, key: _Key) -> _Endpoint:
+    """The endpoint of ``key`` for ``session``, resolved once.
+
+    The resolution belongs to no caller (a task awaited through
+    :func:`asyncio.shield`): a caller's cancellation stops only its own wait.
+    """
+    known = _endpoints.get(session)
+    if known is not None and key in known:
+        return known[key]
+    loop = asyncio.get_running_loop()
+    task_key = (loop, id(session), *key)
+    task = _resolving.get(task_key)
+    if task is None:
+        task = loop.create_task(_probe(session, key))
+        _resolving[task_key] = task
+        task.add_done_callback(lambda _: _resolving.pop(task_key, None))
+    endpoint = await asyncio.shield(task)
+    _endpoints.setdefault(session, {})[key] = endpoint
+    return endpoint
+
+
+async def open_transport(
+    session: AioSession,
+    service: str,
+    *,
+    region: str,
+    endpoint_url: str | None,
+    credentials: Any,
+    config: AioConfig,
+    attempt_timeout: float | None,
+) -> Transport:
+    """A transport of ``service`` in ``region``, set up by ``config`` (retries, timeouts,
+    pool size, User-Agent, proxies) and ``session`` (CA bundle, endpoint resolution).
+
+    Raises:
+        botocore, aiobotocore and aiohttp exceptions; callers translate them.
+    """
+    from botocore.httpsession import ProxyConfiguration
+
+    await _sessions.prepare_session(session)
+    settings: Any = config  # the stubs do not list Config's attributes
+    endpoint = await _endpoint(
+        session,
+        (
+            service,
+            region,
+            endpoint_url,
+            settings.use_fips_endpoint,
+            settings.use_dualstack_endpoint,
+        ),
+    )
+    retries: dict[str, Any] = dict(settings.retries or {})
+    attempts = retries.get("total_max_attempts")
+    if attempts is None:
+        attempts = retries.get("max_attempts", 2) + 1
+    verify: Any = session.get_config_variable("ca_bundle") or True
+    context = await ssl_context(verify)
+    proxies = ProxyConfiguration(
+        proxies=settings.proxies or endpoint.environ_proxies,
+        proxies_settings=settings.proxies_config,
+    )
+    proxy_url = proxies.proxy_url_for(endpoint.url)
+    proxy = (proxy_url, proxies.proxy_headers_for(endpoint.url)) if proxy_url else None
+    # Building the retry policy is a fraction of a millisecond with no suspension
+    # point: clients that waited for the same endpoint must not all build at once.
+    await take_turn()
+    policy = Retries(
+        endpoint.service_model, mode=retries.get("mode", "standard"), total_max_attempts=attempts
+    )
+    timeout = aiohttp.ClientTimeout(
+        total=attempt_timeout,
+        sock_connect=settings.connect_timeout,
+        sock_read=settings.read_timeout,
+    )
+    agent = " ".join(filter(None, (settings.user_agent or user_agent(), settings.user_agent_extra)))
+    http = open_http()  # counted as a user of the loop's session: nothing may fail after it
+    return Transport(
+        region=region,
+        http=http,
+        service_model=endpoint.service_model,
+        url=endpoint.url,
+        signing=endpoint.signing,
+        credentials=credentials,
+        retries=policy,
+        timeout=timeout,
+        ssl_context=context,
+        proxy=proxy,
+        user_agent=agent,
+        max_pool_connections=settings.max_pool_connections or 10,
+        config=config,
+    )
 
 
 async def open_lightsail(
@@ -105,101 +214,51 @@ async def open_lightsail(
     attempt_timeout: float,
     max_pool_connections: int | None,
     config: Config | None = None,
-) -> BotoLightsail:
-    """Open a Lightsail client of ``session`` (default: the shared session of ``profile``).
+) -> Transport:
+    """Open a Lightsail transport of ``session`` (default: the shared session of ``profile``).
 
     Its region is ``region``, else the configured one
     (``_settings.region_or_refuse``); its retry policy, User-Agent and the
     merge with the caller's ``config`` are ``_settings.client_config``'s.
     Its requests never follow a redirect, each attempt has ``attempt_timeout``
-    seconds from asking for a connection to the last byte (``_http``), and
-    error answers are read by the rules of ``_error_answers`` (every
-    HTTP 429 a throttle; an unreadable error body classified by its status).
+    seconds from asking for a connection to the last byte, and error answers
+    are read by the rules of ``_error_answers`` (every HTTP 429 a throttle; an
+    unreadable error body classified by its status).
 
     Raises:
         ValidationError: no region anywhere, or a configured value that is
             malformed (``_settings``).
         botocore, aiobotocore and aiohttp exceptions; callers translate them.
     """
-    keys = access_key or (None, None, None)
-    stack = contextlib.AsyncExitStack()
-    try:
-        # A missing profile or a broken config file fails here.
-        session = session or _sessions.get_session(profile)
-        await _sessions.prepare_session(session)
-        # Clients waiting for the same set-up all wake in one loop iteration.
-        await take_turn()
-        region = _settings.region_or_refuse(session, region, config)
-        client_config = _settings.client_config(
-            session,
-            base_user_agent=user_agent(),
-            http_session_cls=session_class(attempt_timeout),
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            max_pool_connections=max_pool_connections,
-            max_attempts=max_attempts,
-            retry_mode=retry_mode,
-            config=config,
-        )
-        if access_key is None:
-            await _sessions.resolve_credentials(session)
-        await take_turn()  # milliseconds of CPU with no suspension point
-        client = await stack.enter_async_context(
-            session.create_client(
-                "lightsail",
-                region_name=region,
-                endpoint_url=endpoint_url,
-                aws_access_key_id=keys[0],
-                aws_secret_access_key=keys[1],
-                aws_session_token=keys[2],
-                config=client_config,
-            )
-        )
-    except BaseException:
-        await stack.aclose()
-        raise
-    read_error_answers(client, "lightsail")
-    _prune_operation_models(client)
-    if _sessions.uses_shared_loader(session):  # ours: the same rules for every client
-        _share_endpoint_provider(client, "lightsail")
-    return BotoLightsail(client, stack, region)
+    from aiobotocore.credentials import AioCredentials
 
-
-def _prune_operation_models(client: Any) -> None:
-    """Forget the OperationModels that building the client made; calls rebuild theirs.
-
-    Building a client builds one per operation of the model and caches them on
-    the client's own ServiceModel (botocore's ``instance_cache``, in
-    ``_instance_cache``): objects that the garbage collector walks on every
-    full collection, for operations most clients never call (a sweep calls
-    one). Each is rebuilt, once per client, when first called. A botocore
-    without that attribute is left alone.
-    """
-    cache = getattr(client.meta.service_model, "_instance_cache", None)
-    if not isinstance(cache, dict):
-        return
-    for key in list(cache):
-        if isinstance(key, tuple) and key[:1] == ("operation_model",):
-            del cache[key]
-
-
-#: One endpoint-rules evaluator per service for the clients of our sessions, see below.
-_shared_providers: dict[str, Any] = {}
-
-
-def _share_endpoint_provider(client: Any, service: str) -> None:
-    """Let every client of our sessions use one evaluator of the service's endpoint rules.
-
-    botocore parses the endpoint rule set into a tree of rule objects for each
-    client (~45 GC-tracked objects), although every client of a service gets
-    the same rules from the shared loader; the evaluator is a pure function of
-    its parameters (region, endpoint URL, FIPS, dual-stack) with its own cache.
-    A botocore without these attributes is left alone.
-    """
-    resolver = getattr(client, "_ruleset_resolver", None)
-    provider = getattr(resolver, "_provider", None)
-    if provider is None or not hasattr(provider, "resolve_endpoint"):
-        return
-    shared = _shared_providers.setdefault(service, provider)
-    if shared is not provider and type(shared) is type(provider):
-        resolver._provider = shared  # type: ignore[union-attr]
+    # A missing profile or a broken config file fails here.
+    session = session or _sessions.get_session(profile)
+    await _sessions.prepare_session(session)
+    # Clients waiting for the same set-up all wake in one loop iteration.
+    await take_turn()
+    region = _settings.region_or_refuse(session, region, config)
+    client_config = _settings.client_config(
+        session,
+        base_user_agent=user_agent(),
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        max_pool_connections=max_pool_connections,
+        max_attempts=max_attempts,
+        retry_mode=retry_mode,
+        config=config,
+    )
+    credentials: Any = (
+        AioCredentials(*access_key)
+        if access_key is not None
+        else await _sessions.resolve_credentials(session)
+    )
+    return await open_transport(
+        session,
+        "lightsail",
+        region=region,
+        endpoint_url=endpoint_url,
+        credentials=credentials,
+        config=client_config,
+        attempt_timeout=attempt_timeout,
+    )

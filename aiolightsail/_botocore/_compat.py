@@ -1,6 +1,7 @@
 """Which aiobotocore this release works with, checked when aiolightsail is imported.
 
-aiolightsail uses a few private members of botocore and aiobotocore (listed in
+aiolightsail uses a few private members of botocore and aiobotocore, and a few
+undocumented ones whose drift would otherwise surface late (listed in
 :data:`PRIVATE_MEMBERS`, each explained where it is used). A release of either
 may rename one; rather than let every request fail later with a misleading
 transport error, the import fails at once with one sentence that says what to
@@ -33,18 +34,15 @@ ALLOW_UNTESTED_VARIABLE = "AIOLIGHTSAIL_ALLOW_UNTESTED_AIOBOTOCORE"
 #: async overrides are what we rely on, and a release that dropped one would
 #: silently fall back to botocore's synchronous version.
 PRIVATE_MEMBERS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
-    (
-        "aiobotocore.httpsession",
-        "AIOHTTPSession",
-        ("_build_ssl_contexts", "_create_connector", "_get_session"),
-    ),
-    ("aiobotocore.parsers", "AioJSONParser", ("_do_parse",)),
-    ("aiobotocore.parsers", "AioResponseParserFactory", ("create_parser",)),
-    ("botocore.parsers", "BaseJSONParser", ("_inject_response_metadata",)),
-    ("aiobotocore.client", "AioBaseClient", ("_make_api_call",)),
+    # Loading the config files and the service model in a thread (_sessions._warm).
     ("aiobotocore.session", "AioSession", ("warm_up_loader_caches", "create_client")),
+    # Refreshing assumed-role credentials on demand (_sessions.force_refresh).
     ("aiobotocore.credentials", "AioRefreshableCredentials", ("_protected_refresh",)),
-    ("botocore.handlers", None, ("BUILTIN_HANDLERS", "REGISTER_FIRST", "REGISTER_LAST")),
+    # The retry policy of the transport: botocore's handler and aiobotocore's rate
+    # limiter, registered as their own register_retry_handler functions do.
+    ("botocore.retries.standard", None, ("register_retry_handler", "ThrottlingErrorDetector")),
+    ("aiobotocore.retries.adaptive", "AsyncClientRateLimiter", ("on_sending_request",)),
+    ("aiobotocore.retries.bucket", None, ("AsyncTokenBucket", "Clock")),
 )
 
 

@@ -1,21 +1,21 @@
 """Error answers are judged by their status when their body says too little or too much.
 
-Two rules, hooked on each client's event system by :func:`read_error_answers`:
+Two rules, applied by the transport (``_transport``) to every error answer:
 
 * **An unreadable error body is classified by its status.** botocore's error
   parsers assume the protocol's document: a body that is not UTF-8, JSON that
   is not an object, or XML that does not parse makes them raise, and the
-  exception escapes the retry logic altogether, so even a 503 is not retried.
-  Before parsing (``before-parse``), such a body is replaced by an empty error
-  document of the protocol, which botocore reads as an error whose code is the
-  HTTP status.
+  exception would escape the retry logic altogether, so even a 503 would not
+  be retried. Before parsing, :func:`readable` replaces such a body by an
+  empty error document of the protocol, which botocore reads as an error
+  whose code is the HTTP status.
 * **Every HTTP 429 is a throttle, whatever its body says.** botocore's
   ``standard`` retry mode retries a throttle by its *error code*
   (``ThrottlingException``...) and a transient failure by its status (500,
   502, 503, 504); a 429 with an empty body, an HTML page or another code is
   neither, and fails at once, although it is what a proxy or a load balancer
   in front of the service sends. Around botocore's own ``needs-retry``
-  handler, a first handler gives a 429 answer the code
+  handler, :func:`judge_throttles` registers a first handler that gives a 429 answer the code
   ``TooManyRequestsException``, so botocore retries it as the throttle it is
   (its attempts, throttle backoff and retry quota), and a last one puts the
   code the server sent back, for the error the caller finally sees.
@@ -27,7 +27,7 @@ import json
 from typing import Any
 from xml.etree import ElementTree
 
-__all__ = ["read_error_answers"]
+__all__ = ["judge_throttles", "readable"]
 
 #: A code that botocore's standard retry mode retries as a throttle.
 _THROTTLE = "TooManyRequestsException"
@@ -65,17 +65,11 @@ def _readable(protocol: str, body: bytes) -> bool:
     return True
 
 
-def _unreadable_by_status(operation_model: Any, response_dict: Any, **_: Any) -> None:
-    protocol = operation_model.service_model.protocol
-    body = response_dict.get("body")
-    status = response_dict.get("status_code", 200)
-    if (
-        status >= 300
-        and protocol in _EMPTY
-        and isinstance(body, bytes)
-        and not _readable(protocol, body)
-    ):
-        response_dict["body"] = _EMPTY[protocol].format(status).encode()
+def readable(protocol: str, status: int, body: bytes) -> bytes:
+    """The body of an error answer (``status`` >= 300) as botocore's parser should read it."""
+    if protocol in _EMPTY and not _readable(protocol, body):
+        return _EMPTY[protocol].format(status).encode()
+    return body
 
 
 def _as_throttle(response: Any = None, **_: Any) -> None:
@@ -103,12 +97,11 @@ def _restore(response: Any = None, **_: Any) -> None:
             error["Code"] = sent
 
 
-def read_error_answers(client: Any, service: str) -> None:
-    """Apply both rules to ``client``, a client of ``service`` (``"lightsail"``, ``"sts"``)."""
-    events = client.meta.events
-    events.register_first(
-        f"before-parse.{service}", _unreadable_by_status, unique_id=f"aiolightsail-body-{service}"
-    )
+def judge_throttles(events: Any, service: str) -> None:
+    """Register the 429 rule around botocore's ``needs-retry`` handler on ``events``.
+
+    ``service`` is the hyphenated service id of the events (``"lightsail"``, ``"sts"``).
+    """
     retry = f"needs-retry.{service}"
     events.register_first(retry, _as_throttle, unique_id=f"aiolightsail-429-{service}")
     events.register_last(retry, _restore, unique_id=f"aiolightsail-429-done-{service}")

@@ -1,12 +1,13 @@
 """Each attempt of each request, reported to the library's instrumentation.
 
-botocore sends a call's attempts in a loop: it builds and signs a request
-(``request-created``), sends it, reads the answer, then asks its
-``needs-retry`` handlers whether to try again and after what backoff. Two
-handlers on each client's event system report that loop to
-:class:`~aiolightsail._instrument.Requests` with plain values:
+The transport (``_transport``) sends a call's attempts in a loop as
+botocore's endpoint does: it fires ``request-created`` for each attempt,
+sends it, reads the answer, then asks its ``needs-retry`` handlers whether to
+try again and after what backoff. Two handlers among the transport's retry
+handlers report that loop to :class:`~aiolightsail._instrument.Requests`
+with plain values:
 
-* ``request-created`` (after signing, just before the attempt is sent):
+* ``request-created`` (just before the attempt is signed and sent):
   :meth:`~aiolightsail._instrument.Requests.attempt_started` with the attempt
   number botocore keeps in the call's context; an attempt after the first is
   a retry, reported once its backoff is over;
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiolightsail._botocore._client import BotoLightsail
+from aiolightsail._botocore._transport import Transport
 from aiolightsail._instrument import Attempts, Requests
 
 __all__ = ["observe_requests"]
@@ -56,6 +57,11 @@ def _answer(response: Any) -> tuple[int | None, str | None, str | None]:
         return status, str(status) if failed else None, None
     meta = parsed.get("ResponseMetadata")
     request_id = meta.get("RequestId") if isinstance(meta, dict) else None
+    if request_id is None:
+        # A success read by the lean path has no ResponseMetadata: botocore's
+        # JSON parser takes the id from this header.
+        headers = getattr(http, "headers", None)
+        request_id = headers.get("x-amzn-requestid") if isinstance(headers, dict) else None
     request_id = request_id if isinstance(request_id, str) and request_id else None
     error = parsed.get("Error")
     code: str | None = None
@@ -65,7 +71,7 @@ def _answer(response: Any) -> tuple[int | None, str | None, str | None]:
     return status, code, request_id
 
 
-def observe_requests(client: BotoLightsail, requests: Requests) -> None:
+def observe_requests(client: Transport, requests: Requests) -> None:
     """Report every attempt of ``client``'s Lightsail calls to ``requests``."""
 
     def started(request: Any = None, operation_name: str = "", **_: Any) -> None:
@@ -105,8 +111,12 @@ def observe_requests(client: BotoLightsail, requests: Requests) -> None:
             request_id=request_id,
         )
 
-    events = client.raw.meta.events
+    retries = client.retries
+    events = retries.handlers
     events.register_last(
-        "request-created.lightsail", started, unique_id="aiolightsail-observe-started"
+        f"request-created.{retries.service}", started, unique_id="aiolightsail-observe-started"
     )
-    events.register_last("needs-retry.lightsail", ended, unique_id="aiolightsail-observe-ended")
+    events.register_last(
+        f"needs-retry.{retries.service}", ended, unique_id="aiolightsail-observe-ended"
+    )
+    retries.chain()

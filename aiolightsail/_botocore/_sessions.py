@@ -27,9 +27,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from aiobotocore.credentials import AioRefreshableCredentials
 
 from aiolightsail._botocore import _settings
-from aiolightsail._botocore._error_answers import read_error_answers
-from aiolightsail._botocore._http import session_class
-from aiolightsail._botocore._parsing import LeanResponseParserFactory
 from aiolightsail._models import compile_converters
 from aiolightsail._once import forget, run_once
 from aiolightsail._operations import OPERATIONS
@@ -38,6 +35,8 @@ if TYPE_CHECKING:
     from aiobotocore.credentials import AioCredentials
     from aiobotocore.session import AioSession
     from botocore.config import Config
+
+    from aiolightsail._botocore._transport import Transport
 
 __all__ = [
     "RoleSession",
@@ -67,65 +66,17 @@ _SERVICES = frozenset({"lightsail", "sts"})
 
 
 def new_session(profile: str | None = None) -> AioSession:
-    """A new aiobotocore session that shares the process-wide data loader.
-
-    It also parses the library's operations with the lean parser (``_parsing``).
-    """
+    """A new aiobotocore session that shares the process-wide data loader."""
     global _loader
     from aiobotocore.session import AioSession
 
-    session = AioSession(profile=profile, include_builtin_handlers=False)
-    _register_builtin_handlers(session)
-    session.register_component("response_parser_factory", LeanResponseParserFactory())
-    session.register("creating-client-class.lightsail", _without_generated_methods)
+    session = AioSession(profile=profile)
     with _lock:
         if _loader is None:
             _loader = session.get_component("data_loader")
         else:
             session.register_component("data_loader", _loader)
     return session
-
-
-def _register_builtin_handlers(session: AioSession) -> None:
-    """Register the botocore built-in handlers that Lightsail and STS clients can fire.
-
-    botocore registers ~130 handlers on every session, most of them for other
-    services (``before-call.s3``, ``docs.*.ec2...``), and each client copies the
-    session's whole handler trie: ~700 of a client's ~1,000 objects that the
-    garbage collector walks on every full collection. Our sessions only ever
-    build ``lightsail`` and ``sts`` clients, so they get the handlers with no
-    service in their event name or one of those two, and never the
-    documentation ones. ``tests/test_session.py`` checks every event a
-    Lightsail or STS client fires finds the same handlers as on a stock session.
-    """
-    from botocore.handlers import BUILTIN_HANDLERS, REGISTER_FIRST, REGISTER_LAST
-
-    events = session.get_component("event_emitter")
-    for event_name, handler, *order in BUILTIN_HANDLERS:
-        parts = event_name.split(".")
-        if parts[0] == "docs" or (len(parts) > 1 and parts[1] not in _SERVICES):
-            continue
-        if not order:
-            events.register(event_name, handler)
-        elif order[0] is REGISTER_FIRST:
-            events.register_first(event_name, handler)
-        elif order[0] is REGISTER_LAST:
-            events.register_last(event_name, handler)
-
-
-def _without_generated_methods(class_attributes: dict[str, Any], **_: Any) -> None:
-    """Drop the ~160 generated operation methods from our clients' classes.
-
-    botocore builds a new client class per client, with one method (and its
-    docstring and OperationModel) per Lightsail operation: about 2,400 objects
-    per client that the garbage collector walks on every full collection; with
-    hundreds of targets that made collections take 200+ ms (``docs/design.md``).
-    ``LightsailClient`` calls ``_make_api_call`` by wire name and needs none of
-    them. ``creating-client-class`` is botocore's hook for shaping that class.
-    """
-    for name, value in list(class_attributes.items()):
-        if callable(value) and not name.startswith("_"):
-            del class_attributes[name]
 
 
 def get_session(profile: str | None = None) -> AioSession:
@@ -293,27 +244,29 @@ async def _sts(
     endpoint_url: str | None,
     access_key: tuple[str, str, str | None] | None,
     settings: StsSettings,
-) -> AsyncIterator[Any]:
-    """An STS client of ``base`` (or ``access_key``), configured as Lightsail clients are.
+) -> AsyncIterator[Transport]:
+    """An STS transport of ``base`` (or ``access_key``), configured as Lightsail ones are.
 
     STS is called at its regional endpoint in ``region`` (or at
     ``endpoint_url``, or the profile's or environment's STS endpoint),
-    through the same HTTP session as Lightsail clients (no redirects, a
-    deadline per attempt), with the same retry policy and merge of the
-    caller's config (``_settings.client_config``).
+    through the same transport as Lightsail (no redirects, a deadline per
+    attempt), with the same retry policy and merge of the caller's config
+    (``_settings.client_config``).
     """
+    from aiobotocore.credentials import AioCredentials
+
     from aiolightsail import _logging
-    from aiolightsail._botocore._client import user_agent
+    from aiolightsail._botocore._client import open_transport, user_agent
 
     # STS answers carry a secret key and a session token: redact before the first call.
     _logging.install()
     await prepare_session(base)
-    if access_key is None:
-        await resolve_credentials(base)
+    credentials: Any = (
+        AioCredentials(*access_key) if access_key is not None else await resolve_credentials(base)
+    )
     config = _settings.client_config(
         base,
         base_user_agent=user_agent(),
-        http_session_cls=session_class(settings.attempt_timeout),
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         max_pool_connections=None,
@@ -321,18 +274,19 @@ async def _sts(
         retry_mode=settings.retry_mode,
         config=settings.config,
     )
-    keys = access_key or (None, None, None)
-    async with base.create_client(
+    sts = await open_transport(
+        base,
         "sts",
-        region_name=region,
+        region=region,
         endpoint_url=endpoint_url,
-        aws_access_key_id=keys[0],
-        aws_secret_access_key=keys[1],
-        aws_session_token=keys[2],
+        credentials=credentials,
         config=config,
-    ) as sts:
-        read_error_answers(sts, "sts")
+        attempt_timeout=settings.attempt_timeout,
+    )
+    try:
         yield sts
+    finally:
+        await sts.aclose()
 
 
 async def assume_role_session(
@@ -375,7 +329,7 @@ async def assume_role_session(
         async with _sts(
             base, region=region, endpoint_url=endpoint_url, access_key=access_key, settings=settings
         ) as sts:
-            answer = await sts.assume_role(**params)
+            answer = await sts.call("AssumeRole", params)
         creds = answer["Credentials"]
         _logging.register_secret(creds["SecretAccessKey"])
         _logging.register_secret(creds["SessionToken"])
@@ -425,7 +379,7 @@ async def caller_account_id(
     async with _sts(
         base, region=region, endpoint_url=endpoint_url, access_key=access_key, settings=settings
     ) as sts:
-        answer = await sts.get_caller_identity()
+        answer = await sts.call("GetCallerIdentity", {})
     account = answer.get("Account")
     if not (
         isinstance(account, str) and len(account) == 12 and account.isascii() and account.isdigit()

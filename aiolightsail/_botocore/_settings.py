@@ -223,8 +223,8 @@ def check_config(value: object) -> None:
     if getattr(value, "http_session_cls", DEFAULT_HTTP_SESSION_CLS) is not DEFAULT_HTTP_SESSION_CLS:
         raise ValidationError(
             "config",
-            "http_session_cls is set by aiolightsail (redirects refused, a deadline per "
-            "attempt); leave it out",
+            "http_session_cls is not used: aiolightsail sends requests itself (redirects "
+            "refused, a deadline per attempt); leave it out",
         )
     retries = getattr(value, "retries", None) or {}
     if retries.get("mode") == "legacy":
@@ -237,7 +237,6 @@ def client_config(
     session: AioSession,
     *,
     base_user_agent: str,
-    http_session_cls: type,
     connect_timeout: float,
     read_timeout: float,
     max_pool_connections: int | None,
@@ -250,9 +249,10 @@ def client_config(
     The caller's ``config`` wins for every value it sets (proxies, timeouts,
     pool size, keep-alive, ``user_agent_extra``, a whole ``user_agent``...),
     except two the library controls: ``http_session_cls`` (refused by
-    :func:`check_config`) and ``retries``, which is always the effective
-    policy of :func:`retry_policy` as ``{"mode", "total_max_attempts"}``, so
-    ``client.meta.config.retries`` is what the client does. The User-Agent is
+    :func:`check_config`: the library's transport sends the requests) and
+    ``retries``, which is always the effective policy of :func:`retry_policy`
+    as ``{"mode", "total_max_attempts"}``, so the transport's
+    ``config.retries`` is what it does. The User-Agent is
     ours, with ``app/<id>`` when :func:`app_id` finds one.
 
     Raises:
@@ -274,9 +274,4 @@ def client_config(
     ours = AioConfig(**options)
     merged = ours.merge(config) if config is not None else ours  # type: ignore[arg-type]  # AioConfig.merge takes any Config
     # What the library controls, set last so that nothing above can replace it.
-    return merged.merge(
-        AioConfig(
-            retries={"mode": mode, "total_max_attempts": attempts},
-            http_session_cls=http_session_cls,
-        )
-    )
+    return merged.merge(AioConfig(retries={"mode": mode, "total_max_attempts": attempts}))

@@ -1,47 +1,37 @@
-"""aiobotocore's aiohttp session, with one SSL context shared by every client.
+"""One SSL context per verification setting, shared by every request of the process.
 
-aiobotocore's ``AIOHTTPSession`` builds a fresh SSL context (loading the CA
-bundle) per client: 40–80 ms of CPU on each new client's first request
-(``docs/design.md``, "The shared SSL context"). Every client with the same
-verification settings can use the same context (``ssl.SSLContext`` is safe to
-share between connections), so it is built once per settings, in a thread as
-aiobotocore does, and cached.
+Building an SSL context loads the CA bundle: 40–80 ms of CPU
+(``docs/design.md``, "The shared SSL context"). ``ssl.SSLContext`` is safe to
+share between connections, so each setting gets one, built once in a thread
+(``_once.run_once``) however many clients ask at the same time.
 """
 
 from __future__ import annotations
 
-import threading
+import ssl
 from typing import Any
-
-from aiobotocore.httpsession import AIOHTTPSession
 
 from aiolightsail._once import run_once
 
-__all__ = ["SharedSSLSession"]
+__all__ = ["ssl_context"]
 
-_contexts: dict[tuple[Any, ...], tuple[Any, Any]] = {}
-_lock = threading.Lock()
-# The type stubs do not describe AIOHTTPSession's private members used here.
-_Base: Any = AIOHTTPSession
+_contexts: dict[str | bool, ssl.SSLContext | bool] = {}
 
 
-class SharedSSLSession(_Base):  # type: ignore[misc]  # a base typed Any, see above
-    """An ``AIOHTTPSession`` whose SSL contexts come from a process-wide cache."""
+def _build(verify: str | bool) -> ssl.SSLContext | bool:
+    from botocore.httpsession import get_cert_path
 
-    def _build_ssl_contexts(self, proxy_url: str | None) -> tuple[Any, Any]:
-        key = (self._verify, self._cert_file, self._key_file, proxy_url)
-        with _lock:
-            cached = _contexts.get(key)
-        if cached is None:
-            cached = super()._build_ssl_contexts(proxy_url)
-            with _lock:
-                cached = _contexts.setdefault(key, cached)
-        return cached
+    if verify is False:
+        return False
+    bundle: Any = verify  # a path, or True for botocore's bundle
+    return ssl.create_default_context(cafile=get_cert_path(bundle))
 
-    async def _create_connector(self, proxy_url: str | None) -> Any:
-        key = (self._verify, self._cert_file, self._key_file, proxy_url)
-        if key not in _contexts:
-            # Build the context off the event loop (file I/O, ~50 ms), once,
-            # even when many clients make their first request together.
-            await run_once(("ssl", *key), lambda: self._build_ssl_contexts(proxy_url))
-        return await super()._create_connector(proxy_url)
+
+async def ssl_context(verify: str | bool) -> ssl.SSLContext | bool:
+    """The context that verifies with ``verify``: ``True`` (botocore's CA bundle), a
+    bundle's path, or ``False`` (no verification: aiohttp's ``ssl=False``)."""
+    context = _contexts.get(verify)
+    if context is None:
+        context = await run_once(("ssl", verify), lambda: _build(verify))
+        context = _contexts.setdefault(verify, context)
+    return context

@@ -22,7 +22,8 @@ from typing import Any
 import attrs
 import pytest
 
-from aiolightsail import Fleet, LightsailClient
+from aiolightsail import Fleet
+from aiolightsail._botocore import _transport
 from aiolightsail.emulator import Emulator
 from tests.reliability.conftest import (
     REGIONS,
@@ -44,16 +45,13 @@ ROUNDS = 200
 MEMORY_SLACK = 192 * 1024
 
 
-def pooled_connections(client: LightsailClient) -> int:
-    """Connections held by the client's aiohttp connector(s): idle in the pool plus in use."""
-    assert client._client is not None
-    boto: Any = client._client.raw
-    sessions = boto._endpoint.http_session._sessions or {}
-    total = 0
-    for session in sessions.values():
-        connector: Any = session.connector
-        total += sum(len(idle) for idle in connector._conns.values()) + len(connector._acquired)
-    return total
+def pooled_connections() -> int:
+    """Connections held by the loop's shared aiohttp connector: idle in the pool plus in use."""
+    shared = _transport._per_loop.get(asyncio.get_running_loop())
+    if shared is None:
+        return 0
+    connector: Any = shared.session.connector
+    return sum(len(idle) for idle in connector._conns.values()) + len(connector._acquired)
 
 
 @attrs.frozen
@@ -71,7 +69,7 @@ def read(fleet: Fleet) -> Reading:
     gc.collect()
     return Reading(
         sockets=open_sockets(),
-        pooled=sum(pooled_connections(client) for client in fleet._clients.values()),
+        pooled=pooled_connections(),
         tasks=len(asyncio.all_tasks()),
         memory=tracemalloc.get_traced_memory()[0],
     )
