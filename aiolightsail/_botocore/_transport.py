@@ -52,7 +52,7 @@ import orjson
 from botocore import exceptions as bce
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.parsers import create_parser
+from botocore.parsers import ResponseParserError, create_parser
 from botocore.retries import standard
 from botocore.serialize import create_serializer
 
@@ -77,6 +77,54 @@ _answers_log = _logging.logger("botocore.parsers")
 #: The header botocore's HTTP layer sends so that answers are not compressed
 #: (https://github.com/boto/botocore/issues/1255).
 _IDENTITY = "identity"
+
+#: The largest answer read: 16 MiB. Lightsail's largest answers (a page of
+#: fully-populated instances, a day of metric data points) are well under 1 MiB;
+#: a longer body is refused before it is read whole, so a broken or hostile
+#: server cannot make the client hold gigabytes (``docs/reliability.md``).
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+
+
+class _TooLarge(Exception):  # noqa: N818 - a signal inside this module, never seen by callers
+    """An answer longer than :data:`MAX_ANSWER_BYTES`."""
+
+
+async def _read_bounded(response: aiohttp.ClientResponse) -> bytes:
+    """The whole body of ``response``, or :class:`_TooLarge` past :data:`MAX_ANSWER_BYTES`.
+
+    A ``Content-Length`` over the bound is refused before any of the body is
+    read; without one (chunked), or with a lying one, the count of bytes read
+    decides.
+    """
+    length = response.content_length
+    if length is not None and length > MAX_ANSWER_BYTES:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_any():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _read_bounded_answer(response: aiohttp.ClientResponse) -> bytes:
+    """The body, bounded: an error answer past the bound reads as empty (its status judges
+    it, as for any unreadable error body); a success past it is refused, not retried
+    (a server that answered that much would answer it again).
+
+    Raises:
+        ResponseParserError: a success answer longer than :data:`MAX_ANSWER_BYTES`.
+    """
+    try:
+        return await _read_bounded(response)
+    except _TooLarge:
+        if response.status >= 400:
+            return b""
+        raise ResponseParserError(
+            f"the answer is longer than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB"
+        ) from None
 
 
 class Answer:
@@ -492,9 +540,9 @@ class Transport:
                 ) as response:
                     status = response.status
                     redirect = 300 <= status < 400
-                    content = b"" if redirect else await response.read()
                     raw_headers = response.raw_headers
-            except asyncio.CancelledError:
+                    content = b"" if redirect else await _read_bounded_answer(response)
+            except (asyncio.CancelledError, ResponseParserError):
                 raise
             except Exception as exc:
                 _requests_log.debug(
@@ -506,7 +554,9 @@ class Transport:
         answer = Answer(
             url,
             status,
-            {key.decode("utf-8").lower(): value.decode("utf-8") for key, value in raw_headers},
+            # ISO-8859-1, HTTP's historical header charset: any bytes decode (a hostile
+            # header of bytes that are not UTF-8 must not raise here).
+            {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in raw_headers},
             content,
         )
         if _answers_log.isEnabledFor(logging.DEBUG):

@@ -101,6 +101,17 @@ TURNS_PER_BYTE = 10
 PHASES = ("silent", "trickle-headers", "silent-after-headers", "trickle-body", "silent-mid-body")
 
 
+async def read_request(reader: asyncio.StreamReader) -> None:
+    """Read one HTTP/1.1 request, its head and its ``Content-Length`` bytes of body."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":")[1]) for line in head.split(b"\r\n")
+         if line.lower().startswith(b"content-length:")),
+        0,
+    )  # fmt: skip
+    await reader.readexactly(length)
+
+
 @attrs.define(eq=False)
 class Trickler:
     """A raw TCP server that answers every request in the manner of ``phase``, forever.
@@ -108,7 +119,8 @@ class Trickler:
     It never sleeps on the wall clock: a trickle writes one byte every
     :data:`TURNS_PER_BYTE` event-loop turns, so bytes keep arriving far more
     often than any read timeout, and the answer never ends (a header line
-    without end, or a body announced as a terabyte).
+    without end, or a body announced as 15 MB, just under the client's bound on an
+    answer, that a drip never reaches).
     """
 
     phase: str = "silent"
@@ -140,13 +152,7 @@ class Trickler:
         self.open_connections += 1
         self.idle.clear()
         try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next(
-                (int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                 if line.lower().startswith(b"content-length:")),
-                0,
-            )  # fmt: skip
-            await reader.readexactly(length)
+            await read_request(reader)
             self.requests += 1
             status = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n"
             body_head = b'{"instances": [' + b" " * 8
@@ -156,7 +162,7 @@ class Trickler:
                 writer.write(status + b"X-Drip: ")
                 drip = b"a"
             else:
-                writer.write(status + b"Content-Length: 1000000000000\r\n\r\n")
+                writer.write(status + b"Content-Length: 15000000\r\n\r\n")
                 if self.phase == "silent-after-headers":
                     drip = None
                 else:

@@ -10,18 +10,22 @@ or botocore exception) whose message stays readable (bounded in size).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import attrs
 import pytest
 from aiohttp import web
 
 import aiolightsail as al
 from aiolightsail import LightsailClient, PortInfo
+from aiolightsail._botocore._transport import MAX_ANSWER_BYTES
 from tests.conftest import Wire
 from tests.reliability.conftest import ORG, static_keys
+from tests.reliability.hostile import read_request
 
 pytestmark = pytest.mark.usefixtures("no_backoff")
 
@@ -223,3 +227,108 @@ async def test_large_valid_page_is_read(proxy: Proxy) -> None:
     ) as client:
         page = await client.get_instances()
     assert [i.name for i in page.items] == [i["name"] for i in items]
+
+
+@attrs.define(eq=False)
+class RawAnswer:
+    """A raw TCP server that answers every request with ``head`` and then ``body_size`` bytes
+    (chunked when ``chunked``), counting the bytes it managed to write before the client
+    hung up."""
+
+    head: bytes = b""
+    body_size: int = 0
+    chunked: bool = False
+    requests: int = 0
+    written: int = 0
+    url: str = ""
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await read_request(reader)
+            self.requests += 1
+            writer.write(self.head)
+            chunk = b" " * (1 << 20)
+            for _ in range(self.body_size // len(chunk)):
+                writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if self.chunked else chunk)
+                await writer.drain()
+                self.written += len(chunk)
+            if self.chunked:
+                writer.write(b"0\r\n\r\n")
+            await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client hung up: what these tests want
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def raw_answer() -> AsyncIterator[RawAnswer]:
+    """A :class:`RawAnswer` listening on 127.0.0.1 (port 0)."""
+    answer = RawAnswer()
+    server = await asyncio.start_server(answer.serve, "127.0.0.1", 0)
+    host, port = server.sockets[0].getsockname()[:2]
+    answer.url = f"http://{host}:{port}"
+    try:
+        yield answer
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def _head(status: str, *headers: bytes) -> bytes:
+    lines = [f"HTTP/1.1 {status}".encode(), b"Content-Type: application/x-amz-json-1.1", *headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+LONG = 300 * 1024 * 1024  # far past the client's bound on an answer
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_an_endless_success_answer_is_refused_unread_and_not_retried(
+    raw_answer: RawAnswer, chunked: bool
+) -> None:
+    """A 200 whose body runs past the bound (announced, or chunked with no length) raises
+    ResponseError after reading at most about the bound: the client neither holds the
+    whole body in memory nor asks again."""
+    framing = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: %d" % LONG
+    raw_answer.head, raw_answer.body_size, raw_answer.chunked = (
+        _head("200 OK", framing),
+        LONG,
+        chunked,
+    )
+    async with LightsailClient(
+        "eu-west-1", endpoint_url=raw_answer.url, max_attempts=3, **static_keys(ORG[0])
+    ) as client:
+        with pytest.raises(al.ResponseError, match="longer than 16 MiB"):
+            await client.get_instances()
+    assert raw_answer.requests == 1
+    # An announced length past the bound is refused before the body is read; a chunked one
+    # after the bound. Either way the server could not hand over much more (socket buffers).
+    assert raw_answer.written < 2 * MAX_ANSWER_BYTES
+
+
+async def test_an_endless_error_answer_is_judged_by_its_status(raw_answer: RawAnswer) -> None:
+    """A 503 whose body runs past the bound is a ServiceError, retried as any 503 is."""
+    raw_answer.head = _head("503 Service Unavailable", b"Content-Length: %d" % LONG)
+    raw_answer.body_size = LONG
+    async with LightsailClient(
+        "eu-west-1", endpoint_url=raw_answer.url, max_attempts=2, **static_keys(ORG[0])
+    ) as client:
+        with pytest.raises(al.ServiceError):
+            await client.get_instances()
+    assert raw_answer.requests == 2
+
+
+async def test_header_bytes_that_are_not_utf8_do_not_break_the_answer(
+    raw_answer: RawAnswer,
+) -> None:
+    """obs-text in a header (bytes over 0x7F that are not UTF-8) is read, not raised."""
+    body = b'{"instances": [{"name": "web-1"}]}'
+    raw_answer.head = (
+        _head("200 OK", b"X-Odd: \xff\xfe\xc3", b"Content-Length: %d" % len(body)) + body
+    )
+    async with LightsailClient(
+        "eu-west-1", endpoint_url=raw_answer.url, **static_keys(ORG[0])
+    ) as client:
+        page = await client.get_instances()
+    assert [i.name for i in page.items] == ["web-1"]
