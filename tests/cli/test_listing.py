@@ -97,10 +97,17 @@ class EmulatorThread:
 
 @pytest.fixture(autouse=True)
 def _no_leaked_threads() -> Iterator[None]:
-    """Every test here ends with the threads it started (emulator, progress display) joined."""
+    """Every test here ends with the threads it started (emulator, progress display) ended.
+
+    rich's ``Live.stop()`` tells its refresh thread to stop without joining it, so a
+    thread that is ending may still be alive for a moment: each new thread is given a
+    few seconds to end before it counts as leaked.
+    """
     before = set(threading.enumerate())
     yield
-    assert set(threading.enumerate()) <= before
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=5)
+    assert {thread for thread in threading.enumerate() if thread not in before} == set()
 
 
 def _accounts(disabled: frozenset[str] = frozenset()) -> list[Account]:
