@@ -94,7 +94,7 @@ from aiolightsail._regions import LIGHTSAIL_REGIONS, OPT_IN_REGIONS
 from aiolightsail._target import Target
 from aiolightsail._watch import InstanceChange, InstanceWatch
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_ATTEMPT_TIMEOUT",
