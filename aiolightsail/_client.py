@@ -129,7 +129,10 @@ class LightsailClient:
             timeouts, ``user_agent_appid``, ``user_agent_extra``...), except
             ``retries``, which ``max_attempts``/``retry_mode`` override when
             given, and ``http_session_cls``, which is refused: the library
-            sends its requests itself (redirects refused, each attempt bounded).
+            sends its requests itself (redirects refused, each attempt
+            bounded). ``client_cert``, ``connector_args`` and the proxy TLS
+            files of ``proxies_config`` are not applied by that transport,
+            and are refused too (``docs/guides/configuration.md``).
 
     Raises:
         ValidationError: an argument is malformed (nothing is opened). When

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -314,6 +315,27 @@ async def test_a_callers_pool_size_and_timeouts_win(server: Hostile) -> None:
     assert transport.max_attempts == 5
 
 
+@pytest.mark.parametrize("keepalive", [False, True])
+async def test_a_callers_tcp_keepalive_is_set_on_the_sockets(
+    server: Hostile, keepalive: bool
+) -> None:
+    """Config(tcp_keepalive=True) turns SO_KEEPALIVE on for the client's connections, and
+    only for those of clients that asked."""
+    server.handler = instances
+    config = Config(tcp_keepalive=keepalive)
+    async with LightsailClient(
+        "eu-west-1", endpoint_url=server.url, config=config, **keys(0)
+    ) as client:
+        await client.get_instances()
+        transport: Any = client._require_open()
+        # The connection is back in the pool of the shared session's connector.
+        idle = [conn for conns in transport._http.connector._conns.values() for conn in conns]
+        assert idle, "the request's connection is pooled"
+        for protocol, _since in idle:
+            sock = protocol.transport.get_extra_info("socket")
+            assert bool(sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)) is keepalive
+
+
 async def test_a_callers_proxy_takes_effect(server: Hostile) -> None:
     """Config(proxies=...) sends the requests through the proxy (here, the hostile server)."""
     server.handler = instances
@@ -332,7 +354,7 @@ async def test_redirects_stay_refused_with_a_callers_config(server: Hostile) -> 
         return web.Response(status=307, headers={"Location": server.url + "/elsewhere"})
 
     server.handler = redirect
-    config = AioConfig(max_pool_connections=2, connector_args={"keepalive_timeout": 5})
+    config = AioConfig(max_pool_connections=2, tcp_keepalive=True)
     async with LightsailClient(
         "eu-west-1", endpoint_url=server.url, config=config, **keys(0)
     ) as client:
@@ -347,8 +369,20 @@ async def test_redirects_stay_refused_with_a_callers_config(server: Hostile) -> 
         (AioConfig(http_session_cls=type("Own", (AIOHTTPSession,), {})), "http_session_cls"),
         (Config(retries={"mode": "legacy"}), "legacy"),
         ({"max_pool_connections": 3}, "must be a botocore Config"),
+        (Config(client_cert="/etc/client.pem"), "client_cert is not applied"),
+        (AioConfig(connector_args={"keepalive_timeout": 5}), "connector_args is not applied"),
+        (Config(proxies_config={"proxy_ca_bundle": "/etc/ca.pem"}), "proxy_ca_bundle"),
+        (Config(proxies_config={"proxy_client_cert": "/etc/c.pem"}), "proxy_client_cert"),
     ],
-    ids=["http_session_cls", "legacy", "a dict"],
+    ids=[
+        "http_session_cls",
+        "legacy",
+        "a dict",
+        "client_cert",
+        "connector_args",
+        "proxy_ca_bundle",
+        "proxy_client_cert",
+    ],
 )
 def test_what_the_library_controls_is_refused_in_config(config: object, rule: str) -> None:
     """A config replacing the HTTP session, asking for legacy retries, or no Config: refused."""

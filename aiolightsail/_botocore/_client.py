@@ -182,7 +182,8 @@ async def open_transport(
         sock_read=settings.read_timeout,
     )
     agent = " ".join(filter(None, (settings.user_agent or user_agent(), settings.user_agent_extra)))
-    http = open_http()  # counted as a user of the loop's session: nothing may fail after it
+    # Counted as a user of the loop's session: nothing may fail after it.
+    http = open_http(tcp_keepalive=bool(settings.tcp_keepalive))
     return Transport(
         region=region,
         http=http,

@@ -226,6 +226,27 @@ def check_config(value: object) -> None:
             "http_session_cls is not used: aiolightsail sends requests itself (redirects "
             "refused, a deadline per attempt); leave it out",
         )
+    # What aiobotocore's own HTTP session applied and aiolightsail's transport does not
+    # (yet): refused, rather than accepted and silently without effect.
+    from aiobotocore.config import AioConfig
+
+    defaults: Any = AioConfig()  # the stubs do not list its attributes
+    default_connector_args = defaults.connector_args  # what AioConfig fills in itself
+    unapplied = ["client_cert"] if getattr(value, "client_cert", None) else []
+    if getattr(value, "connector_args", None) not in (None, {}, default_connector_args):
+        unapplied.append("connector_args")
+    proxies_config = getattr(value, "proxies_config", None) or {}
+    unapplied += [
+        f"proxies_config[{key!r}]"
+        for key in ("proxy_ca_bundle", "proxy_client_cert")
+        if proxies_config.get(key)
+    ]
+    if unapplied:
+        raise ValidationError(
+            "config",
+            f"{', '.join(unapplied)} is not applied by aiolightsail's transport; leave it out",
+            show=False,
+        )
     retries = getattr(value, "retries", None) or {}
     if retries.get("mode") == "legacy":
         raise ValidationError(

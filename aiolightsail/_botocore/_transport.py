@@ -155,41 +155,57 @@ class _LoopHTTP:
         self.users = 0
 
 
-_per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopHTTP] = (
+# Per event loop, one shared session per socket setting (TCP keep-alive on or off).
+_per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[bool, _LoopHTTP]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def open_http() -> aiohttp.ClientSession:
+def _keepalive_socket(address: Any) -> socket.socket:
+    """A socket for ``address`` (an ``addrinfo`` tuple) with TCP keep-alive on, as
+    botocore's ``Config(tcp_keepalive=True)`` asks (``SO_KEEPALIVE``)."""
+    family, kind, proto, _name, _address = address
+    sock = socket.socket(family=family, type=kind, proto=proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    return sock
+
+
+def open_http(*, tcp_keepalive: bool = False) -> aiohttp.ClientSession:
     """The running loop's shared aiohttp session, counted as used until :func:`close_http`.
 
-    The connector has no global limit: each transport bounds its own requests
-    in flight (``max_pool_connections``), as each aiobotocore client's pool did.
+    Transports that ask for TCP keep-alive share one session whose sockets
+    have it, the others another. The connector has no global limit: each
+    transport bounds its own requests in flight (``max_pool_connections``),
+    as each aiobotocore client's pool did.
     """
     loop = asyncio.get_running_loop()
-    shared = _per_loop.get(loop)
+    sessions = _per_loop.setdefault(loop, {})
+    shared = sessions.get(tcp_keepalive)
     if shared is None or shared.session.closed:
-        session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0),
-            cookie_jar=aiohttp.DummyCookieJar(),
-            auto_decompress=False,
+        connector = (
+            aiohttp.TCPConnector(limit=0, socket_factory=_keepalive_socket)
+            if tcp_keepalive
+            else aiohttp.TCPConnector(limit=0)
         )
-        shared = _per_loop[loop] = _LoopHTTP(session)
+        session = aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+        )
+        shared = sessions[tcp_keepalive] = _LoopHTTP(session)
     shared.users += 1
     return shared.session
 
 
 async def close_http(session: aiohttp.ClientSession) -> None:
     """Stop counting one user of ``session``; the last one closes it."""
-    loop = asyncio.get_running_loop()
-    shared = _per_loop.get(loop)
-    if shared is None or shared.session is not session:
-        await session.close()
-        return
-    shared.users -= 1
-    if shared.users <= 0:
-        del _per_loop[loop]
-        await session.close()
+    sessions = _per_loop.get(asyncio.get_running_loop(), {})
+    for key, shared in sessions.items():
+        if shared.session is session:
+            shared.users -= 1
+            if shared.users <= 0:
+                del sessions[key]
+                await session.close()
+            return
+    await session.close()
 
 
 # -- retries -----------------------------------------------------------------------

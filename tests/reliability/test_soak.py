@@ -46,12 +46,12 @@ MEMORY_SLACK = 192 * 1024
 
 
 def pooled_connections() -> int:
-    """Connections held by the loop's shared aiohttp connector: idle in the pool plus in use."""
-    shared = _transport._per_loop.get(asyncio.get_running_loop())
-    if shared is None:
-        return 0
-    connector: Any = shared.session.connector
-    return sum(len(idle) for idle in connector._conns.values()) + len(connector._acquired)
+    """Connections held by the loop's shared aiohttp connectors: idle in the pool plus in use."""
+    held = 0
+    for shared in _transport._per_loop.get(asyncio.get_running_loop(), {}).values():
+        connector: Any = shared.session.connector
+        held += sum(len(idle) for idle in connector._conns.values()) + len(connector._acquired)
+    return held
 
 
 @attrs.frozen
