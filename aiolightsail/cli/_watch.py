@@ -35,7 +35,7 @@ from aiolightsail import (
     Target,
     _logging,
 )
-from aiolightsail.cli._app import _FLEET_OPTIONS, build_fleet
+from aiolightsail.cli._app import _FLEET_OPTIONS, _with_account_ids, build_fleet
 from aiolightsail.cli._guidance import credentials_hint
 from aiolightsail.cli._output import KINDS, _table, describe_failure, record, write_ndjson_line
 from aiolightsail.cli._streams import (
@@ -51,11 +51,12 @@ __all__ = ["watch_command"]
 _REPORT_EVERY = 1.0
 
 
-def event(change: InstanceChange) -> dict[str, Any]:
+def event(change: InstanceChange, shown: Target | None = None) -> dict[str, Any]:
     """One change as a JSON-ready record: kind, changed attributes, then the instance's record.
 
     Args:
         change: the change.
+        shown: its target as shown (with its account id); default ``change.target``.
 
     Returns:
         ``{"kind": ..., "changed": [...], "account": ..., "region": ..., **fields}``.
@@ -63,7 +64,7 @@ def event(change: InstanceChange) -> dict[str, Any]:
     return {
         "kind": change.kind,
         "changed": sorted(change.changed),
-        **record(change.target, change.instance),
+        **record(shown or change.target, change.instance),
     }
 
 
@@ -74,8 +75,8 @@ class _View:
         self.rows: dict[tuple[Target, str], Instance] = {}
         self.targets = targets
 
-    def apply(self, change: InstanceChange) -> None:
-        key = (change.target, change.instance.arn or str(change.instance.name))
+    def apply(self, change: InstanceChange, shown: Target) -> None:
+        key = (shown, change.instance.arn or str(change.instance.name))
         if change.after is None:
             self.rows.pop(key, None)
         else:
@@ -125,6 +126,7 @@ async def _follow(
 ) -> int:
     """Run the watch; the number of targets failing at its end."""
     async with fleet, fleet.watch_instances(interval=interval, max_sweeps=sweeps) as watch:
+        shown = await _with_account_ids(fleet)  # the account column: account ids
         reporter = _FailureReporter(watch, err)
         reporting = asyncio.create_task(reporter.run())
         try:
@@ -133,12 +135,12 @@ async def _follow(
                 console = Console(file=out, highlight=False)
                 with Live(view.render(watch), console=console, auto_refresh=False) as live:
                     async for change in watch:
-                        view.apply(change)
+                        view.apply(change, shown.get(change.target, change.target))
                         live.update(view.render(watch), refresh=True)
                     live.update(view.render(watch), refresh=True)
             else:
                 async for change in watch:
-                    write_ndjson_line(out, event(change))
+                    write_ndjson_line(out, event(change, shown.get(change.target)))
                     out.flush()
         finally:
             reporting.cancel()

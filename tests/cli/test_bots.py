@@ -140,7 +140,8 @@ def test_watch_writes_ndjson_changes(
     summary = [(e["kind"], e["name"], e["changed"]) for e in events]
     assert sorted(summary[:2]) == [("added", "db-1", []), ("added", "web-1", [])]
     assert sorted(summary[2:]) == [("added", "web-2", []), ("removed", "db-1", [])]
-    assert {e["account"] for e in events} == {"default", "acct-b"}
+    # The account column holds account ids, as the listings' does, not profile names.
+    assert {e["account"] for e in events} == {A, B}
     assert all(e["region"] == "us-east-1" and e["arn"] for e in events)
 
 
