@@ -5,7 +5,8 @@ the buffer is full; :meth:`Channel.receive` waits while it is empty and, once
 the channel is closed and drained, raises :class:`EndOfChannel` (or the error
 the channel was closed with). Whoever owns the producers closes the channel in
 a ``finally`` when they have all ended, so a consumer can never wait forever
-for a producer that is gone.
+for a producer that is gone. :class:`ChannelReader` is the protocol of the
+consumer's side: an async iterator that is its own context manager.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import asyncio
 import collections
 import contextlib
 from collections.abc import Iterator
-from typing import Any, Generic, TypeVar
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
 
-__all__ = ["Channel", "ChannelClosed", "EndOfChannel", "stop"]
+__all__ = ["Channel", "ChannelClosed", "ChannelReader", "EndOfChannel", "stop"]
 
 T = TypeVar("T")
 
@@ -27,6 +29,30 @@ class EndOfChannel(Exception):  # noqa: N818 - an end, not an error (like StopIt
 
 class ChannelClosed(Exception):  # noqa: N818 - a signal to a producer, not an error
     """A producer sent on a channel that is closed: its consumer is gone."""
+
+
+class ChannelReader:
+    """An async iterator over what a channel delivers, and its own async context manager:
+    ``async with`` (or :meth:`aclose`) stops what feeds it. Subclasses define
+    ``__anext__`` and ``aclose``."""
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop what feeds the reader; idempotent."""
+        raise NotImplementedError
 
 
 class Channel(Generic[T]):

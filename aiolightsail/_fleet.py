@@ -42,7 +42,7 @@ import attrs
 from aiolightsail import _botocore, _instrument, _waiters
 from aiolightsail import _validation as check
 from aiolightsail._botocore import Config
-from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel, stop
+from aiolightsail._channel import Channel, ChannelClosed, ChannelReader, EndOfChannel, stop
 from aiolightsail._client import (
     DEFAULT_ATTEMPT_TIMEOUT,
     DEFAULT_CALL_TIMEOUT,
@@ -124,7 +124,7 @@ class _Budget(SafeRepr):
     remaining: float | None
 
 
-class FleetStream(Generic[T]):
+class FleetStream(ChannelReader, Generic[T]):
     """A merged stream of ``(target, item)`` from every target, items as their pages arrive.
 
     Iterate it with ``async for``; it ends when every target has answered in
@@ -164,20 +164,6 @@ class FleetStream(Generic[T]):
             f"{getattr(self, 'targets_total', '?')} targets done, "
             f"{len(getattr(self, 'failures', ()))} failed [{state}]>"
         )
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def __anext__(self) -> tuple[Target, T]:
         if self._closed:

@@ -30,13 +30,12 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from aiolightsail import _logging
-from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel, stop
+from aiolightsail._channel import Channel, ChannelClosed, ChannelReader, EndOfChannel, stop
 from aiolightsail._errors import ValidationError
 from aiolightsail._models import Instance
 from aiolightsail._repr import SafeRepr
@@ -141,7 +140,7 @@ def diff(
 ListTarget = Callable[[Target], Awaitable["tuple[Instance, ...] | FleetFailure"]]
 
 
-class InstanceWatch:
+class InstanceWatch(ChannelReader):
     """An async iterator of :class:`InstanceChange`, sweep after sweep (``fleet.watch_instances``).
 
     Use it with ``async with`` so that leaving the loop also cancels the sweep in flight::
@@ -200,20 +199,6 @@ class InstanceWatch:
             f"{getattr(self, 'sweeps', 0)} sweeps, "
             f"{len(getattr(self, 'failing', {}))} failing [{state}]>"
         )
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def __anext__(self) -> InstanceChange:
         if self._closed:

@@ -227,7 +227,7 @@ def check_config(value: object) -> None:
             "refused, a deadline per attempt); leave it out",
         )
     # What aiobotocore's own HTTP session applied and aiolightsail's transport does not
-    # (yet): refused, rather than accepted and silently without effect.
+    # (mutual TLS, proxy TLS files, connector arguments): refused, not silently ignored.
     from aiobotocore.config import AioConfig
 
     defaults: Any = AioConfig()  # the stubs do not list its attributes
