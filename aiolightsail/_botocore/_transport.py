@@ -85,46 +85,34 @@ _IDENTITY = "identity"
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 
-class _TooLarge(Exception):  # noqa: N818 - a signal inside this module, never seen by callers
-    """An answer longer than :data:`MAX_ANSWER_BYTES`."""
-
-
 async def _read_bounded(response: aiohttp.ClientResponse) -> bytes:
-    """The whole body of ``response``, or :class:`_TooLarge` past :data:`MAX_ANSWER_BYTES`.
+    """The whole body of ``response``, read to at most :data:`MAX_ANSWER_BYTES`.
 
     A ``Content-Length`` over the bound is refused before any of the body is
     read; without one (chunked), or with a lying one, the count of bytes read
-    decides.
-    """
-    length = response.content_length
-    if length is not None and length > MAX_ANSWER_BYTES:
-        raise _TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_any():
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _read_bounded_answer(response: aiohttp.ClientResponse) -> bytes:
-    """The body, bounded: an error answer past the bound reads as empty (its status judges
-    it, as for any unreadable error body); a success past it is refused, not retried
+    decides. Past the bound, an error answer reads as empty (its status judges
+    it, as for any unreadable error body); a success is refused, not retried
     (a server that answered that much would answer it again).
 
     Raises:
         ResponseParserError: a success answer longer than :data:`MAX_ANSWER_BYTES`.
     """
-    try:
-        return await _read_bounded(response)
-    except _TooLarge:
-        if response.status >= 400:
-            return b""
-        raise ResponseParserError(
-            f"the answer is longer than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB"
-        ) from None
+    length = response.content_length
+    too_long = length is not None and length > MAX_ANSWER_BYTES
+    chunks: list[bytes] = []
+    size = 0
+    if not too_long:
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                too_long = True
+                break
+            chunks.append(chunk)
+    if not too_long:
+        return b"".join(chunks)
+    if response.status >= 400:
+        return b""
+    raise ResponseParserError(f"the answer is longer than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
 
 
 class Answer:
@@ -557,7 +545,7 @@ class Transport:
                     status = response.status
                     redirect = 300 <= status < 400
                     raw_headers = response.raw_headers
-                    content = b"" if redirect else await _read_bounded_answer(response)
+                    content = b"" if redirect else await _read_bounded(response)
             except (asyncio.CancelledError, ResponseParserError):
                 raise
             except Exception as exc:
