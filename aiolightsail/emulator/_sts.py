@@ -298,34 +298,34 @@ def _required(member: str, value: str | None) -> list[str]:
     return []
 
 
-def _session_name_problems(value: str | None) -> list[str]:
-    if value is None:
-        return _required("roleSessionName", value)
-    at = f"Value '{value}' at 'roleSessionName' failed to satisfy constraint: Member must"
-    low, high = _SESSION_NAME_LENGTH
+def _text_problems(
+    member: str, value: str, length: tuple[int, int], pattern: re.Pattern[str], shown: str
+) -> list[str]:
+    """STS's constraint messages for a text member: its length bounds and its pattern."""
+    at = f"Value '{value}' at '{member}' failed to satisfy constraint: Member must"
+    low, high = length
     problems = []
     if len(value) < low:
         problems.append(f"{at} have length greater than or equal to {low}")
     if len(value) > high:
         problems.append(f"{at} have length less than or equal to {high}")
-    if not _SESSION_NAME.fullmatch(value):
-        problems.append(rf"{at} satisfy regular expression pattern: [\w+=,.@-]*")
+    if not pattern.fullmatch(value):
+        problems.append(f"{at} satisfy regular expression pattern: {shown}")
     return problems
+
+
+def _session_name_problems(value: str | None) -> list[str]:
+    if value is None:
+        return _required("roleSessionName", value)
+    return _text_problems(
+        "roleSessionName", value, _SESSION_NAME_LENGTH, _SESSION_NAME, r"[\w+=,.@-]*"
+    )
 
 
 def _external_id_problems(value: str | None) -> list[str]:
     if value is None:
         return []
-    at = f"Value '{value}' at 'externalId' failed to satisfy constraint: Member must"
-    low, high = _EXTERNAL_ID_LENGTH
-    problems = []
-    if len(value) < low:
-        problems.append(f"{at} have length greater than or equal to {low}")
-    if len(value) > high:
-        problems.append(f"{at} have length less than or equal to {high}")
-    if not _EXTERNAL_ID.fullmatch(value):
-        problems.append(rf"{at} satisfy regular expression pattern: [\w+=,.@:\/-]*")
-    return problems
+    return _text_problems("externalId", value, _EXTERNAL_ID_LENGTH, _EXTERNAL_ID, r"[\w+=,.@:\/-]*")
 
 
 def _duration_problems(value: str | None) -> list[str]:
