@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from aiolightsail import Fleet
 from aiolightsail.cli._emulator import emulator_command
 from aiolightsail.emulator import Clock, Emulator, Timings
-from tests.cli.test_listing import EmulatorThread, _accounts, invoke
+from tests.cli.test_listing import EmulatorThread, _accounts, invoke, write_aws_files
 from tests.conftest import ACCOUNTS
 
 A, B = ACCOUNTS[0][0], ACCOUNTS[1][0]
@@ -22,16 +22,7 @@ A, B = ACCOUNTS[0][0], ACCOUNTS[1][0]
 @pytest.fixture
 def aws_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """AWS config files: the ``default`` profile is account A, ``acct-b`` account B."""
-    (_, key_a, secret_a), (_, key_b, secret_b) = ACCOUNTS[0], ACCOUNTS[1]
-    config = tmp_path / "config"
-    config.write_text("[default]\nregion = us-east-1\n\n[profile acct-b]\nregion = us-east-1\n")
-    creds = tmp_path / "credentials"
-    creds.write_text(
-        f"[default]\naws_access_key_id = {key_a}\naws_secret_access_key = {secret_a}\n\n"
-        f"[acct-b]\naws_access_key_id = {key_b}\naws_secret_access_key = {secret_b}\n"
-    )
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+    write_aws_files(tmp_path, monkeypatch, region_b="us-east-1")
 
 
 @pytest.fixture

@@ -117,13 +117,13 @@ def _accounts(disabled: frozenset[str] = frozenset()) -> list[Account]:
     ]
 
 
-@pytest.fixture
-def credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """AWS config files with a ``default`` profile (account A) and ``acct-b`` (account B)."""
+def write_aws_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, region_b: str) -> None:
+    """AWS config files with a ``default`` profile (account A, ``us-east-1``) and ``acct-b``
+    (account B, ``region_b``), in ``tmp_path`` and named by the environment."""
     _, key_a, secret_a = ACCOUNTS[0]
     _, key_b, secret_b = ACCOUNTS[1]
     config = tmp_path / "config"
-    config.write_text("[default]\nregion = us-east-1\n\n[profile acct-b]\nregion = eu-west-1\n")
+    config.write_text(f"[default]\nregion = us-east-1\n\n[profile acct-b]\nregion = {region_b}\n")
     creds = tmp_path / "credentials"
     creds.write_text(
         f"[default]\naws_access_key_id = {key_a}\naws_secret_access_key = {secret_a}\n\n"
@@ -131,6 +131,12 @@ def credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+
+
+@pytest.fixture
+def credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AWS config files with a ``default`` profile (account A) and ``acct-b`` (account B)."""
+    write_aws_files(tmp_path, monkeypatch, region_b="eu-west-1")
 
 
 @pytest.fixture
