@@ -237,9 +237,3 @@ def test_copy_and_deepcopy_keep_working_for_static_keys() -> None:
     target = Target("eu-west-1", **keys(0))
     assert copy.copy(target) == target
     assert copy.deepcopy({"t": [target]})["t"][0] == target
-
-
-def test_pickle_secrets_must_be_a_boolean() -> None:
-    """pickle_secrets="yes" is refused like any malformed argument."""
-    with pytest.raises(ValidationError, match="pickle_secrets"):
-        Target("eu-west-1", pickle_secrets="yes")  # type: ignore[arg-type]
