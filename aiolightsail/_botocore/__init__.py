@@ -22,6 +22,7 @@ from botocore.config import Config  # noqa: E402 - the type of the public config
 
 from aiolightsail._botocore._client import open_lightsail  # noqa: E402
 from aiolightsail._botocore._observe import observe_requests  # noqa: E402
+from aiolightsail._botocore._organizations import organization_accounts  # noqa: E402
 from aiolightsail._botocore._sessions import (  # noqa: E402
     RoleSession,
     StsSettings,
@@ -60,6 +61,7 @@ __all__ = [
     "is_session",
     "observe_requests",
     "open_lightsail",
+    "organization_accounts",
     "reraise",
     "resolve_credentials",
     "translate",

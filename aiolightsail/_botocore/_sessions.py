@@ -62,7 +62,7 @@ _credential_locks: weakref.WeakKeyDictionary[
 _prepared: weakref.WeakSet[AioSession] = weakref.WeakSet()
 _loader: Any = None
 #: The only services our sessions build clients for.
-_SERVICES = frozenset({"lightsail", "sts"})
+_SERVICES = frozenset({"lightsail", "organizations", "sts"})
 
 
 def new_session(profile: str | None = None) -> AioSession:
@@ -240,12 +240,15 @@ class StsSettings(NamedTuple):
 async def _sts(
     base: AioSession,
     *,
+    service: str = "sts",
     region: str,
     endpoint_url: str | None,
     access_key: tuple[str, str, str | None] | None,
     settings: StsSettings,
 ) -> AsyncIterator[Transport]:
     """An STS transport of ``base`` (or ``access_key``), configured as Lightsail ones are.
+
+    (Or of another global service called the same way: ``service="organizations"``.)
 
     STS is called at its regional endpoint in ``region`` (or at
     ``endpoint_url``, or the profile's or environment's STS endpoint),
@@ -276,7 +279,7 @@ async def _sts(
     )
     sts = await open_transport(
         base,
-        "sts",
+        service,
         region=region,
         endpoint_url=endpoint_url,
         credentials=credentials,

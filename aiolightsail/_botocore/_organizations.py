@@ -1,0 +1,80 @@
+"""AWS Organizations' ``ListAccounts`` (every page) and ``DescribeOrganization``.
+
+Called the way STS is called (``_sessions._sts``): the same transport, retry
+policy, deadlines and merge of the caller's config, with the base profile's
+(or the default chain's) credentials, which must be the management account's
+or a delegated administrator's. The Organizations model is read from disk in
+a thread, once per session, the first time it is needed: most processes never
+need it, so ordinary sessions do not load it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiolightsail._botocore._sessions import StsSettings, _sts
+from aiolightsail._errors import PaginationError
+from aiolightsail._once import run_once
+
+if TYPE_CHECKING:
+    from aiobotocore.session import AioSession
+
+__all__ = ["organization_accounts"]
+
+
+async def organization_accounts(
+    base: AioSession,
+    *,
+    region: str,
+    endpoint_url: str | None,
+    settings: StsSettings,
+    max_pages: int,
+    management: bool,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Every account of the caller's organization, and (if asked) its management account's id.
+
+    Args:
+        base: the session whose credentials ask.
+        region: where Organizations is called (``us-east-1`` in the ``aws`` partition).
+        endpoint_url: send the requests here instead (the emulator).
+        settings: deadlines, retries and config, as for STS.
+        max_pages: the most pages of ``ListAccounts`` to follow.
+        management: also ask ``DescribeOrganization`` for the management account's id.
+
+    Returns:
+        The ``Account`` structures in the service's order, and the management
+        account's id (``None`` unless asked).
+
+    Raises:
+        PaginationError: a repeated page token, or more than ``max_pages`` pages.
+        botocore exceptions; callers translate them.
+    """
+    warm_up: Any = base.warm_up_loader_caches  # type: ignore[attr-defined]  # not in the stubs
+    await run_once(("warm-organizations", id(base)), lambda: warm_up("organizations"))
+    accounts: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    async with _sts(
+        base,
+        service="organizations",
+        region=region,
+        endpoint_url=endpoint_url,
+        access_key=None,
+        settings=settings,
+    ) as organizations:
+        token: str | None = None
+        for _page in range(max_pages):
+            answer = await organizations.call("ListAccounts", {"NextToken": token} if token else {})
+            accounts.extend(answer.get("Accounts") or ())
+            token = answer.get("NextToken")
+            if not token:
+                break
+            if token in seen:
+                raise PaginationError("ListAccounts repeated a NextToken; not followed")
+            seen.add(token)
+        else:
+            raise PaginationError(f"ListAccounts sent more than max_pages={max_pages} pages")
+        manager = None
+        if management:
+            described = await organizations.call("DescribeOrganization", {})
+            manager = (described.get("Organization") or {}).get("MasterAccountId")
+    return accounts, manager
