@@ -25,6 +25,7 @@ from types import ModuleType
 import pytest
 
 import aiolightsail
+import aiolightsail.dask
 import aiolightsail.emulator
 import aiolightsail.pytest_plugin
 from aiolightsail import (
@@ -59,7 +60,7 @@ def _load_extension() -> ModuleType:
 
 @pytest.mark.parametrize(
     "module",
-    [aiolightsail, aiolightsail.emulator, aiolightsail.pytest_plugin],
+    [aiolightsail, aiolightsail.dask, aiolightsail.emulator, aiolightsail.pytest_plugin],
     ids=lambda module: module.__name__,
 )
 def test_every_public_name_is_in_the_api_reference(module: ModuleType) -> None:
