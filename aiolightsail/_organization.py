@@ -105,16 +105,20 @@ async def organization_targets(
     check.boolean(skip_management_account, "skip_management_account")
     included = _account_ids(include, "include")
     excluded = _account_ids(exclude, "exclude") or frozenset()
+
+    def role_target(region: str, partition: str, account_id: str) -> Target:
+        return Target(
+            region,
+            profile=profile,
+            role_arn=f"arn:{partition}:iam::{account_id}:role/{role_name}",
+            external_id=external_id,
+            role_session_name=role_session_name,
+            duration_seconds=duration_seconds,
+            endpoint_url=endpoint_url,
+        )
+
     # Every role parameter is checked by building one target before anything is sent.
-    Target(
-        chosen[0],
-        profile=profile,
-        role_arn=f"arn:aws:iam::000000000000:role/{role_name}",
-        external_id=external_id,
-        role_session_name=role_session_name,
-        duration_seconds=duration_seconds,
-        endpoint_url=endpoint_url,
-    )
+    role_target(chosen[0], "aws", "000000000000")
     try:
         accounts, manager = await _botocore.organization_accounts(
             _botocore.get_session(profile),
@@ -146,15 +150,7 @@ async def organization_targets(
         and not (skip_management_account and account["Id"] == manager)
     ]
     return [
-        Target(
-            region,
-            profile=profile,
-            role_arn=f"arn:{_partition(account)}:iam::{account['Id']}:role/{role_name}",
-            external_id=external_id,
-            role_session_name=role_session_name,
-            duration_seconds=duration_seconds,
-            endpoint_url=endpoint_url,
-        )
+        role_target(region, _partition(account), account["Id"])
         for account in kept
         for region in chosen
     ]

@@ -320,20 +320,27 @@ def _held_and_free(emulator: Emulator, hold: _Hold) -> tuple[list[Target], list[
     return held, free
 
 
+async def _sweep_killing_the_held_worker(
+    targets: list[Target], dask_client: Client, hold: _Hold
+) -> SweepResult:
+    """Sweep in two shards; once the held shard's request arrives, SIGKILL its worker."""
+    await asyncio.to_thread(dask_client.wait_for_workers, 2)
+    running = asyncio.ensure_future(
+        asyncio.to_thread(sweep, targets, "instances", client=dask_client, shards=2)
+    )
+    await hold.arrived.wait()
+    assert hold.peer_port is not None
+    _kill_the_worker_connected_from(dask_client, hold.peer_port)
+    return await running
+
+
 async def test_a_worker_killed_mid_sweep_fails_its_shard(
     emulator: Emulator, dask_client: Client, hold: _Hold
 ) -> None:
     """The killed shard's targets come back as ShardError failures; the other shard's items stay."""
     _seed(emulator)
-    await asyncio.to_thread(dask_client.wait_for_workers, 2)
     held, free = _held_and_free(emulator, hold)
-    running = asyncio.ensure_future(
-        asyncio.to_thread(sweep, [*held, *free], "instances", client=dask_client, shards=2)
-    )
-    await hold.arrived.wait()
-    assert hold.peer_port is not None
-    _kill_the_worker_connected_from(dask_client, hold.peer_port)
-    result = await running
+    result = await _sweep_killing_the_held_worker([*held, *free], dask_client, hold)
     assert [f.target for f in result.failures] == held
     assert all(isinstance(f.error, ShardError) for f in result.failures)
     assert "KilledWorker" in str(result.failures[0].error)
@@ -347,19 +354,12 @@ async def test_a_shard_run_again_after_its_worker_died_counts_once(
 ) -> None:
     """Dask re-runs the killed shard on another worker; its targets' items appear once each."""
     _seed(emulator)
-    await asyncio.to_thread(dask_client.wait_for_workers, 2)
     held, free = _held_and_free(emulator, hold)
     scheduler = cluster.scheduler
     assert scheduler is not None
     scheduler.allowed_failures = 1
     try:
-        running = asyncio.ensure_future(
-            asyncio.to_thread(sweep, [*held, *free], "instances", client=dask_client, shards=2)
-        )
-        await hold.arrived.wait()
-        assert hold.peer_port is not None
-        _kill_the_worker_connected_from(dask_client, hold.peer_port)
-        result = await running
+        result = await _sweep_killing_the_held_worker([*held, *free], dask_client, hold)
     finally:
         scheduler.allowed_failures = 0
     assert not result.failures
