@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from benchmarks import dask_sweep
 from benchmarks.contenders import CONTENDERS
 from benchmarks.harness import REPO_ROOT
 from benchmarks.plan import IMPORTS, Workload
@@ -622,6 +623,8 @@ def write(
             *_section_import(records),
             "",
         ]
+    if any(r["workload"] == "dask" for r in records):
+        lines += dask_sweep.section(records)
     done = ", ".join(
         f"{w.name} {repeats or w.repeats}"
         + (f" ({', '.join(sorted(w.single))} once)" if w.single and not repeats else "")

@@ -25,7 +25,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import report
+from benchmarks import dask_sweep, report
 from benchmarks.harness import REPO_ROOT, BenchTarget, Job, isolated_env
 from benchmarks.plan import ALL_CONTENDERS, IMPORTS, Workload, plan
 from benchmarks.server import ServerSpec
@@ -219,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "scaling",
             "streaming",
             "import",
+            "dask",
         ],
         help="run only this workload (repeatable)",
     )
@@ -245,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             records += run_workload(workload, contenders, args.repeats)
     if args.only is None or "import" in args.only:
         records += time_imports(args.repeats or (5 if args.quick else 15))
+    if args.only is None or "dask" in args.only:
+        records += dask_sweep.run(quick=args.quick, repeats=args.repeats)
     elapsed = time.perf_counter() - started
 
     machine["load_after"] = report.load_average()
