@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,7 +34,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import REPO_ROOT, BenchTarget, isolated_env
+from benchmarks.harness import BenchTarget
 from benchmarks.server import ServerSpec
 
 __all__ = ["run", "section"]
@@ -46,7 +45,6 @@ WORKERS = 2
 SHARDS = 8
 #: Targets of the overhead sweeps: too few for their requests to matter.
 SMALL = 16
-JOB_TIMEOUT = 900.0
 
 
 def _targets(raw: list[dict[str, Any]]) -> list[Any]:
@@ -190,25 +188,9 @@ def _run_job(mode: str, targets: list[BenchTarget], expected: int) -> dict[str, 
             ],
         }
     )
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.dask_sweep"],
-            input=payload,
-            capture_output=True,
-            env=isolated_env(),
-            cwd=REPO_ROOT,
-            text=True,
-            timeout=JOB_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {JOB_TIMEOUT:.0f} s"}
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
-        return {"error": f"exit {done.returncode}: {tail[0][:300]}"}
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
+    from benchmarks.run import run_module
+
+    return run_module("benchmarks.dask_sweep", payload)
 
 
 def run(*, quick: bool, repeats: int | None) -> list[dict[str, Any]]:

@@ -78,10 +78,15 @@ def targets_of(announcement: dict[str, Any]) -> list[BenchTarget]:
 
 def run_job(job: Job) -> dict[str, Any]:
     """Run one contender process; its result, or ``{"error": ...}``."""
+    return run_module("benchmarks.worker", job.to_json())
+
+
+def run_module(module: str, job: str) -> dict[str, Any]:
+    """``python -m module``, ``job`` on its stdin: its last line as JSON, or ``{"error": ...}``."""
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.worker"],
-            input=job.to_json(),
+        done = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", module],
+            input=job,
             capture_output=True,
             env=isolated_env(),
             cwd=REPO_ROOT,
