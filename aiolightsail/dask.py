@@ -160,7 +160,7 @@ def _targets(targets: Iterable[Target]) -> list[Target]:
 
 
 @attrs.frozen(kw_only=True)
-class _Shard:
+class _Shard(SafeRepr):
     """One task's work: the shard's targets, what to list and the fleet's options."""
 
     index: int
@@ -170,7 +170,7 @@ class _Shard:
 
 
 @attrs.frozen(kw_only=True)
-class _ShardResult:
+class _ShardResult(SafeRepr):
     """One task's result: items and failures keyed by the target's position in the shard."""
 
     index: int
