@@ -64,6 +64,9 @@ DEFAULT_CALL_TIMEOUT = 90.0
 
 _M = TypeVar("_M", bound=_Model)
 
+#: What a client's call_timeout bounds when it opens, as its RequestTimeoutError says.
+OPENING = "opening the client (resolving credentials, reading the configuration)"
+
 #: How long a waiter waits by default, in seconds.
 DEFAULT_WAIT_TIMEOUT = 600.0
 
@@ -285,7 +288,7 @@ class LightsailClient:
             else None
         )
         try:
-            self._client = await _botocore.open_lightsail(
+            opening = _botocore.open_lightsail(
                 region=self._region,
                 session=self._session,
                 profile=self._profile,
@@ -298,6 +301,11 @@ class LightsailClient:
                 attempt_timeout=self._attempt_timeout,
                 max_pool_connections=self._max_pool_connections,
                 config=self._config,
+            )
+            # Resolving credentials is part of opening: a credential_process that
+            # never answers must not hold the client past its call_timeout.
+            self._client = await _botocore.within(
+                opening, self._call_timeout, OPENING, operation=None, region=self._region
             )
         except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
             _botocore.reraise(exc, operation=None, region=self._region)
