@@ -338,6 +338,7 @@ CONSTRUCTOR_CASES: list[tuple[str, Any, str]] = [
     ("Target.role_session_name", lambda: T(REGION, role_arn=ROLE_ARN, role_session_name="a"),
      "role_session_name"),
     ("LightsailClient.region", lambda: C("eu-west-1a"), "region"),
+    ("LightsailClient.region_name", lambda: C(region_name="eu-west-1a"), "region_name"),
     ("LightsailClient.profile", lambda: C(REGION, profile=""), "profile"),
     ("LightsailClient.aws_access_key_id",
      lambda: C(REGION, aws_access_key_id=5, aws_secret_access_key=SECRET), "aws_access_key_id"),
