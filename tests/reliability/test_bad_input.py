@@ -337,6 +337,7 @@ CONSTRUCTOR_CASES: list[tuple[str, Any, str]] = [
      "duration_seconds"),
     ("Target.role_session_name", lambda: T(REGION, role_arn=ROLE_ARN, role_session_name="a"),
      "role_session_name"),
+    ("Target.pickle_secrets", lambda: T(REGION, pickle_secrets="yes"), "pickle_secrets"),
     ("LightsailClient.region", lambda: C("eu-west-1a"), "region"),
     ("LightsailClient.region_name", lambda: C(region_name="eu-west-1a"), "region_name"),
     ("LightsailClient.profile", lambda: C(REGION, profile=""), "profile"),
