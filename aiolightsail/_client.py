@@ -98,6 +98,9 @@ class LightsailClient:
             name is accepted, so new regions work. ``None``: ``AWS_REGION``,
             then ``AWS_DEFAULT_REGION``, then the profile's ``region``,
             resolved when the client opens.
+        region_name: ``region`` under botocore's name, so that the keyword
+            arguments of a boto3 client (``emulator.client_kwargs()``) open
+            this client too. Give one of the two, or the same region in both.
         profile: an AWS config profile; credentials then come from it.
         aws_access_key_id: a static access key (with ``aws_secret_access_key``).
         aws_secret_access_key: the static secret key (never shown in ``repr``).
@@ -150,6 +153,7 @@ class LightsailClient:
         self,
         region: str | None = None,
         *,
+        region_name: str | None = None,
         profile: str | None = None,
         aws_access_key_id: str | None = None,
         aws_secret_access_key: str | None = None,
@@ -167,7 +171,14 @@ class LightsailClient:
         instrument: _instrument.InstrumentHook | Sequence[_instrument.InstrumentHook] | None = None,
         config: Config | None = None,
     ) -> None:
-        self._region = None if region is None else check.region(region)
+        if region_name is not None:
+            if region is not None and region != region_name:
+                raise ValidationError(
+                    "region_name", f"names another region than region={region!r}: give one"
+                )
+            self._region: str | None = check.region(region_name, "region_name")
+        else:
+            self._region = None if region is None else check.region(region)
         check.credentials(
             profile=profile,
             access_key_id=aws_access_key_id,

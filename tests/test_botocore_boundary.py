@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -64,6 +65,22 @@ def test_the_declared_range_is_the_checked_one() -> None:
     (requirement,) = [d for d in project["dependencies"] if d.startswith("aiobotocore")]
     (low_major, low_minor), (high_major, high_minor) = _compat.SUPPORTED_AIOBOTOCORE
     assert requirement == f"aiobotocore>={low_major}.{low_minor},<{high_major}.{high_minor}"
+
+
+def test_the_boto3_extra_fits_aiobotocores_botocore() -> None:
+    """The ``[boto3]`` extra names exactly the boto3 releases whose botocore the installed
+    aiobotocore accepts (boto3 X.Y.Z needs botocore X.Y.Z or later): when aiobotocore is
+    widened, this says what the extra must become."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    (extra,) = project["optional-dependencies"]["boto3"]
+    (botocore,) = [
+        r for r in importlib.metadata.requires("aiobotocore") or [] if r.startswith("botocore")
+    ]
+    bounds = sorted(botocore.removeprefix("botocore").split(";")[0].strip().split(","))[::-1]
+    assert extra.startswith("boto3"), extra
+    assert sorted(extra.removeprefix("boto3").split(",")) == sorted(bounds), (
+        f"write boto3{','.join(bounds)} in the [boto3] extra"
+    )
 
 
 @pytest.mark.parametrize("version", ["3.11.0", "4.0.1", "3.9.2", "2.26.0", "nonsense"])
