@@ -25,7 +25,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import dask_sweep, report
+from benchmarks import dask_sweep, report, scale
 from benchmarks.harness import REPO_ROOT, BenchTarget, Job, isolated_env
 from benchmarks.plan import ALL_CONTENDERS, IMPORTS, Workload, plan
 from benchmarks.server import ServerSpec
@@ -106,6 +106,8 @@ def run_module(module: str, job: str) -> dict[str, Any]:
 
 def job_for(workload: Workload, contender: str, variant: int, targets: list[BenchTarget]) -> Job:
     """The job of one (workload, contender, variant)."""
+    if workload.name == "scale":
+        return scale.job(contender, variant, targets, workload.params)
     params = dict(workload.params)
     chosen = targets if variant == 0 else targets[:variant]
     if workload.name == "scaling":
@@ -223,6 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sweep_busy",
             "scaling",
             "streaming",
+            "scale",
             "import",
             "dask",
         ],
