@@ -301,7 +301,14 @@ def test_the_docs_extra_alone_renders_every_attrs_signature() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [word for name in attrs_classes for word in (name, "True")]
+    # distributed imports click, so without it aiolightsail.dask cannot load: its classes
+    # keep griffe's view, as those of any module whose extra is not installed.
+    expected = [
+        word
+        for name in attrs_classes
+        for word in (name, str(not name.startswith("aiolightsail.dask.")))
+    ]
+    assert result.stdout.split() == expected
 
 
 class _Links(html.parser.HTMLParser):
