@@ -32,6 +32,7 @@ from aiolightsail import (
     WaitTimeoutError,
     _logging,
 )
+from aiolightsail._controls import neutralise
 from aiolightsail.cli._guidance import check_regions, credentials_hint
 from aiolightsail.cli._streams import EXIT_FAILED, EXIT_INTERRUPTED
 
@@ -83,7 +84,7 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _describe(operation: Operation) -> str:
-    return (
+    return neutralise(
         f"{operation.operation_type} {operation.resource_name}: {operation.status}"
         f" (operation {operation.id})"
     )
@@ -95,7 +96,7 @@ def _describe_error(error: LightsailError) -> str:
         line += f" ({error.code}): {error.message}" + (f" Tip: {error.tip}" if error.tip else "")
     else:
         line += f": {error}"
-    return _logging.redact(" ".join(line.split()))
+    return " ".join(neutralise(_logging.redact(line)).split())
 
 
 async def _act(
@@ -122,7 +123,7 @@ async def _act(
         state = _DESTINATION[action]
         remaining = max(deadline - loop.time(), 0.001)
         await client.wait_for_instance_state(name, state, timeout=remaining)
-        click.echo(f"{name} is {state}")
+        click.echo(neutralise(f"{name} is {state}"))
 
 
 def _run(

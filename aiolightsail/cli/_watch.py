@@ -43,6 +43,7 @@ from aiolightsail.cli._streams import (
     EXIT_INTERRUPTED,
     is_terminal,
     stderr_console,
+    stdout_console,
 )
 
 __all__ = ["watch_command"]
@@ -132,7 +133,8 @@ async def _follow(
         try:
             if table:
                 view = _View(len(fleet.targets))
-                console = Console(file=out, highlight=False)
+                # Piped, a row is one line whatever its width, as in the listings.
+                console = stdout_console(terminal=is_terminal(out), file=out)
                 with Live(view.render(watch), console=console, auto_refresh=False) as live:
                     async for change in watch:
                         view.apply(change, shown.get(change.target, change.target))
