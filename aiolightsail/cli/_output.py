@@ -77,7 +77,7 @@ __all__ = [
 ]
 
 #: The values of ``--output``.
-FORMATS = ("table", "json", "ndjson", "csv")
+FORMATS = ("table", "json", "ndjson", "csv", "aws")
 
 #: The columns every record starts with: where the item came from.
 TARGET_COLUMNS = ("account", "region")
