@@ -302,10 +302,11 @@ class _Shown:
         self.value = value
 
     def __str__(self) -> str:
-        return neutralise(str(self.value))
+        return neutralise(str(getattr(self, "value", "")))
 
     def __repr__(self) -> str:
-        return neutralise(repr(self.value))
+        # Read with a default: a half-built object must describe itself too.
+        return neutralise(repr(getattr(self, "value", None)))
 
 
 def _shown(value: object) -> object:
