@@ -200,19 +200,41 @@ async def frozen(credentials: Any) -> Any:
 def adopt_helpers(session: AioSession) -> None:
     """Make ``session``'s ``credential_process`` helpers ended when abandoned (see the module).
 
-    Its credential resolver's process provider (``get_component``, botocore's
-    public way to reach it) starts helpers through :func:`_spawn` from now on:
-    refreshes of the credentials it gave included. A session whose resolver
-    has no such provider is left as it is.
+    The process provider of its credential resolver (``get_component``,
+    botocore's public way to reach it), and those its AssumeRole provider
+    builds for a role's ``source_profile``, start helpers through
+    :func:`_spawn` from now on: refreshes of the credentials they gave
+    included. Other providers are left as they are.
     """
-    from aiobotocore.credentials import AioProcessProvider
-
     resolver: Any = session.get_component("credential_provider")
     for provider in getattr(resolver, "providers", ()):
-        # _popen: what AioProcessProvider._retrieve_credentials_using starts the
-        # helper with (listed and checked in _compat).
-        if isinstance(provider, AioProcessProvider) and vars(provider).get("_popen") is not _spawn:
-            provider._popen = _spawn  # type: ignore[attr-defined]  # see _compat
+        _adopt(provider)
+        # _profile_provider_builder: where AssumeRoleProvider gets a source profile's
+        # providers (listed and checked in _compat).
+        builder = vars(provider).get("_profile_provider_builder")
+        if builder is not None and "providers" not in vars(builder):
+            builder.providers = _adopting(builder.providers)
+
+
+def _adopt(provider: object) -> None:
+    from aiobotocore.credentials import AioProcessProvider
+
+    # _popen: what AioProcessProvider._retrieve_credentials_using starts the helper
+    # with (listed and checked in _compat).
+    if isinstance(provider, AioProcessProvider) and vars(provider).get("_popen") is not _spawn:
+        provider._popen = _spawn  # type: ignore[attr-defined]  # see _compat
+
+
+def _adopting(make_providers: Any) -> Any:
+    """``make_providers`` (a profile provider builder's), adopting the providers it makes."""
+
+    def providers(*args: Any, **kwargs: Any) -> Any:
+        made = make_providers(*args, **kwargs)
+        for provider in made:
+            _adopt(provider)
+        return made
+
+    return providers
 
 
 async def _spawn(program: str, *args: str, **options: Any) -> _Helper:
