@@ -257,7 +257,7 @@ class _Helper:
     """A helper process, ended with its descendants if its answer is abandoned.
 
     Only :meth:`communicate` and ``returncode`` are what aiobotocore reads;
-    anything else is the process's own.
+    anything else is the process's own. Its output is bounded (:data:`MAX_HELPER_OUTPUT`).
     """
 
     __slots__ = ("_process", "_transport")
@@ -275,9 +275,24 @@ class _Helper:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._process, name)
 
-    async def communicate(self, input: bytes | None = None) -> tuple[bytes, bytes]:
+    async def communicate(self) -> tuple[bytes, bytes]:
+        """Its stdout and stderr, read to their ends, once it has exited.
+
+        Raises:
+            CredentialsUnavailable: it printed more than :data:`MAX_HELPER_OUTPUT`
+                bytes on either (it is then ended).
+        """
+        process = self._process
+        reads = [asyncio.ensure_future(_read(pipe)) for pipe in (process.stdout, process.stderr)]
         try:
-            return await self._process.communicate(input)
+            try:
+                out, err = await asyncio.gather(*reads)
+            finally:  # the other read, when one failed
+                for read in reads:
+                    read.cancel()
+                    if read.done() and not read.cancelled():
+                        read.exception()  # retrieved: raised above, or the same failure
+            await process.wait()
         except BaseException:
             # Cancelled (a deadline, a fleet closing) or failed: nobody will read
             # its answer. Killed at once: a grace period would outlast the deadline.
@@ -288,6 +303,29 @@ class _Helper:
             self._transport.close()
             await self._process.wait()  # reaped: nothing is left behind
             raise
+        return out, err
+
+
+#: The most a helper may print on stdout or on stderr. Its answer is one small JSON
+#: document (AWS's specification); a helper printing without end would otherwise
+#: fill the memory before any deadline passed.
+MAX_HELPER_OUTPUT = 1 << 20
+
+
+async def _read(stream: asyncio.StreamReader | None) -> bytes:
+    """``stream`` to its end, refused past :data:`MAX_HELPER_OUTPUT` bytes (none: ``b""``)."""
+    if stream is None:
+        return b""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await stream.read(1 << 16):
+        size += len(chunk)
+        if size > MAX_HELPER_OUTPUT:
+            raise CredentialsUnavailable(
+                f"the credential_process helper printed more than {MAX_HELPER_OUTPUT} bytes"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _children() -> dict[int, list[int]]:

@@ -431,6 +431,26 @@ async def test_junk_from_a_helper_is_a_credentials_error(
     assert "unreadable response" not in str(raised.value)
 
 
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+async def test_a_helper_printing_without_end_is_a_credentials_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream: str
+) -> None:
+    """A helper that prints without end (on stdout or stderr) is stopped past its output's
+    bound and is an UnauthenticatedError; nothing of it is left running."""
+    marker = _profile(
+        tmp_path,
+        monkeypatch,
+        "endless",
+        f"import sys\nwhile True:\n    sys.{stream}.write('x' * 65536)\n",
+    )
+    with pytest.raises(UnauthenticatedError, match="printed more than"):
+        async with LightsailClient(
+            "eu-west-1", profile="endless", endpoint_url="http://127.0.0.1:9", call_timeout=NEVER
+        ):
+            pass
+    assert _running_with(marker) == []
+
+
 async def test_a_missing_helper_is_a_credentials_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
