@@ -188,9 +188,9 @@ def _run_job(mode: str, targets: list[BenchTarget], expected: int) -> dict[str, 
             ],
         }
     )
-    from benchmarks.run import run_module
+    from benchmarks.run import _run_module
 
-    return run_module("benchmarks.dask_sweep", payload)
+    return _run_module("benchmarks.dask_sweep", stdin=payload)
 
 
 def run(*, quick: bool, repeats: int | None) -> list[dict[str, Any]]:
