@@ -18,13 +18,9 @@ Reading the AWS config files is blocking file I/O, so it happens in a thread.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import weakref
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-from aiobotocore.credentials import AioRefreshableCredentials
+from typing import TYPE_CHECKING, Any
 
 from aiolightsail._botocore import _settings
 from aiolightsail._models import compile_converters
@@ -34,15 +30,8 @@ from aiolightsail._operations import OPERATIONS
 if TYPE_CHECKING:
     from aiobotocore.credentials import AioCredentials
     from aiobotocore.session import AioSession
-    from botocore.config import Config
-
-    from aiolightsail._botocore._transport import Transport
 
 __all__ = [
-    "RoleSession",
-    "StsSettings",
-    "assume_role_session",
-    "caller_account_id",
     "clear",
     "configured_region",
     "get_session",
@@ -180,212 +169,6 @@ async def resolve_credentials(session: AioSession) -> AioCredentials | None:
     async with lock:
         credentials: Any = await session.get_credentials()
         return credentials  # type: ignore[no-any-return]
-
-
-class _AssumedRoleCredentials(AioRefreshableCredentials):
-    """Refreshable STS credentials that can also be refreshed on demand.
-
-    botocore refreshes 15 minutes before the expiry it was told; a service
-    that revokes or expires the token earlier (``ExpiredTokenException``)
-    needs :meth:`force_refresh`.
-    """
-
-    async def force_refresh(self) -> None:
-        """Fetch new credentials now, whatever the recorded expiry says."""
-        # Both members are aiobotocore's (credentials.py), absent from the type stubs.
-        this: Any = self
-        async with this._refresh_lock:
-            await this._protected_refresh(is_mandatory=True)
-
-
-class _FixedProvider:
-    """A credential provider that hands out one credentials object."""
-
-    METHOD = "aiolightsail-assume-role"
-    CANONICAL_NAME = "aiolightsail-assume-role"
-
-    def __init__(self, credentials: _AssumedRoleCredentials) -> None:
-        self._credentials = credentials
-
-    async def load(self) -> _AssumedRoleCredentials:
-        return self._credentials
-
-
-class RoleSession:
-    """An aiobotocore session whose credentials come from ``sts:AssumeRole``, refreshed.
-
-    One per (role, role parameters, base credentials): every region of that
-    account shares it, so the role is assumed once, not once per region. It
-    reads the base profile's configuration (endpoints, retries, application
-    id), as the base session does; only its credentials differ.
-    """
-
-    def __init__(self, session: AioSession, credentials: _AssumedRoleCredentials) -> None:
-        self.session = session
-        self.credentials = credentials
-
-
-class StsSettings(NamedTuple):
-    """How STS requests are sent: the deadlines, retries and caller's config of the clients."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
-    attempt_timeout: float = 30.0
-    max_attempts: int | None = None
-    retry_mode: str | None = None
-    config: Config | None = None
-
-
-@contextlib.asynccontextmanager
-async def _sts(
-    base: AioSession,
-    *,
-    region: str,
-    endpoint_url: str | None,
-    access_key: tuple[str, str, str | None] | None,
-    settings: StsSettings,
-) -> AsyncIterator[Transport]:
-    """An STS transport of ``base`` (or ``access_key``), configured as Lightsail ones are.
-
-    STS is called at its regional endpoint in ``region`` (or at
-    ``endpoint_url``, or the profile's or environment's STS endpoint),
-    through the same transport as Lightsail (no redirects, a deadline per
-    attempt), with the same retry policy and merge of the caller's config
-    (``_settings.client_config``).
-    """
-    from aiobotocore.credentials import AioCredentials
-
-    from aiolightsail import _logging
-    from aiolightsail._botocore._client import open_transport, user_agent
-
-    # STS answers carry a secret key and a session token: redact before the first call.
-    _logging.install()
-    await prepare_session(base)
-    credentials: Any = (
-        AioCredentials(*access_key) if access_key is not None else await resolve_credentials(base)
-    )
-    config = _settings.client_config(
-        base,
-        base_user_agent=user_agent(),
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        max_pool_connections=None,
-        max_attempts=settings.max_attempts,
-        retry_mode=settings.retry_mode,
-        config=settings.config,
-    )
-    sts = await open_transport(
-        base,
-        "sts",
-        region=region,
-        endpoint_url=endpoint_url,
-        credentials=credentials,
-        config=config,
-        attempt_timeout=settings.attempt_timeout,
-    )
-    try:
-        yield sts
-    finally:
-        await sts.aclose()
-
-
-async def assume_role_session(
-    role_arn: str,
-    *,
-    base: AioSession,
-    region: str,
-    endpoint_url: str | None = None,
-    access_key: tuple[str, str, str | None] | None = None,
-    session_name: str = "aiolightsail",
-    external_id: str | None = None,
-    duration_seconds: int | None = None,
-    settings: StsSettings = StsSettings(),  # noqa: B008 - an immutable NamedTuple
-) -> RoleSession:
-    """Assume ``role_arn`` with ``base``'s credentials (or ``access_key``) and wrap the result.
-
-    ``session_name``, ``external_id`` and ``duration_seconds`` are
-    AssumeRole's ``RoleSessionName``, ``ExternalId`` and ``DurationSeconds``
-    (the last two sent only when given). The new session reads ``base``'s
-    profile, so that profile's endpoints and settings apply to the role's
-    Lightsail requests as to its STS request.
-
-    Raises:
-        botocore exceptions; callers translate them.
-    """
-    from aiobotocore.credentials import AioCredentialResolver
-    from botocore.parsers import ResponseParserError
-
-    from aiolightsail import _logging
-    from aiolightsail import _validation as check
-
-    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}
-    if external_id is not None:
-        params["ExternalId"] = external_id
-    if duration_seconds is not None:
-        params["DurationSeconds"] = duration_seconds
-
-    async def fetch() -> dict[str, Any]:
-        _logging.install()  # cheap; covers loggers made by modules imported since
-        async with _sts(
-            base, region=region, endpoint_url=endpoint_url, access_key=access_key, settings=settings
-        ) as sts:
-            answer = await sts.call("AssumeRole", params)
-        creds = answer["Credentials"]
-        _logging.register_secret(creds["SecretAccessKey"])
-        _logging.register_secret(creds["SessionToken"])
-        for name in ("AccessKeyId", "SecretAccessKey", "SessionToken"):
-            if not check.sendable_credential(creds[name]):
-                # They would be refused as arguments too: signing with them, or
-                # sending the token as a header, could only fail later and obscurely.
-                raise ResponseParserError(
-                    f"AssumeRole answered a {name} that is not 1 to 8192 visible ASCII characters"
-                )
-        return {
-            "access_key": creds["AccessKeyId"],
-            "secret_key": creds["SecretAccessKey"],
-            "token": creds["SessionToken"],
-            "expiry_time": creds["Expiration"].isoformat(),
-        }
-
-    credentials = _AssumedRoleCredentials.create_from_metadata(
-        await fetch(), refresh_using=fetch, method=_FixedProvider.METHOD
-    )
-    # The base's profile, not a bare session: its endpoints, retries and
-    # application id are the account's configuration for Lightsail too.
-    session = new_session(base.profile)
-    providers: list[Any] = [_FixedProvider(credentials)]  # duck-typed provider, as botocore's
-    session.register_component("credential_provider", AioCredentialResolver(providers=providers))
-    return RoleSession(session, credentials)
-
-
-async def caller_account_id(
-    base: AioSession,
-    *,
-    region: str,
-    endpoint_url: str | None = None,
-    access_key: tuple[str, str, str | None] | None = None,
-    settings: StsSettings = StsSettings(),  # noqa: B008 - an immutable NamedTuple
-) -> str:
-    """The 12-digit account id of ``base``'s credentials (or ``access_key``), from STS.
-
-    One ``sts:GetCallerIdentity`` request, sent as :func:`assume_role_session` sends.
-
-    Raises:
-        botocore exceptions, and ``ResponseParserError`` for an answer
-        without a 12-digit ``Account``; callers translate them.
-    """
-    from botocore.parsers import ResponseParserError
-
-    async with _sts(
-        base, region=region, endpoint_url=endpoint_url, access_key=access_key, settings=settings
-    ) as sts:
-        answer = await sts.call("GetCallerIdentity", {})
-    account = answer.get("Account")
-    if not (
-        isinstance(account, str) and len(account) == 12 and account.isascii() and account.isdigit()
-    ):
-        raise ResponseParserError("GetCallerIdentity answered no 12-digit Account")
-    return account
 
 
 def clear() -> None:
