@@ -10,10 +10,10 @@ from aiolightsail._errors import ValidationError
 from aiolightsail._regions import LIGHTSAIL_REGIONS
 from aiolightsail._target import Target
 
-__all__ = ["across"]
+__all__ = ["expand"]
 
 
-def across(
+def expand(
     regions: Iterable[str] | Literal["all"] | None,
     *,
     profiles: Iterable[str | None] | None,

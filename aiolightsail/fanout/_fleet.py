@@ -31,7 +31,7 @@ from aiolightsail._options import (
 )
 from aiolightsail._pagination import DEFAULT_MAX_PAGES, PageIterator
 from aiolightsail._target import Target
-from aiolightsail.fanout import _across
+from aiolightsail.fanout._across import expand
 from aiolightsail.fanout._engine import DEFAULT_TARGET_TIMEOUT, Engine
 from aiolightsail.fanout._failure import FleetFailure, FoundInstances
 from aiolightsail.fanout._scope import Scope
@@ -194,7 +194,7 @@ class Fleet:
             ValidationError: no regions, a malformed region, role ARN or key,
                 or (``regions=None``) an account with no configured region.
         """
-        targets = _across.across(
+        targets = expand(
             regions,
             profiles=profiles,
             role_arns=role_arns,
