@@ -100,6 +100,15 @@ def forget(key: Hashable) -> None:
         _results.pop(key, None)
 
 
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    """Mark a shared task's failure as seen: its waiters may all have left at their deadlines.
+
+    The next caller asks again; a failure nobody waits for is not an error to log.
+    """
+    if not task.cancelled():
+        task.exception()
+
+
 class SharedTasks(Generic[K, T]):
     """One task per key, shared by every caller that asks for the key while it runs.
 
@@ -138,6 +147,7 @@ class SharedTasks(Generic[K, T]):
         if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
             coro = work()
             task = self._start(coro) if self._start is not None else asyncio.create_task(coro)
+            task.add_done_callback(_retrieved)
             self._tasks[key] = task
             if not self._keep:
                 task.add_done_callback(lambda done: self._drop(key, done))

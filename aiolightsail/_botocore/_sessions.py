@@ -10,7 +10,9 @@ Credential resolution in botocore is not locked: clients created concurrently
 on a fresh session each run the whole provider chain (a ``credential_process``
 once per client). :func:`resolve_credentials` resolves once per session under
 an :class:`asyncio.Lock`; the session then caches the result (and refreshes
-refreshable credentials itself).
+refreshable credentials itself). Resolution, role assumption and identity
+calls run inside the caller's deadline; an abandoned ``credential_process``
+helper is ended (``_credentials``).
 
 Reading the AWS config files is blocking file I/O, so it happens in a thread.
 """
@@ -22,7 +24,7 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from aiolightsail._botocore import _settings
+from aiolightsail._botocore import _credentials, _settings
 from aiolightsail._models import compile_converters
 from aiolightsail._once import forget, run_once
 from aiolightsail._operations import OPERATIONS
@@ -157,9 +159,17 @@ async def prepare_session(session: AioSession) -> None:
 async def resolve_credentials(session: AioSession) -> AioCredentials | None:
     """Resolve ``session``'s credentials once, however many tasks ask at the same time.
 
+    It runs in the caller's task, inside the caller's deadline: a caller
+    that gives up ends the ``credential_process`` helper it started (with its
+    children), and the next caller starts its own.
+
     Returns:
         The credentials, or ``None`` when the chain found none (the request
         will then fail with ``UnauthenticatedError``).
+
+    Raises:
+        CredentialsUnavailable: a source failed or gave something unusable.
+        botocore exceptions (a missing profile, STS or SSO refusing); callers translate them.
     """
     per_loop = _credential_locks.setdefault(session, weakref.WeakKeyDictionary())
     loop = asyncio.get_running_loop()
@@ -167,7 +177,9 @@ async def resolve_credentials(session: AioSession) -> AioCredentials | None:
     if lock is None:
         lock = per_loop[loop] = asyncio.Lock()
     async with lock:
-        credentials: Any = await session.get_credentials()
+        _credentials.adopt_helpers(session)
+        with _credentials.named_failures():
+            credentials: Any = await session.get_credentials()
         return credentials  # type: ignore[no-any-return]
 
 

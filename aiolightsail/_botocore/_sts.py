@@ -2,12 +2,15 @@
 
 STS is called through the same transport as Lightsail (``_client.open_transport``:
 no redirects, a deadline per attempt), with the same retry policy and merge of
-the caller's config (``_settings.client_config``), at its regional endpoint.
+the caller's config (``_settings.client_config``), at its regional endpoint;
+each call, the credentials it is signed with included, runs within the
+options' ``call_timeout`` (``_credentials.deadline``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +18,7 @@ from aiobotocore.credentials import AioRefreshableCredentials
 
 from aiolightsail import _logging
 from aiolightsail import _validation as check
-from aiolightsail._botocore import _settings
+from aiolightsail._botocore import _credentials, _settings
 from aiolightsail._botocore._client import TransportOptions, open_transport, user_agent
 from aiolightsail._botocore._sessions import new_session, prepare_session, resolve_credentials
 
@@ -120,6 +123,51 @@ async def _sts(
         await sts.aclose()
 
 
+def _role_credentials(answer: dict[str, Any]) -> dict[str, Any]:
+    """The credentials of an AssumeRole answer, as botocore's refreshable credentials take them.
+
+    Raises:
+        ResponseParserError: naming what is missing or unusable: no
+            ``Credentials``, a key or token that is not 1 to 8192 visible
+            ASCII characters (signing with it, or sending the token as a
+            header, could only fail later and obscurely), no ``Expiration``,
+            or an ``Expiration`` already past (by this machine's clock).
+    """
+    from botocore.parsers import ResponseParserError
+
+    creds = answer.get("Credentials")
+    if not isinstance(creds, dict):
+        raise ResponseParserError("AssumeRole answered no Credentials")
+    for name in ("SecretAccessKey", "SessionToken"):
+        if isinstance(creds.get(name), str):
+            _logging.register_secret(creds[name])
+    for name in ("AccessKeyId", "SecretAccessKey", "SessionToken"):
+        if not check.sendable_credential(creds.get(name)):
+            raise ResponseParserError(
+                f"AssumeRole answered a {name} that is not 1 to 8192 visible ASCII characters"
+                if name in creds
+                else f"AssumeRole answered Credentials without a {name}"
+            )
+    expiration = creds.get("Expiration")
+    if not isinstance(expiration, datetime.datetime):
+        raise ResponseParserError("AssumeRole answered Credentials without an Expiration time")
+    if expiration.tzinfo is None:
+        expiration = expiration.replace(tzinfo=datetime.UTC)
+    now = datetime.datetime.now(datetime.UTC)
+    if expiration <= now:
+        raise ResponseParserError(
+            f"AssumeRole answered credentials that expired at {expiration.isoformat()}, "
+            f"before this machine's time {now.isoformat(timespec='seconds')}: "
+            "a stale answer, or a clock that is wrong"
+        )
+    return {
+        "access_key": creds["AccessKeyId"],
+        "secret_key": creds["SecretAccessKey"],
+        "token": creds["SessionToken"],
+        "expiry_time": expiration.isoformat(),
+    }
+
+
 async def assume_role_session(
     role_arn: str,
     *,
@@ -140,11 +188,15 @@ async def assume_role_session(
     profile, so that profile's endpoints and settings apply to the role's
     Lightsail requests as to its STS request.
 
+    The whole of it (the base credentials, AssumeRole and its retries) runs
+    within ``options.call_timeout``, and so does each later refresh.
+
     Raises:
-        botocore exceptions; callers translate them.
+        RequestTimeoutError: ``options.call_timeout`` passed first.
+        botocore exceptions (``ResponseParserError`` for an answer without
+        usable credentials, or with expired ones); callers translate them.
     """
     from aiobotocore.credentials import AioCredentialResolver
-    from botocore.parsers import ResponseParserError
 
     params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}
     if external_id is not None:
@@ -154,26 +206,23 @@ async def assume_role_session(
 
     async def fetch() -> dict[str, Any]:
         _logging.install()  # cheap; covers loggers made by modules imported since
-        async with _sts(
-            base, region=region, endpoint_url=endpoint_url, access_key=access_key, options=options
-        ) as sts:
+        async with (
+            _credentials.deadline(
+                options.call_timeout,
+                "AssumeRole (with the base credentials it is signed with)",
+                operation="AssumeRole",
+                region=region,
+            ),
+            _sts(
+                base,
+                region=region,
+                endpoint_url=endpoint_url,
+                access_key=access_key,
+                options=options,
+            ) as sts,
+        ):
             answer = await sts.call("AssumeRole", params)
-        creds = answer["Credentials"]
-        _logging.register_secret(creds["SecretAccessKey"])
-        _logging.register_secret(creds["SessionToken"])
-        for name in ("AccessKeyId", "SecretAccessKey", "SessionToken"):
-            if not check.sendable_credential(creds[name]):
-                # They would be refused as arguments too: signing with them, or
-                # sending the token as a header, could only fail later and obscurely.
-                raise ResponseParserError(
-                    f"AssumeRole answered a {name} that is not 1 to 8192 visible ASCII characters"
-                )
-        return {
-            "access_key": creds["AccessKeyId"],
-            "secret_key": creds["SecretAccessKey"],
-            "token": creds["SessionToken"],
-            "expiry_time": creds["Expiration"].isoformat(),
-        }
+        return _role_credentials(answer)
 
     credentials = _AssumedRoleCredentials.create_from_metadata(
         await fetch(), refresh_using=fetch, method=_FixedProvider.METHOD
@@ -196,17 +245,27 @@ async def caller_account_id(
 ) -> str:
     """The 12-digit account id of ``base``'s credentials (or ``access_key``), from STS.
 
-    One ``sts:GetCallerIdentity`` request, sent as :func:`assume_role_session` sends.
+    One ``sts:GetCallerIdentity`` request, sent as :func:`assume_role_session`
+    sends, within ``options.call_timeout`` (the base credentials included).
 
     Raises:
+        RequestTimeoutError: ``options.call_timeout`` passed first.
         botocore exceptions, and ``ResponseParserError`` for an answer
         without a 12-digit ``Account``; callers translate them.
     """
     from botocore.parsers import ResponseParserError
 
-    async with _sts(
-        base, region=region, endpoint_url=endpoint_url, access_key=access_key, options=options
-    ) as sts:
+    async with (
+        _credentials.deadline(
+            options.call_timeout,
+            "GetCallerIdentity (with the credentials it is signed with)",
+            operation="GetCallerIdentity",
+            region=region,
+        ),
+        _sts(
+            base, region=region, endpoint_url=endpoint_url, access_key=access_key, options=options
+        ) as sts,
+    ):
         answer = await sts.call("GetCallerIdentity", {})
     account = answer.get("Account")
     if not (

@@ -32,7 +32,7 @@ from aiolightsail._options import (
 from aiolightsail._pagination import DEFAULT_MAX_PAGES, PageIterator
 from aiolightsail._target import Target
 from aiolightsail.fanout._across import expand
-from aiolightsail.fanout._engine import DEFAULT_TARGET_TIMEOUT, Engine
+from aiolightsail.fanout._engine import DEFAULT_TARGET_TIMEOUT, Budget, Engine
 from aiolightsail.fanout._failure import FleetFailure, FoundInstances
 from aiolightsail.fanout._scope import Scope
 from aiolightsail.fanout._stream import FleetStream, Produce, Send
@@ -330,8 +330,13 @@ class Fleet:
         Returns:
             The account id, e.g. ``"123456789012"``.
 
+        The request (credentials included) runs within the fleet's
+        ``call_timeout``, and each call of this method within its
+        ``target_timeout``.
+
         Raises:
             ValidationError: ``target`` is not a target of this fleet.
+            TargetTimeoutError: ``target_timeout`` passed first.
             LightsailError: STS could not tell (credentials, network: the
                 translated error, as for any request).
         """
@@ -340,7 +345,8 @@ class Fleet:
             raise ValidationError("target", "must be a target of this fleet", target)
         if target.role_arn is not None:
             return target.account
-        return await self._scope.account_id(target)
+        # The request itself is bounded by call_timeout; each caller by target_timeout.
+        return await Budget(self.target_timeout).run(self._scope.account_id(target))
 
     # -- streams --------------------------------------------------------------
 
