@@ -39,10 +39,11 @@ import distributed
 
 from aiolightsail import _validation as check
 from aiolightsail._errors import LightsailError, ValidationError
-from aiolightsail._fleet import Fleet, FleetFailure, FleetStream, _FleetOptions
 from aiolightsail._models import to_dict
 from aiolightsail._repr import SafeRepr
 from aiolightsail._target import Target
+from aiolightsail.fanout import Fleet, FleetFailure, FleetStream
+from aiolightsail.fanout._fleet import _FleetOptions
 
 if TYPE_CHECKING:
     import pyarrow

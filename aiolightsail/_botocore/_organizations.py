@@ -1,6 +1,6 @@
 """AWS Organizations' ``ListAccounts`` (every page) and ``DescribeOrganization``.
 
-Called the way STS is called (``_sessions._sts``): the same transport, retry
+Called the way STS is called (``_sts._sts``): the same transport, retry
 policy, deadlines and merge of the caller's config, with the base profile's
 (or the default chain's) credentials, which must be the management account's
 or a delegated administrator's. The Organizations model is read from disk in
@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiolightsail._botocore._sessions import StsSettings, _sts
+from aiolightsail._botocore import _credentials
+from aiolightsail._botocore._client import TransportOptions
+from aiolightsail._botocore._sts import _sts
 from aiolightsail._errors import PaginationError
 from aiolightsail._once import run_once
 
@@ -27,7 +29,7 @@ async def organization_accounts(
     *,
     region: str,
     endpoint_url: str | None,
-    settings: StsSettings,
+    options: TransportOptions,
     max_pages: int,
     management: bool,
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -37,7 +39,8 @@ async def organization_accounts(
         base: the session whose credentials ask.
         region: where Organizations is called (``us-east-1`` in the ``aws`` partition).
         endpoint_url: send the requests here instead (the emulator).
-        settings: deadlines, retries and config, as for STS.
+        options: deadlines, retries and config, as for STS; the whole listing
+            (the base credentials included) runs within ``options.call_timeout``.
         max_pages: the most pages of ``ListAccounts`` to follow.
         management: also ask ``DescribeOrganization`` for the management account's id.
 
@@ -46,6 +49,7 @@ async def organization_accounts(
         account's id (``None`` unless asked).
 
     Raises:
+        RequestTimeoutError: ``options.call_timeout`` passed first.
         PaginationError: a repeated page token, or more than ``max_pages`` pages.
         botocore exceptions; callers translate them.
     """
@@ -53,14 +57,22 @@ async def organization_accounts(
     await run_once(("warm-organizations", id(base)), lambda: warm_up("organizations"))
     accounts: list[dict[str, Any]] = []
     seen: set[str] = set()
-    async with _sts(
-        base,
-        service="organizations",
-        region=region,
-        endpoint_url=endpoint_url,
-        access_key=None,
-        settings=settings,
-    ) as organizations:
+    async with (
+        _credentials.deadline(
+            options.call_timeout,
+            "listing the organization's accounts (with the credentials that sign it)",
+            operation="ListAccounts",
+            region=region,
+        ),
+        _sts(
+            base,
+            service="organizations",
+            region=region,
+            endpoint_url=endpoint_url,
+            access_key=None,
+            options=options,
+        ) as organizations,
+    ):
         token: str | None = None
         for _page in range(max_pages):
             answer = await organizations.call("ListAccounts", {"NextToken": token} if token else {})

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from aiolightsail import _botocore
 from aiolightsail import _validation as check
 from aiolightsail._errors import ResponseError, ValidationError
+from aiolightsail._options import ClientOptions
 from aiolightsail._regions import LIGHTSAIL_REGIONS
 from aiolightsail._target import Target
 
@@ -81,8 +82,7 @@ async def organization_targets(
     exclude: Iterable[str] | None,
     endpoint_url: str | None,
     organizations_region: str,
-    settings: _botocore.StsSettings,
-    max_pages: int,
+    options: ClientOptions,
 ) -> list[Target]:
     """The role targets of the organization's active accounts × ``regions``, in listing order.
 
@@ -124,8 +124,8 @@ async def organization_targets(
             _botocore.get_session(profile),
             region=organizations_region,
             endpoint_url=endpoint_url,
-            settings=settings,
-            max_pages=max_pages,
+            options=options,
+            max_pages=options.max_pages,
             management=skip_management_account,
         )
     except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
