@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from aiobotocore.credentials import AioRefreshableCredentials
 
 from aiolightsail._botocore import _settings
-from aiolightsail._models import compile_converters
 from aiolightsail._once import forget, run_once
 from aiolightsail._operations import OPERATIONS
 
@@ -101,7 +100,6 @@ def _warm(session: AioSession) -> None:
     warm_up("sts")
     if uses_shared_loader(session):  # ours, never a caller's session
         _trim_loaded_data(_loader)
-    compile_converters(op.model for op in OPERATIONS.values())
 
 
 def uses_shared_loader(session: AioSession) -> bool:
