@@ -192,6 +192,16 @@ def time_imports(runs: int) -> list[dict[str, Any]]:
                     "result": result,
                 }
             )
+    records += [
+        {
+            "workload": "import_self",
+            "contender": "aiolightsail",
+            "variant": 0,
+            "repeat": repeat,
+            "result": own_import_time(),
+        }
+        for repeat in range(runs)
+    ]
     for module in IMPORTS:
         times = [
             r["result"]["import_ms"]
@@ -200,7 +210,36 @@ def time_imports(runs: int) -> list[dict[str, Any]]:
         ]
         shown = f"{statistics.median(times):.0f} ms" if times else "failed"
         print(f"  import {module:22} median {shown}")
+    own = [r["result"]["self_ms"] for r in records if "self_ms" in r["result"]]
+    shown = f"{statistics.median(own):.1f} ms" if own else "failed"
+    print(f"  aiolightsail's own modules (self time)  median {shown}")
     return records
+
+
+def own_import_time() -> dict[str, Any]:
+    """``-X importtime`` of ``import aiolightsail`` in a fresh interpreter: the self time
+    of aiolightsail's own modules (what the library itself costs to import), in total
+    and for the five costliest."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import aiolightsail"],
+        capture_output=True,
+        env=isolated_env(),
+        cwd=REPO_ROOT,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1][:300]}
+    own: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        # "import time:   self [us] |  cumulative | imported package"
+        head, _, name = line.rpartition("|")
+        fields = head.removeprefix("import time:").split("|")
+        name = name.strip()
+        if (name == "aiolightsail" or name.startswith("aiolightsail.")) and fields[0].strip():
+            own[name] = int(fields[0]) / 1e3
+    top = sorted(own.items(), key=lambda item: -item[1])[:5]
+    return {"self_ms": sum(own.values()), "top": [[name, ms] for name, ms in top]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -218,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sweep_busy",
             "scaling",
             "streaming",
+            "held_inventory",
+            "sweep_held",
             "import",
         ],
         help="run only this workload (repeatable)",
