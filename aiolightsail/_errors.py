@@ -30,12 +30,21 @@ Every failure of a request is translated in one place
 botocore or aiohttp exception reaches a caller, and the original stays
 reachable as ``__cause__``. Exceptions that are not failures of a request (a
 bug, or a caller's function raising inside ``Fleet.map``) are never relabelled.
+
+Every class pickles with all its attributes (``code``, ``message``,
+``request_id``, ``page_token``...), so a failure can cross a process boundary
+(``aiolightsail.dask``, ``multiprocessing``); the ``__cause__`` chain stays
+behind, as it does for every pickled exception.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    # For annotations only: the models import this module.
+    from aiolightsail._models import Instance, InstanceSnapshot, Operation
 
 __all__ = [
     "APIError",
@@ -84,6 +93,22 @@ class LightsailError(Exception):
     """
 
     page_token: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # BaseException's own reduce calls cls(*args), which loses every
+        # keyword-only argument; rebuild without __init__ instead, from the
+        # message arguments and the attributes as they are.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(
+    cls: type[LightsailError], args: tuple[Any, ...], state: dict[str, Any]
+) -> LightsailError:
+    """Unpickle an error of ``cls``: its ``args`` and attributes, as they were pickled."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ValidationError(LightsailError, ValueError):
@@ -171,13 +196,22 @@ class TargetTimeoutError(TransportError, TimeoutError):
 class WaitTimeoutError(LightsailError, TimeoutError):
     r"""A waiter's ``timeout`` passed before what it waited for happened.
 
+    Its ``str`` is one short line (what was awaited, how long); the object
+    itself is in ``last``, never in the message.
+
     Attributes:
-        last: the last object the waiter saw (an ``Instance``, an
-            ``InstanceSnapshot``, the list of ``Operation``\ s), or ``None`` if
-            no answer arrived in time.
+        last: the last object the waiter saw: the ``Instance`` (instance waits
+            and ``Fleet.act``), the ``InstanceSnapshot``, the ``Operation``\ s
+            (``wait_for_operations``), or ``None`` if no answer arrived in time.
+            Narrow it with ``isinstance`` (``isinstance(error.last, Instance)``).
     """
 
-    def __init__(self, message: str, *, last: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        last: Instance | InstanceSnapshot | Sequence[Operation] | None = None,
+    ) -> None:
         self.last = last
         super().__init__(message)
 
@@ -186,12 +220,14 @@ class WaitFailedError(LightsailError):
     """What a waiter waited for can no longer happen: an operation failed, a snapshot
     ended in ``error``, an instance is shutting down.
 
+    Its ``str`` is one short line; the object is in ``last``.
+
     Attributes:
-        last: the object that failed (the ``Operation``, the ``InstanceSnapshot``,
-            the ``Instance``).
+        last: the object that failed: the ``Operation``, the ``InstanceSnapshot``,
+            or the ``Instance``. Narrow it with ``isinstance``.
     """
 
-    def __init__(self, message: str, *, last: Any = None) -> None:
+    def __init__(self, message: str, *, last: Instance | InstanceSnapshot | Operation) -> None:
         self.last = last
         super().__init__(message)
 

@@ -311,7 +311,9 @@ def goals(records: Records) -> list[Goal]:
             _verdict(None if own is None else own <= 30),
         )
     )
-    return out
+    from benchmarks import scale_report  # it builds on this module's helpers
+
+    return out + scale_report.goals(records)
 
 
 # ---------------------------------------------------------------- sections
@@ -728,6 +730,10 @@ def write(
         ]
         if plotted:
             lines += ["![wall time against targets](scaling.png)", ""]
+    if any(r["workload"] == "scale" for r in records):
+        from benchmarks import scale_report  # it builds on this module's helpers
+
+        lines += scale_report.section(records, by_name["scale"], out)
     if any(r["workload"] == "import" for r in records):
         lines += [
             "## Import time",

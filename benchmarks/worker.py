@@ -15,6 +15,7 @@ import tracemalloc
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
+from benchmarks import scale
 from benchmarks.contenders import Contender, load
 from benchmarks.harness import (
     CLIENT_CPU,
@@ -206,6 +207,7 @@ WORKLOADS: dict[str, Callable[[Contender, Job], Coroutine[Any, Any, Result]]] = 
     "streaming": streaming,
     "held_inventory": held_inventory,
     "sweep_held": sweep_held,
+    "scale": scale.run,
 }
 
 

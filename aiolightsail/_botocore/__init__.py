@@ -22,6 +22,7 @@ check()
 from botocore.config import Config  # noqa: E402 - the type of the public config= arguments
 
 from aiolightsail._botocore._client import open_lightsail  # noqa: E402
+from aiolightsail._botocore._credentials import within  # noqa: E402
 from aiolightsail._botocore._observe import observe_requests  # noqa: E402
 from aiolightsail._botocore._parsing import Body  # noqa: E402
 from aiolightsail._botocore._sessions import (  # noqa: E402
@@ -66,4 +67,5 @@ __all__ = [
     "reraise",
     "resolve_credentials",
     "translate",
+    "within",
 ]
