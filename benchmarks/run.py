@@ -162,10 +162,28 @@ def run_workload(
     return records
 
 
+def _import_env() -> dict[str, str]:
+    """The environment of the import timings, bytecode written: an installed package
+    imports from compiled ``.pyc`` files, so a stale one must not add compiling to the
+    figure (``PYTHONDONTWRITEBYTECODE`` would make every run compile anew)."""
+    env = isolated_env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def time_imports(runs: int) -> list[dict[str, Any]]:
-    """``import X`` in a fresh interpreter, ``runs`` times each, interleaved."""
+    """``import X`` in a fresh interpreter, ``runs`` times each, interleaved (after one
+    import of each that writes its bytecode)."""
     print(f"\n== import time, {runs} fresh interpreters per module")
     records: list[dict[str, Any]] = []
+    for module in IMPORTS:
+        subprocess.run(  # noqa: S603 - our own interpreter
+            [sys.executable, "-c", f"import {module}"],
+            capture_output=True,
+            env=_import_env(),
+            cwd=REPO_ROOT,
+            check=False,
+        )
     for repeat in range(runs):
         for module in IMPORTS:
             code = (
@@ -175,7 +193,7 @@ def time_imports(runs: int) -> list[dict[str, Any]]:
             done = subprocess.run(  # noqa: S603 - our own interpreter
                 [sys.executable, "-c", code],
                 capture_output=True,
-                env=isolated_env(),
+                env=_import_env(),
                 cwd=REPO_ROOT,
                 text=True,
                 check=False,
@@ -225,7 +243,7 @@ def own_import_time() -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import aiolightsail"],
         capture_output=True,
-        env=isolated_env(),
+        env=_import_env(),
         cwd=REPO_ROOT,
         text=True,
         check=False,
