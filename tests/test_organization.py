@@ -231,3 +231,28 @@ async def test_an_account_without_an_id_is_a_response_error(
     _answering(monkeypatch, [{"Id": "12", "State": "ACTIVE"}])
     with pytest.raises(al.ResponseError, match="12-digit"):
         await Fleet.from_organization(ROLE, regions=["eu-west-1"])
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]"])
+async def test_an_answer_that_is_not_a_json_object_is_a_response_error(
+    management: str, body: bytes
+) -> None:
+    """ListAccounts answering 200 with something other than a JSON object: ResponseError."""
+    from aiohttp import web
+
+    async def answer(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(body=body, content_type="application/x-amz-json-1.1")
+
+    app = web.Application()
+    app.router.add_post("/", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        with pytest.raises(al.ResponseError, match="ListAccounts"):
+            await Fleet.from_organization(ROLE, profile=management, endpoint_url=url)
+    finally:
+        await runner.cleanup()

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from aiolightsail._botocore import _credentials
 from aiolightsail._botocore._client import TransportOptions
+from aiolightsail._botocore._parsing import Body
 from aiolightsail._botocore._sts import _sts
 from aiolightsail._errors import PaginationError
 from aiolightsail._once import run_once
@@ -22,6 +25,25 @@ if TYPE_CHECKING:
     from aiobotocore.session import AioSession
 
 __all__ = ["organization_accounts"]
+
+
+def _decoded(answer: dict[str, Any], operation: str) -> dict[str, Any]:
+    """A successful answer as a dict: the transport hands JSON successes over undecoded.
+
+    Raises:
+        ResponseParserError: the body is not a JSON object.
+    """
+    if not isinstance(answer, Body):
+        return answer
+    from botocore.parsers import ResponseParserError
+
+    try:
+        decoded = orjson.loads(answer.body)
+    except orjson.JSONDecodeError as exc:
+        raise ResponseParserError(f"{operation} answered a body that is not JSON: {exc}") from exc
+    if not isinstance(decoded, dict):
+        raise ResponseParserError(f"{operation} answered JSON that is not an object")
+    return decoded
 
 
 async def organization_accounts(
@@ -75,7 +97,10 @@ async def organization_accounts(
     ):
         token: str | None = None
         for _page in range(max_pages):
-            answer = await organizations.call("ListAccounts", {"NextToken": token} if token else {})
+            answer = _decoded(
+                await organizations.call("ListAccounts", {"NextToken": token} if token else {}),
+                "ListAccounts",
+            )
             accounts.extend(answer.get("Accounts") or ())
             token = answer.get("NextToken")
             if not token:
@@ -87,6 +112,8 @@ async def organization_accounts(
             raise PaginationError(f"ListAccounts sent more than max_pages={max_pages} pages")
         manager = None
         if management:
-            described = await organizations.call("DescribeOrganization", {})
+            described = _decoded(
+                await organizations.call("DescribeOrganization", {}), "DescribeOrganization"
+            )
             manager = (described.get("Organization") or {}).get("MasterAccountId")
     return accounts, manager
