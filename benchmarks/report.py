@@ -779,8 +779,9 @@ def write(
     lines += [
         "## How this was run",
         "",
-        f"Repeats per workload: {done}. Full runs take about twenty minutes on "
-        "2 cores, `--quick` about four; sizes and repeats are set in `benchmarks/plan.py`.",
+        f"Repeats per workload: {done}. Full runs take about half an hour on "
+        "2 busy cores, `--quick` about five minutes; sizes and repeats are set in "
+        "`benchmarks/plan.py`.",
         "",
     ]
     (out / "RESULTS.md").write_text("\n".join(lines))

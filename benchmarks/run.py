@@ -330,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.only is None or workload.name in args.only:
             records += run_workload(workload, contenders, args.repeats)
     if args.only is None or "import" in args.only:
-        records += time_imports(args.repeats or (5 if args.quick else 15))
+        records += time_imports(args.repeats or (5 if args.quick else 10))
     if args.only is None or "credentials_give_up" in args.only:
         records += time_credentials_give_up()
     elapsed = time.perf_counter() - started
