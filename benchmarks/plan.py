@@ -123,7 +123,7 @@ def plan(*, quick: bool) -> list[Workload]:
             server=ServerSpec(instances=scan_items, page_size=AWS_PAGE_SIZE),
             # boto3's threaded variant parses pages exactly as the sequential one.
             contenders=tuple(c for c in _MAIN if c != "boto3-threads"),
-            repeats=2 if quick else 3,
+            repeats=2,
             params={"scans": 2 if quick else 3, "items": scan_items, "page_size": AWS_PAGE_SIZE},
         ),
         Workload(
@@ -132,7 +132,7 @@ def plan(*, quick: bool) -> list[Workload]:
             "instances: every member of the shape, 4 disks, 12 port rules, 8 tags)",
             server=ServerSpec(instances=scan_items, page_size=AWS_PAGE_SIZE, populated=True),
             contenders=("aiolightsail", "aiobotocore-shared", "capo-lightsail"),
-            repeats=2 if quick else 3,
+            repeats=2,
             params={"scans": 2 if quick else 3, "items": scan_items, "page_size": AWS_PAGE_SIZE},
         ),
         Workload(
@@ -198,7 +198,7 @@ def plan(*, quick: bool) -> list[Workload]:
             "instances held, minus without",
             server=ServerSpec(instances=scan_items, page_size=AWS_PAGE_SIZE),
             contenders=("aiolightsail", "aiobotocore-shared"),
-            repeats=2 if quick else 3,
+            repeats=2,
             params={"held": 10 * scan_items},
         ),
         Workload(
@@ -207,7 +207,7 @@ def plan(*, quick: bool) -> list[Workload]:
             "from earlier sweeps (a service)",
             server=sweep_server,
             contenders=("aiolightsail",),
-            repeats=1 if quick else 3,
+            repeats=1 if quick else 2,
             params={**sweep_params, "held": 100_000},
         ),
         Workload(
