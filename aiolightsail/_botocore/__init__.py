@@ -28,6 +28,7 @@ from aiolightsail._botocore._sessions import (  # noqa: E402
     configured_region,
     get_session,
     is_session,
+    prepare_session,
     resolve_credentials,
 )
 from aiolightsail._botocore._settings import (  # noqa: E402
@@ -62,6 +63,7 @@ __all__ = [
     "is_session",
     "observe_requests",
     "open_lightsail",
+    "prepare_session",
     "reraise",
     "resolve_credentials",
     "translate",
