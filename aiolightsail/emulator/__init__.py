@@ -26,6 +26,7 @@ from aiolightsail.emulator._clock import Clock
 from aiolightsail.emulator._errors import ServiceError
 from aiolightsail.emulator._faults import AssumeRoleCall, FaultKind, Faults, Stats
 from aiolightsail.emulator._pagination import DEFAULT_PAGE_SIZE
+from aiolightsail.emulator._quotas import Quotas
 from aiolightsail.emulator._server import DEFAULT_ACCOUNT, Emulator
 from aiolightsail.emulator._state import (
     InstanceRecord,
@@ -56,6 +57,7 @@ __all__ = [
     "OperationRecord",
     "PortRule",
     "Principal",
+    "Quotas",
     "RegionState",
     "ServiceError",
     "SnapshotRecord",
