@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from typing import Any, cast
 
 __all__ = [
     "ALLOW_UNTESTED_VARIABLE",
@@ -43,6 +44,9 @@ PRIVATE_MEMBERS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
     ("botocore.retries.standard", None, ("register_retry_handler", "ThrottlingErrorDetector")),
     ("aiobotocore.retries.adaptive", "AsyncClientRateLimiter", ("on_sending_request",)),
     ("aiobotocore.retries.bucket", None, ("AsyncTokenBucket", "Clock")),
+    # Ending abandoned credential_process helpers (_credentials.adopt_helpers): this
+    # coroutine starts the helper with the provider's _popen (checked by _instance_members).
+    ("aiobotocore.credentials", "AioProcessProvider", ("_retrieve_credentials_using",)),
 )
 
 
@@ -61,6 +65,36 @@ def _release(version: str) -> tuple[int, int]:
         return int(parts[0]), int(parts[1])
     except (IndexError, ValueError):
         return (0, 0)
+
+
+def _instance_members() -> list[str]:
+    """The attributes we replace that providers set in ``__init__`` and no longer do.
+
+    ``AioProcessProvider._popen`` (how a ``credential_process`` helper is
+    started) and ``AioAssumeRoleProvider._profile_provider_builder`` (where a
+    role's source profile gets its providers), used by
+    ``_credentials.adopt_helpers``. Providers are built to look.
+    """
+    try:
+        from aiobotocore.credentials import AioAssumeRoleProvider, AioProcessProvider
+
+        process = AioProcessProvider(profile_name="default", load_config=dict)
+        builder, no_client = object(), cast("Any", None)
+        role = AioAssumeRoleProvider(
+            load_config=dict,
+            client_creator=no_client,
+            cache={},
+            profile_name="default",
+            profile_provider_builder=builder,
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure to build one means they changed
+        return [f"aiobotocore.credentials providers as built in 3.10 ({type(exc).__name__})"]
+    missing = []
+    if "_popen" not in vars(process):
+        missing.append("aiobotocore.credentials.AioProcessProvider._popen")
+    if vars(role).get("_profile_provider_builder") is not builder:
+        missing.append("aiobotocore.credentials.AioAssumeRoleProvider._profile_provider_builder")
+    return missing
 
 
 def check(version: str | None = None) -> None:
@@ -97,6 +131,7 @@ def check(version: str | None = None) -> None:
                 continue
         where = f"{module_name}.{class_name}" if class_name else module_name
         missing += [f"{where}.{member}" for member in members if member not in vars(owner)]
+    missing += _instance_members()
     if missing:
         raise UnsupportedBotocoreError(
             f"aiolightsail cannot work with aiobotocore {found}: it lacks "

@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from aiolightsail import (
+    DEFAULT_CALL_TIMEOUT,
     APIError,
     InstanceStateName,
     LightsailClient,
@@ -126,8 +127,13 @@ async def _act(
         if not quiet:
             click.echo(line)
 
+    # With --wait, its limit bounds every step, credentials and the action included.
+    call_timeout = min(DEFAULT_CALL_TIMEOUT, wait_timeout) if wait else DEFAULT_CALL_TIMEOUT
     async with LightsailClient(
-        target.region, profile=target.profile, endpoint_url=endpoint_url
+        target.region,
+        profile=target.profile,
+        endpoint_url=endpoint_url,
+        call_timeout=call_timeout,
     ) as client:
         operations = await act(client)
         for operation in operations:
