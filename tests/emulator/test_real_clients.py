@@ -118,13 +118,7 @@ async def test_the_library_waits_for_a_public_ip(emulator: Emulator) -> None:
     """LightsailClient.wait_for_public_ip polls (on the emulator's clock) until the new
     instance has its address, and returns the instance with it."""
     emulator.add_instance(None, "us-east-1", "ip-2", state="pending")
-    account = emulator.default_account
-    async with LightsailClient(
-        "us-east-1",
-        endpoint_url=emulator.endpoint_url,
-        aws_access_key_id=account.access_key_id,
-        aws_secret_access_key=account.secret_access_key,
-    ) as client:
+    async with LightsailClient(**emulator.client_kwargs()) as client:
         client._timer = emulator.clock  # the waits move emulated time
         instance = await client.wait_for_public_ip("ip-2")
     assert instance.public_ip_address
