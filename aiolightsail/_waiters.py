@@ -25,7 +25,12 @@ from typing import Protocol, TypeVar
 
 from aiolightsail import _logging
 from aiolightsail import _validation as check
-from aiolightsail._enums import InstanceSnapshotState, InstanceStateName, OperationStatus
+from aiolightsail._enums import (
+    InstanceSnapshotState,
+    InstanceStateName,
+    OperationStatus,
+    is_final_status,
+)
 from aiolightsail._errors import NotFoundError, ValidationError, WaitFailedError, WaitTimeoutError
 from aiolightsail._models import Instance, InstanceSnapshot, Operation
 
@@ -90,14 +95,6 @@ class Reads(Protocol):
     async def get_instance_snapshot(self, instance_snapshot_name: str) -> InstanceSnapshot: ...
 
 
-def _seconds(value: object, parameter: str, *, optional: bool) -> float | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValidationError(parameter, "must be a positive number of seconds", value)
-    return float(value)
-
-
 def _delays(interval: float | None) -> Iterator[float]:
     delay = FIRST_DELAY if interval is None else interval
     while True:
@@ -156,11 +153,11 @@ async def poll(
     Raises:
         WaitTimeoutError: ``timeout`` passed first; ``last`` is the last result, and the
             message says how it stood (``still Started after 2 s``).
-        ValidationError: ``timeout`` or ``interval`` is not a positive number.
+        ValidationError: ``timeout`` or ``interval`` is not a finite number of seconds,
+            more than 0 and at most a day (``_validation.seconds``).
     """
-    limit = _seconds(within, "timeout", optional=False)
-    assert limit is not None  # noqa: S101 - not optional
-    delays = _delays(_seconds(interval, "interval", optional=True))
+    limit = check.seconds(within, "timeout")
+    delays = _delays(check.optional_seconds(interval, "interval"))
     deadline = timer.now() + limit
     last: T | None = seen
     polls = 0
@@ -197,11 +194,7 @@ async def poll(
 
 
 def _final(operation: Operation) -> bool:
-    return bool(operation.is_terminal) or operation.status in (
-        OperationStatus.SUCCEEDED,
-        OperationStatus.COMPLETED,
-        OperationStatus.FAILED,
-    )
+    return bool(operation.is_terminal) or is_final_status(operation.status)
 
 
 #: A waiter error's ``str`` is one short line: the operation ids it names (the rest are

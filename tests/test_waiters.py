@@ -391,3 +391,26 @@ async def test_the_plugins_client_waits_on_the_emulators_clock(
     await lightsail_client.stop_instance("web-1")
     await lightsail_client.wait_for_instance_state("web-1", "stopped")
     assert lightsail_emulator.clock.now() - started == lightsail_emulator.timings.instance_stop
+
+
+@pytest.mark.parametrize("status", ["Succeeded", "Completed", "Failed"])
+async def test_every_final_status_ends_the_wait_at_the_first_poll(status: str) -> None:
+    """An operation whose status is final (Succeeded, Completed or Failed) ends the wait at
+    once, even when isTerminal is not set; Failed as a WaitFailedError."""
+    started = Operation.from_api({"id": "op-1", "status": "Started", "isTerminal": False})
+    answer = Operation.from_api({"id": "op-1", "status": status, "isTerminal": False})
+    timer = FakeTimer()
+    polls: list[str] = []
+
+    class Reads:
+        async def get_operation(self, operation_id: str) -> Operation:
+            polls.append(operation_id)
+            return answer
+
+    wait = waiters.wait_for_operations(Reads(), [started], within=60, interval=None, timer=timer)  # type: ignore[arg-type]
+    if status == "Failed":
+        with pytest.raises(al.WaitFailedError):
+            await wait
+    else:
+        assert await wait == [answer]
+    assert (polls, timer.sleeps) == (["op-1"], [])
