@@ -33,6 +33,8 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import signal
+import threading
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -522,7 +524,6 @@ def _write_plain(stream: IO[str], kind: Kind, rows: Sequence[tuple[Target, Any]]
     table whose drawing was interrupted."""
     cells = [[column.cell(*row) for column in kind.columns] for row in rows]
     widths = [max(map(cell_len, column), default=0) for column in zip(*cells, strict=True)]
-    stream.write("\n")  # a row cut by the interruption ends here
     for line in cells:
         shown = (
             cell.rjust(w) if column.justify == "right" else cell.ljust(w)
@@ -537,8 +538,11 @@ def write_table(console: Console, kind: Kind, rows: Sequence[tuple[Target, Any]]
     for no rows.
 
     A console of unlimited width (stdout piped) always gets the one table, one
-    line per row. Ctrl-C while the table is drawn still prints every row: those
-    not drawn yet as plain aligned lines, at once; then the interruption goes on.
+    line per row. Ctrl-C while the table is drawn still prints every row: the
+    chunk being drawn is finished, the rows not drawn yet follow as plain aligned
+    lines, at once; then the interruption goes on. (Ctrl-C is noted, not raised,
+    while drawing: raised, it could land in a garbage-collection callback, where
+    Python drops it.)
 
     Args:
         console: where to print.
@@ -548,11 +552,21 @@ def write_table(console: Console, kind: Kind, rows: Sequence[tuple[Target, Any]]
     Raises:
         KeyboardInterrupt: Ctrl-C came while drawing (after every row is out).
     """
+    noted: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    previous = (
+        signal.signal(signal.SIGINT, lambda number, _: noted.append(number)) if main else None
+    )
     drawn = 0
     try:
         for part, count in table_parts(console.width, kind, rows):
+            if noted:
+                break
             console.print(part)
             drawn += count
-    except KeyboardInterrupt:
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
+    if noted:
         _write_plain(console.file, kind, rows[drawn:])
-        raise
+        raise KeyboardInterrupt
