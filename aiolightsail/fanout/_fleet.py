@@ -374,6 +374,7 @@ class Fleet:
             dispatch=self._dispatch,
             start=self._scope.start,
             require_open=self._scope.require_open,
+            prepare=self._scope.prepare,
             expected=expected,
         )
 
@@ -579,6 +580,7 @@ class Fleet:
             timer=self._timer,
             concurrency=self.concurrency,
             fail_fast=self.fail_fast,
+            prepare=self._scope.prepare,
         )
 
     async def _list_instances(self, target: Target) -> tuple[Instance, ...] | FleetFailure:
