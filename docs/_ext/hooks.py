@@ -16,7 +16,10 @@ __all__ = ["on_files"]
 
 _ROOT = Path(__file__).resolve().parents[2]
 #: Site path → file of the repository.
-_SHOWN = {"img/scaling.png": _ROOT / "benchmarks" / "scaling.png"}
+_SHOWN = {
+    "img/scaling.png": _ROOT / "benchmarks" / "scaling.png",
+    "img/scale.png": _ROOT / "benchmarks" / "scale.png",
+}
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
