@@ -93,6 +93,7 @@ from aiolightsail.fanout import (
     FoundInstances,
     InstanceChange,
     InstanceWatch,
+    TargetHealthChange,
 )
 
 __version__ = "0.1.0"
@@ -167,6 +168,7 @@ __all__ = [
     "Tag",
     "Target",
     "TargetEvent",
+    "TargetHealthChange",
     "TargetTimeoutError",
     "ThrottledError",
     "TransportError",
