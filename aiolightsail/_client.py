@@ -1197,6 +1197,36 @@ class LightsailClient:
             self, instance_name, state, within=timeout, interval=interval, timer=self._timer
         )
 
+    async def wait_for_public_ip(
+        self,
+        instance_name: str,
+        *,
+        # A parameter, not asyncio.timeout(): the error then carries what was last seen.
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+        interval: float | None = None,
+    ) -> Instance:
+        """Wait until the instance has a public IPv4 address.
+
+        An instance has none while it is ``pending`` and none while it is stopped;
+        it gets a new one each time it starts (unless a static IP is attached).
+
+        Args:
+            instance_name: the instance's name.
+            timeout: seconds to wait in all, requests included.
+            interval: seconds between polls; ``None`` starts at 1 s and doubles up to 15 s.
+
+        Returns:
+            The instance, with its ``public_ip_address``.
+
+        Raises:
+            WaitFailedError: the instance is shutting down or terminated instead.
+            WaitTimeoutError: ``timeout`` passed first (``last``: the instance as last seen).
+            NotFoundError: there is no such instance (any more).
+        """
+        return await _waiters.wait_for_public_ip(
+            self, instance_name, within=timeout, interval=interval, timer=self._timer
+        )
+
     async def wait_for_instance_snapshot(
         self,
         instance_snapshot_name: str,

@@ -42,6 +42,7 @@ __all__ = [
     "wait_for_instance_snapshot",
     "wait_for_instance_state",
     "wait_for_operations",
+    "wait_for_public_ip",
     "wait_until_deleted",
 ]
 
@@ -103,6 +104,32 @@ def _delays(interval: float | None) -> Iterator[float]:
             delay = min(delay * 2, MAX_DELAY)
 
 
+def _status(last: object) -> str | None:
+    """How the last thing seen stood (``Started``, ``stopping``), for a timeout's message."""
+    if isinstance(last, Operation):
+        return None if last.status is None else str(last.status)
+    if isinstance(last, Instance):
+        return None if last.state_name is None else str(last.state_name)
+    if isinstance(last, InstanceSnapshot):
+        return None if last.state is None else str(last.state)
+    if isinstance(last, list) and last:
+        statuses = [_status(item) for item in last if not _final(item)] or [_status(last[-1])]
+        known = [status for status in dict.fromkeys(statuses) if status is not None]
+        return " and ".join(known) or None
+    return None
+
+
+def _timed_out(
+    what: str, limit: float, last: Instance | InstanceSnapshot | Sequence[Operation] | None
+) -> WaitTimeoutError:
+    status = _status(last)
+    if status is not None:
+        return WaitTimeoutError(f"{what}: still {status} after {limit:g} s", last=last)
+    if last is None:
+        return WaitTimeoutError(f"{what}: no answer within the timeout of {limit:g} s")
+    return WaitTimeoutError(f"{what}: still not done after {limit:g} s", last=last)
+
+
 async def poll(
     fetch: Callable[[], Awaitable[T]],
     done: Callable[[T], bool],
@@ -111,6 +138,7 @@ async def poll(
     within: object,
     interval: object,
     timer: Timer,
+    seen: T | None = None,
 ) -> T:
     """Call ``fetch`` until ``done(result)``; the result that was done.
 
@@ -121,16 +149,18 @@ async def poll(
         within: the timeout: seconds in all, requests included.
         interval: seconds between polls; ``None`` for the capped backoff.
         timer: the clock and the sleep.
+        seen: what is known before the first poll (the operations as started), if anything.
 
     Raises:
-        WaitTimeoutError: ``timeout`` passed first; ``last`` is the last result.
+        WaitTimeoutError: ``timeout`` passed first; ``last`` is the last result, and the
+            message says how it stood (``still Started after 2 s``).
         ValidationError: ``timeout`` or ``interval`` is not a finite number of seconds,
             more than 0 and at most a day (``_validation.seconds``).
     """
     limit = check.seconds(within, "timeout")
     delays = _delays(check.optional_seconds(interval, "interval"))
     deadline = timer.now() + limit
-    last: T | None = None
+    last: T | None = seen
     polls = 0
     while True:
         # The timer may be a test's clock; the request is bounded in loop time too.
@@ -141,9 +171,7 @@ async def poll(
         except TimeoutError as exc:
             if not bound.expired():
                 raise
-            raise WaitTimeoutError(
-                f"{what}: no answer within the timeout of {limit:g}s", last=last
-            ) from exc
+            raise _timed_out(what, limit, last) from exc
         polls += 1
         if done(result):
             _log.debug("waiting for %s: done at poll %d", what, polls)
@@ -151,7 +179,7 @@ async def poll(
         last = result
         remaining = deadline - timer.now()
         if remaining <= 0:
-            raise WaitTimeoutError(f"{what}: still not done after {limit:g}s", last=last)
+            raise _timed_out(what, limit, last)
         delay = min(next(delays), remaining)
         _log.debug(
             "waiting for %s: not yet at poll %d; next poll in %.3gs (%.3gs left)",
@@ -235,10 +263,45 @@ async def wait_for_operations(
         within=within,
         interval=interval,
         timer=timer,
+        seen=list(current),
     )
 
 
 # -- instances and snapshots -------------------------------------------------------------
+
+
+async def _wait_for_instance(
+    client: Reads,
+    instance_name: str,
+    reached: Callable[[Instance], bool],
+    *,
+    goal: str,
+    within: float,
+    interval: float | None,
+    timer: Timer,
+) -> Instance:
+    """Poll the instance until ``reached(instance)``; it fails once the instance is going away.
+
+    ``goal`` completes "instance NAME to ..." and "... will not ...": ``be running``.
+    """
+    name = check.resource_name(instance_name, "instance_name")
+
+    def done(instance: Instance) -> bool:
+        if reached(instance):
+            return True
+        now = instance.state_name
+        if now in _NO_RETURN:
+            raise WaitFailedError(f"instance {name} is {now} and will not {goal}", last=instance)
+        return False
+
+    return await poll(
+        lambda: client.get_instance(name),
+        done,
+        what=f"instance {name} to {goal}",
+        within=within,
+        interval=interval,
+        timer=timer,
+    )
 
 
 async def wait_for_instance_state(
@@ -251,23 +314,32 @@ async def wait_for_instance_state(
     timer: Timer,
 ) -> Instance:
     """Poll the instance until its state is ``state``; see the client's method."""
-    name = check.resource_name(instance_name, "instance_name")
     wanted = check.choice(state, "state", _INSTANCE_STATES)
+    return await _wait_for_instance(
+        client,
+        instance_name,
+        lambda instance: instance.state_name == wanted,
+        goal=f"be {wanted}",
+        within=within,
+        interval=interval,
+        timer=timer,
+    )
 
-    def done(instance: Instance) -> bool:
-        now = instance.state_name
-        if now == wanted:
-            return True
-        if now in _NO_RETURN:
-            raise WaitFailedError(
-                f"instance {name} is {now} and will not become {wanted}", last=instance
-            )
-        return False
 
-    return await poll(
-        lambda: client.get_instance(name),
-        done,
-        what=f"instance {name} to be {wanted}",
+async def wait_for_public_ip(
+    client: Reads,
+    instance_name: str,
+    *,
+    within: float,
+    interval: float | None,
+    timer: Timer,
+) -> Instance:
+    """Poll the instance until it has a public IPv4 address; see the client's method."""
+    return await _wait_for_instance(
+        client,
+        instance_name,
+        lambda instance: bool(instance.public_ip_address),
+        goal="have a public IP",
         within=within,
         interval=interval,
         timer=timer,

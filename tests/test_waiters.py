@@ -110,6 +110,7 @@ async def test_a_wait_that_cannot_finish_times_out_at_its_deadline(
     last = caught.value.last
     assert isinstance(last, al.Instance) and last.state is not None
     assert last.state.name == "running"
+    assert str(caught.value) == "instance web-1 to be stopped: still running after 40 s"
 
 
 async def test_an_unanswered_request_is_cut_at_the_deadline(emulator: Emulator) -> None:
@@ -126,7 +127,27 @@ async def test_an_unanswered_request_is_cut_at_the_deadline(emulator: Emulator) 
             await client.wait_for_instance_state("web-1", "stopped", timeout=0.2)
         took = loop.time() - started
     assert caught.value.last is None
+    assert str(caught.value) == (
+        "instance web-1 to be stopped: no answer within the timeout of 0.2 s"
+    )
     assert took < 5  # well before the 30 s answer
+
+
+async def test_operations_unanswered_at_the_deadline_say_how_they_stood(
+    emulator: Emulator,
+) -> None:
+    """Operations whose first poll is still unanswered at the deadline: the timeout says
+    they are still Started (as the action answered), not that nothing was seen."""
+    emulator.add_instance(ACCOUNT, "us-east-1", "web-1")
+    async with LightsailClient(
+        "us-east-1", endpoint_url=emulator.endpoint_url, **keys(0)
+    ) as client:
+        operations = await client.stop_instance("web-1")
+        emulator.faults.latency = 30.0  # every answer takes 30 s
+        with pytest.raises(al.WaitTimeoutError) as caught:
+            await client.wait_for_operations(operations, timeout=0.2)
+    assert str(caught.value).endswith(": still Started after 0.2 s")
+    assert caught.value.last == operations
 
 
 async def test_a_shutting_down_instance_fails_the_wait(

@@ -4,7 +4,7 @@ Per target, the scope holds nothing while the target is idle. A target's
 client is opened inside its turn and lent (:meth:`Scope.lease`) to whatever
 works on the target; when the last user hands it back, the client is closed
 and forgotten, so a fleet that swept ten thousand targets holds no more than
-one that swept a hundred (``docs/design.md``, "The fleet at scale"). Opening
+one that swept a hundred (``docs/design.md``, "What a fleet holds per target"). Opening
 it again next sweep costs about a millisecond: the shared session, its
 credentials, the endpoint, SSL context and service model are per account or
 per process, not per client. A client asked for by name
