@@ -35,8 +35,9 @@ from aiolightsail._models import (
     Page,
     PortInfo,
     Region,
-    _Model,
 )
+from aiolightsail._models import Model as _Model
+from aiolightsail._models._answers import convert_answer, decode_answer
 from aiolightsail._options import (
     DEFAULT_ATTEMPT_TIMEOUT,
     DEFAULT_CALL_TIMEOUT,
@@ -436,37 +437,25 @@ class LightsailClient:
                 ) from exc
             _botocore.reraise(exc, operation=op.wire, region=self._region)
 
-    @staticmethod
-    def _member(response: Mapping[str, Any], op: ops.Op[Any], kind: type) -> Any:
-        value = response.get(op.member)
-        if not isinstance(value, kind):
-            raise ResponseError(
-                f"expected {op.member!r} to be a {kind.__name__}, got {type(value).__name__}",
-                operation=op.wire,
-            )
-        return value
+    async def _answer(self, op: ops.Op[Any], params: dict[str, Any]) -> tuple[Any, str | None]:
+        """Send ``op``; its result as models (one, or a tuple), and its ``nextPageToken``."""
+        answer = await self._call(op, params)
+        # Decoding into models is this step's work: take a turn first, so that
+        # many answers arriving together do not stall the loop.
+        await take_turn()
+        if isinstance(answer, _botocore.Body):
+            return decode_answer(op, answer.body)
+        return convert_answer(op, answer)
 
     async def _one(self, op: ops.Op[_M], params: dict[str, Any]) -> _M:
         """Send ``op``; its result member is one object."""
-        data = self._member(await self._call(op, params), op, Mapping)
-        try:
-            return op.model.from_api(data)
-        except ResponseError as exc:  # models do not know the operation: name it
-            raise ResponseError(str(exc), operation=op.wire) from None
-
-    def _convert_list(self, response: Mapping[str, Any], op: ops.Op[_M]) -> list[_M]:
-        # A missing list is an error, not an empty list: a page read as empty
-        # would end a listing early and lose every item after it.
-        items = self._member(response, op, list)
-        from_api = op.model.from_api
-        try:
-            return [from_api(item) for item in items]
-        except ResponseError as exc:
-            raise ResponseError(str(exc), operation=op.wire) from None
+        result, _ = await self._answer(op, params)
+        return result  # type: ignore[no-any-return]  # the op's model, by its answer type
 
     async def _list(self, op: ops.Op[_M], params: dict[str, Any]) -> list[_M]:
         """Send ``op``; its result member is a list."""
-        return self._convert_list(await self._call(op, params), op)
+        result, _ = await self._answer(op, params)
+        return list(result)
 
     async def _page(
         self, op: ops.Op[_M], params: dict[str, Any], page_token: str | None
@@ -474,17 +463,13 @@ class LightsailClient:
         """Send ``op`` for the page at ``page_token`` (``None``: the first)."""
         if page_token is not None:
             params = {**params, "pageToken": page_token}
-        response = await self._call(op, params)
-        token = response.get("nextPageToken")
-        if token is not None and not isinstance(token, str):
-            raise ResponseError("nextPageToken is not a string", operation=op.wire)
+        items, token = await self._answer(op, params)
         if token and not check.sendable_token(token):
             # It could be neither followed nor handed back as a resume token.
             raise ResponseError(
                 "nextPageToken is blank or not UTF-8 text: it cannot be sent back",
                 operation=op.wire,
             )
-        items = tuple(self._convert_list(response, op))
         return Page(items=items, next_page_token=token or None)
 
     def _iterate(

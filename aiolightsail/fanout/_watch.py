@@ -61,7 +61,7 @@ _log = _logging.logger("aiolightsail.watch")
 MAX_FAILURES = 1000
 
 ChangeKind = Literal["added", "removed", "changed"]
-_FIELDS = tuple(field.name for field in attrs.fields(Instance))
+_FIELDS = Instance.__struct_fields__
 #: Where each attribute of Instance stands: a change's ``str`` names them in this order.
 _ORDER = {name: index for index, name in enumerate(_FIELDS)}
 #: The view of a target without instances.
