@@ -93,7 +93,7 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_CLOCK_SKEW = 15 * 60
 
 #: The credential-scope services the emulator answers.
-SIGNING_SERVICES = frozenset({"lightsail", "sts"})
+SIGNING_SERVICES = frozenset({"lightsail", "organizations", "sts"})
 
 # The messages AWS sends, verbatim: clients and their users match on them.
 _MSG_NO_CREDENTIALS = "Request is missing Authentication Token"
@@ -209,7 +209,8 @@ class Principal(SafeRepr):
         account_id: The account the credentials act in.
         access_key_id: The access key that signed the request.
         region: The region from the credential scope.
-        service: The service from the credential scope (``lightsail`` or ``sts``).
+        service: The service from the credential scope (``lightsail``, ``sts`` or
+            ``organizations``).
         arn: ``arn:aws:iam::<account>:user/<name>`` for long-term keys,
             ``arn:aws:sts::<account>:assumed-role/<role>/<session>`` for STS ones.
         session_token: The session token of temporary credentials, else ``None``

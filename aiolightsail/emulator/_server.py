@@ -27,12 +27,17 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 from aiolightsail._regions import LIGHTSAIL_REGIONS
-from aiolightsail.emulator._auth import Account, AuthError, CredentialStore
+from aiolightsail.emulator._auth import Account, AuthError, CredentialStore, Principal
 from aiolightsail.emulator._catalogue import BLUEPRINTS_BY_ID, BUNDLES_BY_ID, availability_zones
 from aiolightsail.emulator._clock import Clock
 from aiolightsail.emulator._errors import ServiceError, bounded, invalid_input
 from aiolightsail.emulator._faults import FaultKind, Faults, Stats
 from aiolightsail.emulator._operations import HANDLERS, Context
+from aiolightsail.emulator._organizations import (
+    Organization,
+    answer_organizations,
+    new_organization,
+)
 from aiolightsail.emulator._pagination import DEFAULT_PAGE_SIZE, PageTokens
 from aiolightsail.emulator._seed import make_instance, make_snapshot, seed_instances, seed_snapshots
 from aiolightsail.emulator._state import (
@@ -298,6 +303,8 @@ class Emulator:
         self._port = port
         self._states = StateStore(seed)
         self._tokens = PageTokens.from_seed(seed)
+        #: The organization the accounts belong to (``create_organization``), if any.
+        self.organization: Organization | None = None
         self._runner: web.ServerRunner | None = None
         self._closed = False
         self._closing = asyncio.Event()
@@ -447,6 +454,37 @@ class Emulator:
         self.page_size = self._initial_page_size
         self.timings = self._initial_timings
         self._states = StateStore(self.seed)
+        self.organization = None
+
+    def create_organization(
+        self,
+        management_account_id: str | None = None,
+        *,
+        members: Iterable[str] | None = None,
+        delegated_administrators: Iterable[str] = (),
+    ) -> Organization:
+        """Put accounts in an AWS Organization, which ``ListAccounts`` then lists.
+
+        Until this is called, Organizations answers every account with
+        ``AWSOrganizationsNotInUseException``. Add suspended or unknown
+        accounts with :meth:`Organization.add_member
+        <aiolightsail.emulator.Organization.add_member>`.
+
+        Args:
+            management_account_id: the account that manages it; the default account when ``None``.
+            members: the other accounts' ids (default: every account the emulator knows).
+            delegated_administrators: members that may list the accounts too.
+
+        Returns:
+            The organization (live: edit it while the emulator runs).
+        """
+        management = management_account_id or self._default_account_id
+        self.organization = new_organization(
+            management,
+            self.accounts if members is None else members,
+            delegated_administrators=delegated_administrators,
+        )
+        return self.organization
 
     def state(self, account_id: str | None = None, region: str = "us-east-1") -> RegionState:
         """Return the live state of an account in a region, for assertions and edits.
@@ -723,9 +761,30 @@ class Emulator:
                 content_type="text/xml",
                 headers={"x-amzn-RequestId": request_id},
             )
+        if principal.service == "organizations":
+            return self._organizations(request, body, principal, request_id)
         return await self._lightsail(
             request, body, principal.account_id, principal.region, request_id
         )
+
+    def _organizations(
+        self, request: web.BaseRequest, body: bytes, principal: Principal, request_id: str
+    ) -> web.StreamResponse:
+        answer = answer_organizations(
+            self.organization,
+            principal=principal,
+            target=request.headers.get("X-Amz-Target", ""),
+            body=body,
+            page_size=self.page_size,
+            tokens=self._tokens,
+            faults=self.faults,
+            stats=self.stats,
+        )
+        if answer is None:
+            return self._drop(request)
+        if isinstance(answer, ServiceError):
+            return self._error(answer, request_id)
+        return _json_response(200, answer, request_id)
 
     async def _lightsail(
         self,
