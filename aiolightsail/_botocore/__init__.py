@@ -31,6 +31,7 @@ from aiolightsail._botocore._sessions import (  # noqa: E402
     configured_region,
     get_session,
     is_session,
+    prepare_session,
     resolve_credentials,
 )
 from aiolightsail._botocore._settings import (  # noqa: E402
@@ -67,6 +68,7 @@ __all__ = [
     "observe_requests",
     "open_lightsail",
     "organization_accounts",
+    "prepare_session",
     "reraise",
     "resolve_credentials",
     "translate",

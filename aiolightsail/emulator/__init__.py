@@ -28,6 +28,7 @@ from aiolightsail.emulator._errors import ServiceError
 from aiolightsail.emulator._faults import AssumeRoleCall, FaultKind, Faults, Stats
 from aiolightsail.emulator._organizations import Member, Organization
 from aiolightsail.emulator._pagination import DEFAULT_PAGE_SIZE
+from aiolightsail.emulator._quotas import Quotas
 from aiolightsail.emulator._server import DEFAULT_ACCOUNT, ClientKwargs, Emulator
 from aiolightsail.emulator._state import (
     InstanceRecord,
@@ -61,6 +62,7 @@ __all__ = [
     "Organization",
     "PortRule",
     "Principal",
+    "Quotas",
     "RegionState",
     "ServiceError",
     "SnapshotRecord",

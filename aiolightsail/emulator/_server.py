@@ -24,7 +24,7 @@ from typing import Any, Self, TypedDict
 
 import attrs
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 
 from aiolightsail._regions import LIGHTSAIL_REGIONS
 from aiolightsail.emulator._auth import Account, AuthError, CredentialStore, Principal
@@ -39,6 +39,7 @@ from aiolightsail.emulator._organizations import (
     new_organization,
 )
 from aiolightsail.emulator._pagination import DEFAULT_PAGE_SIZE, PageTokens
+from aiolightsail.emulator._quotas import Quotas
 from aiolightsail.emulator._seed import make_instance, make_snapshot, seed_instances, seed_snapshots
 from aiolightsail.emulator._state import (
     InstanceRecord,
@@ -264,6 +265,8 @@ class Emulator:
             one is closed (slow-loris).
         body_timeout: Seconds a request has to deliver its body once its
             headers arrived; a slower one is answered 408 and closed.
+        quotas: The service's quotas (AWS's by default) and the bounds on what
+            the emulator keeps (:class:`~aiolightsail.emulator.Quotas`).
     """
 
     def __init__(
@@ -280,6 +283,7 @@ class Emulator:
         timings: Timings | None = None,
         header_timeout: float = HEADER_TIMEOUT,
         body_timeout: float = BODY_TIMEOUT,
+        quotas: Quotas | None = None,
     ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size!r}")
@@ -293,11 +297,17 @@ class Emulator:
             raise ValueError("an Emulator needs at least one account")
         self.clock = clock if clock is not None else Clock()
         self.faults = faults if faults is not None else Faults(seed=seed)
-        self.stats = Stats()
+        self.quotas = quotas if quotas is not None else Quotas()
+        self.stats = Stats(call_log=self.quotas.call_log)
         self.page_size = page_size
         self.timings = timings if timings is not None else Timings()
         self.seed = seed
-        self.credentials = CredentialStore(accounts, clock=self.clock.now, session_ttl=session_ttl)
+        self.credentials = CredentialStore(
+            accounts,
+            clock=self.clock.now,
+            session_ttl=session_ttl,
+            max_sessions=self.quotas.sessions,
+        )
         self._default_account_id = accounts[0].account_id
         self._host = host
         self._port = port
@@ -545,6 +555,22 @@ class Emulator:
         state = self.state(account_id, region)
         return seed_snapshots(state, count, now=self.clock.now(), timings=self.timings)
 
+    def add_key_pair(
+        self, name: str, account_id: str | None = None, region: str = "us-east-1"
+    ) -> None:
+        """Give an account a key pair in a region, for ``CreateInstances(keyPairName=...)``.
+
+        Every region has ``LightsailDefaultKeyPair`` from the start; a name the
+        region does not hold is refused with ``NotFoundException``, as the service
+        refuses it.
+
+        Args:
+            name: The key pair's name.
+            account_id: The account; the default account when ``None``.
+            region: The region.
+        """
+        self.state(account_id, region).key_pairs.add(name)
+
     def add_instance(
         self,
         account_id: str | None,
@@ -721,6 +747,19 @@ class Emulator:
         except web.HTTPRequestEntityTooLarge as exc:
             error = ServiceError("SerializationException", exc.text or "", status=413)
             return self._error(error, request_id)
+        except RequestPayloadError:
+            # A Content-Encoding (gzip, deflate) whose bytes do not decode: the
+            # client's mistake, answered as AWS answers a body it cannot read.
+            encoding = bounded(request.headers.get("Content-Encoding", ""))
+            error = ServiceError(
+                "SerializationException",
+                f"The request body cannot be decoded as its Content-Encoding ({encoding!r}) says.",
+            )
+            # The rest of the body cannot be read past the bad bytes: the
+            # connection ends with this answer (Connection: close).
+            response = self._error(error, request_id)
+            response.force_close()
+            return response
         except ConnectionError:
             _log.info("a client from %s hung up before sending its body", request.remote)
             return self._drop(request)
@@ -798,8 +837,15 @@ class Emulator:
         handler = HANDLERS.get(operation) if prefix == _TARGET_PREFIX else None
         if handler is None:
             self.stats.errors["UnknownOperationException"] += 1
+            target = bounded(request.headers.get("X-Amz-Target", ""))
             return _error_response(
-                ServiceError("UnknownOperationException", "", status=400), request_id
+                ServiceError(
+                    "UnknownOperationException",
+                    f"The operation {target!r} is not one this Lightsail endpoint serves "
+                    f"(X-Amz-Target must be {_TARGET_PREFIX}.<Operation>).",
+                    status=400,
+                ),
+                request_id,
             )
         self.stats.requests[operation] += 1
         delay = self.faults.delay(operation)
@@ -843,6 +889,7 @@ class Emulator:
             tokens=self._tokens,
             timings=self.timings,
             faults=self.faults,
+            quotas=self.quotas,
         )
         try:
             text = handler(context, params)

@@ -375,6 +375,7 @@ class Fleet:
             dispatch=self._dispatch,
             start=self._scope.start,
             require_open=self._scope.require_open,
+            prepare=self._scope.prepare,
             expected=expected,
         )
 
@@ -606,6 +607,7 @@ class Fleet:
             timer=self._timer,
             concurrency=self.concurrency,
             fail_fast=self.fail_fast,
+            prepare=self._scope.prepare,
             health=health,
         )
         return watch

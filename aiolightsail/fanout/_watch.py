@@ -277,6 +277,7 @@ class InstanceWatch(ChannelReader, Generic[E]):
         timer: Timer,
         concurrency: int,
         fail_fast: bool,
+        prepare: Callable[[Target], Awaitable[None]] | None = None,
         health: bool = False,
     ) -> None:
         self._targets = targets
@@ -290,6 +291,7 @@ class InstanceWatch(ChannelReader, Generic[E]):
         self._fail_fast = fail_fast
         # Batches of one target's changes; producers wait while it is full.
         self._concurrency = concurrency
+        self._prepare = prepare
         self._channel: Channel[tuple[WatchEvent, ...]] = Channel(
             max(1, min(len(targets), concurrency))
         )
@@ -359,6 +361,7 @@ class InstanceWatch(ChannelReader, Generic[E]):
                     self._targets,
                     self._concurrency,
                     functools.partial(self._sweep, sweep=self.sweeps + 1),
+                    prepare=self._prepare,
                 )
                 self.sweeps += 1
                 _log.debug(
