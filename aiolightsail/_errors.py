@@ -37,6 +37,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from aiolightsail._text import bounded
+
 __all__ = [
     "APIError",
     "AccessDeniedError",
@@ -99,7 +101,7 @@ class ValidationError(LightsailError, ValueError):
         self.parameter = parameter
         self.rule = rule
         self.value = value if show else None
-        shown = f" (got {value!r})" if show else ""
+        shown = f" (got {bounded(repr(value))})" if show else ""
         super().__init__(f"{parameter}: {rule}{shown}")
 
 
@@ -119,6 +121,7 @@ class ResponseError(LightsailError):
 
     def __init__(self, message: str, *, operation: str | None = None) -> None:
         self.operation = operation
+        message = bounded(message)
         super().__init__(f"{operation}: {message}" if operation else message)
 
 
@@ -138,7 +141,7 @@ class RedirectError(ResponseError):
         self, message: str, *, status: int, location: str | None, operation: str | None = None
     ) -> None:
         self.status = status
-        self.location = location
+        self.location = None if location is None else bounded(location)
         super().__init__(message, operation=operation)
 
 
@@ -151,7 +154,7 @@ class TransportError(LightsailError, OSError):
     def __init__(self, message: str, *, operation: str | None = None, region: str | None = None):
         self.operation = operation
         self.region = region
-        super().__init__(message)
+        super().__init__(bounded(message))
 
 
 class RequestTimeoutError(TransportError, TimeoutError):
@@ -179,7 +182,7 @@ class WaitTimeoutError(LightsailError, TimeoutError):
 
     def __init__(self, message: str, *, last: Any = None) -> None:
         self.last = last
-        super().__init__(message)
+        super().__init__(bounded(message))
 
 
 class WaitFailedError(LightsailError):
@@ -193,7 +196,7 @@ class WaitFailedError(LightsailError):
 
     def __init__(self, message: str, *, last: Any = None) -> None:
         self.last = last
-        super().__init__(message)
+        super().__init__(bounded(message))
 
 
 class APIError(LightsailError):
@@ -225,14 +228,16 @@ class APIError(LightsailError):
         tip: str | None = None,
         docs: str | None = None,
     ) -> None:
-        self.code = code
-        self.message = message
+        # The service's text, each piece bounded: a 4 MiB message or code is a
+        # broken or hostile answer, not something to keep whole.
+        self.code = code = bounded(code)
+        self.message = message = bounded(message)
         self.operation = operation
         self.region = region
-        self.request_id = request_id
+        self.request_id = None if request_id is None else bounded(request_id)
         self.http_status = http_status
-        self.tip = tip
-        self.docs = docs
+        self.tip = None if tip is None else bounded(tip)
+        self.docs = None if docs is None else bounded(docs)
         where = " ".join(part for part in (operation, region) if part)
         super().__init__(f"{code}: {message}" + (f" [{where}]" if where else ""))
 
