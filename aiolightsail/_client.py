@@ -68,6 +68,20 @@ _M = TypeVar("_M", bound=_Model)
 DEFAULT_WAIT_TIMEOUT = 600.0
 
 
+def _unfit(exc: Exception, op: ops.Op[Any]) -> ResponseError:
+    """What a caller gets when ``op``'s answer does not fit its model: a ResponseError
+    naming the operation and what did not fit, whatever the models raised.
+
+    Every answer is checked at the boundary: a value no model check foresaw (a
+    timestamp out of range, a structure nested past the interpreter's depth)
+    must be one target's failure, never an exception that ends a fleet stream.
+    """
+    return ResponseError(
+        f"the answer does not fit the {op.model.__name__} model: {type(exc).__name__}: {exc}",
+        operation=op.wire,
+    )
+
+
 def _inactive(include_inactive: bool) -> dict[str, Any]:
     """The ``includeInactive`` parameter of the catalogue listings (sent only when true)."""
     return {"includeInactive": True} if check.boolean(include_inactive, "include_inactive") else {}
@@ -380,8 +394,10 @@ class LightsailClient:
         data = self._member(await self._call(op, params), op, Mapping)
         try:
             return op.model.from_api(data)
-        except ResponseError as exc:  # models do not know the operation: name it
+        except ResponseError as exc:  # the models do not know the operation: name it
             raise ResponseError(str(exc), operation=op.wire) from None
+        except Exception as exc:
+            raise _unfit(exc, op) from exc
 
     def _convert_list(self, response: Mapping[str, Any], op: ops.Op[_M]) -> list[_M]:
         # A missing list is an error, not an empty list: a page read as empty
@@ -390,8 +406,10 @@ class LightsailClient:
         from_api = op.model.from_api
         try:
             return [from_api(item) for item in items]
-        except ResponseError as exc:
+        except ResponseError as exc:  # the models do not know the operation: name it
             raise ResponseError(str(exc), operation=op.wire) from None
+        except Exception as exc:
+            raise _unfit(exc, op) from exc
 
     async def _list(self, op: ops.Op[_M], params: dict[str, Any]) -> list[_M]:
         """Send ``op``; its result member is a list."""
@@ -1176,6 +1194,7 @@ class LightsailClient:
             self.get_instance,
             name,
             what="instance",
+            operation=ops.GET_INSTANCE.wire,
             within=timeout,
             interval=interval,
             timer=self._timer,
@@ -1204,6 +1223,7 @@ class LightsailClient:
             self.get_instance_snapshot,
             name,
             what="instance snapshot",
+            operation=ops.GET_INSTANCE_SNAPSHOT.wire,
             within=timeout,
             interval=interval,
             timer=self._timer,

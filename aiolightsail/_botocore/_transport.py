@@ -569,11 +569,36 @@ class Transport:
         return answer
 
     async def _parse(self, answer: Answer, model: OperationModel) -> dict[str, Any]:
-        """The answer as botocore's parsed dict: lean for a JSON success, botocore's otherwise."""
+        """The answer as botocore's parsed dict: lean for a JSON success, botocore's otherwise.
+
+        Every answer is checked here, whatever it holds: an error answer that
+        cannot be read is read as the empty error document of its status
+        (``_error_answers``), and a success that cannot be read is a
+        :class:`ResponseParserError` that names what did not fit, never the
+        decoder's own exception (a ``RecursionError`` for JSON nested 100,000
+        deep would otherwise end a whole fleet stream, not one target).
+
+        Raises:
+            ResponseParserError: a success answer that cannot be read.
+        """
+        status = answer.status_code
+        try:
+            return await self._read(answer, model, answer.body)
+        except Exception as exc:
+            if status >= 300:
+                # An error answer is judged by its status, whatever its body raised.
+                empty = _error_answers.empty(self._protocol, status)
+                return await self._read(answer, model, empty)
+            if isinstance(exc, ResponseParserError):
+                raise
+            raise ResponseParserError(
+                f"the answer does not fit: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    async def _read(self, answer: Answer, model: OperationModel, body: bytes) -> dict[str, Any]:
         status = answer.status_code
         if status < 300 and self._protocol == "json":
-            return await read_lean(answer.body)
-        body = answer.body
+            return await read_lean(body)
         if status >= 300:
             body = _error_answers.readable(self._protocol, status, body)
         parser = create_parser(self._protocol)
