@@ -30,6 +30,11 @@ Every failure of a request is translated in one place
 botocore or aiohttp exception reaches a caller, and the original stays
 reachable as ``__cause__``. Exceptions that are not failures of a request (a
 bug, or a caller's function raising inside ``Fleet.map``) are never relabelled.
+
+Every class pickles with all its attributes (``code``, ``message``,
+``request_id``, ``page_token``...), so a failure can cross a process boundary
+(``aiolightsail.dask``, ``multiprocessing``); the ``__cause__`` chain stays
+behind, as it does for every pickled exception.
 """
 
 from __future__ import annotations
@@ -86,6 +91,22 @@ class LightsailError(Exception):
     """
 
     page_token: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # BaseException's own reduce calls cls(*args), which loses every
+        # keyword-only argument; rebuild without __init__ instead, from the
+        # message arguments and the attributes as they are.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(
+    cls: type[LightsailError], args: tuple[Any, ...], state: dict[str, Any]
+) -> LightsailError:
+    """Unpickle an error of ``cls``: its ``args`` and attributes, as they were pickled."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ValidationError(LightsailError, ValueError):

@@ -4,13 +4,19 @@ A target names where to send requests (a region, optionally an endpoint URL)
 and whose credentials to use (a profile, static keys, the default chain, and
 optionally a role to assume with them). Its secret fields never show in
 ``repr``; it is hashable, so fleets key their clients and failures by it.
+
+It pickles (for ``aiolightsail.dask``, ``multiprocessing``) by reference to
+its credentials: a profile, a role or the default chain is resolved where the
+target is used. A target with static keys refuses to pickle, since the
+pickle would carry its secret in plain text to a broker or a scheduler's
+memory, unless it was built with ``pickle_secrets=True``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
+from typing import Any, Self
 
 import attrs
 
@@ -66,6 +72,10 @@ def _optional_external_id(_target: Any, _attribute: Any, value: Any) -> None:
         )
 
 
+def _boolean(_target: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    check.boolean(value, attribute.name)
+
+
 def _optional_endpoint(_target: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None:
         check.endpoint_url(value, attribute.name)
@@ -100,6 +110,10 @@ class Target(SafeRepr):
         aws_session_token: a session token (hidden from ``repr``).
         endpoint_url: send Lightsail (and STS) requests here, e.g. the emulator.
         name: a label for output; defaults to ``account/region``.
+        pickle_secrets: let ``pickle`` (and so Dask or ``multiprocessing``)
+            carry the static keys, in plain text. Off by default: pickling a
+            target with static keys raises ``ValidationError``. Not part of
+            equality or hashing.
 
     Raises:
         ValidationError: a malformed field, or role parameters without ``role_arn``.
@@ -128,6 +142,9 @@ class Target(SafeRepr):
     )
     endpoint_url: str | None = attrs.field(default=None, kw_only=True, validator=_optional_endpoint)
     name: str | None = attrs.field(default=None, kw_only=True, validator=_optional_text)
+    pickle_secrets: bool = attrs.field(
+        default=False, kw_only=True, eq=False, repr=False, validator=_boolean
+    )
 
     def __attrs_post_init__(self) -> None:
         check.credentials(
@@ -146,6 +163,33 @@ class Target(SafeRepr):
                     raise ValidationError(
                         parameter, "is a parameter of the role to assume: give role_arn too"
                     )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the fields, refusing static secrets unless ``pickle_secrets`` is set.
+
+        Raises:
+            ValidationError: the target has a secret key or session token and
+                ``pickle_secrets`` is off.
+        """
+        if self._has_static_secret() and not self.pickle_secrets:
+            raise ValidationError(
+                "aws_secret_access_key",
+                "is not pickled: the pickle would carry it in plain text; give the other "
+                "process its credentials by profile, role or environment, or build the "
+                "Target with pickle_secrets=True",
+                show=False,
+            )
+        return (_rebuild, (attrs.asdict(self, recurse=False),))
+
+    def __copy__(self) -> Self:
+        return self  # immutable: a copy is the same value
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self
+
+    def _has_static_secret(self) -> bool:
+        """Whether the target carries a secret itself (a secret key or a session token)."""
+        return self.aws_secret_access_key is not None or self.aws_session_token is not None
 
     @property
     def account(self) -> str:
@@ -190,3 +234,8 @@ class Target(SafeRepr):
     def _base_key(self) -> tuple[str | None, ...]:
         # The credentials before any role is assumed (and where STS is reached).
         return (self.profile, self.aws_access_key_id, self.endpoint_url)
+
+
+def _rebuild(fields: dict[str, Any]) -> Target:
+    """Unpickle a :class:`Target` from its fields (checked again, as on any construction)."""
+    return Target(**fields)

@@ -337,6 +337,7 @@ CONSTRUCTOR_CASES: list[tuple[str, Any, str]] = [
      "duration_seconds"),
     ("Target.role_session_name", lambda: T(REGION, role_arn=ROLE_ARN, role_session_name="a"),
      "role_session_name"),
+    ("Target.pickle_secrets", lambda: T(REGION, pickle_secrets="yes"), "pickle_secrets"),
     ("LightsailClient.region", lambda: C("eu-west-1a"), "region"),
     ("LightsailClient.profile", lambda: C(REGION, profile=""), "profile"),
     ("LightsailClient.aws_access_key_id",
