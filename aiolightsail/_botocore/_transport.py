@@ -409,8 +409,11 @@ class Transport:
         self.retries = retries
         self._timeout = timeout
         self._ssl = ssl_context
-        self._proxy: str | None = proxy[0] if proxy else None
-        self._proxy_headers: dict[str, str] | None = proxy[1] if proxy else None
+        self._proxy: str | None = None
+        self._proxy_headers: dict[str, str] | None = None
+        if proxy:
+            self._proxy, authorization = _proxy_parts(proxy[0])
+            self._proxy_headers = {**proxy[1], **authorization}
         self._slots = asyncio.Semaphore(max_pool_connections)
         self._headers = {"User-Agent": user_agent, "Accept-Encoding": _IDENTITY}
         if self._protocol == "json":
@@ -549,6 +552,7 @@ class Transport:
             except (asyncio.CancelledError, ResponseParserError):
                 raise
             except Exception as exc:
+                _scrub(exc)
                 _requests_log.debug(
                     "Exception received when sending the HTTP request", exc_info=True
                 )
@@ -617,6 +621,54 @@ class Transport:
         http, self._http = self._http, None
         if http is not None:
             await close_http(http)
+
+
+def _proxy_parts(proxy_url: str) -> tuple[str, dict[str, str]]:
+    """A proxy URL without its user and password, and the header that carries them.
+
+    A password in a proxy URL (``http://user:password@proxy:3128``) must never
+    show: aiohttp puts the URL it was given into its exceptions' messages (a
+    407 or a refused ``CONNECT`` is ``ClientHttpProxyError(..., url=...)``),
+    which a traceback, a log record's ``exc_info`` and every chained
+    exception print. So aiohttp never sees the password in a URL: it gets the
+    bare URL, and the credentials only as the ``Proxy-Authorization`` header
+    (UTF-8, so a password of any characters can be sent). The password and
+    that header's value are also registered as secrets with the log filter
+    (``_logging``), which removes them from any line they still reach.
+    """
+    from yarl import URL
+
+    url = URL(proxy_url)
+    if url.user is None and url.password is None:
+        return proxy_url, {}
+    credential = aiohttp.encode_basic_auth(url.user or "", url.password or "")
+    for secret in (url.password, url.raw_password, credential, credential.partition(" ")[2]):
+        _logging.register_secret(secret)
+    return str(url.with_user(None)), {"Proxy-Authorization": credential}
+
+
+#: Request headers that carry credentials, as aiohttp keeps them in an exception.
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "x-amz-security-token"})
+
+
+def _scrub(exc: Exception) -> None:
+    """Mask the credentials of the request ``exc`` failed on, where ``exc`` keeps them.
+
+    aiohttp's response errors (a proxy's 407 is one) keep the request's headers
+    (``request_info``), printed by their ``repr``: a proxy's
+    ``Proxy-Authorization`` holds its user and password in base64. ``exc``
+    becomes the ``__cause__`` of what the caller gets, so those headers are
+    masked before it is chained.
+    """
+    info = getattr(exc, "request_info", None)
+    if isinstance(exc, aiohttp.ClientResponseError) and info is not None:
+        from multidict import CIMultiDict, CIMultiDictProxy
+
+        headers = CIMultiDict(
+            (key, "***" if key.lower() in _CREDENTIAL_HEADERS else value)
+            for key, value in info.headers.items()
+        )
+        exc.request_info = info._replace(headers=CIMultiDictProxy(headers))
 
 
 def _joined(endpoint_url: str) -> str:
