@@ -45,6 +45,7 @@ from aiolightsail._errors import (
     ValidationError,
     WaitFailedError,
     WaitTimeoutError,
+    WriteOutcomeUnknownError,
 )
 from aiolightsail._fleet import (
     DEFAULT_TARGET_TIMEOUT,
@@ -173,6 +174,7 @@ __all__ = [
     "ValidationError",
     "WaitFailedError",
     "WaitTimeoutError",
+    "WriteOutcomeUnknownError",
     "__version__",
     "get_cpu_budget",
     "set_cpu_budget",

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 
-from aiolightsail import _botocore, _instrument, _logging, _waiters
+from aiolightsail import _botocore, _instrument, _logging, _waiters, _writes
 from aiolightsail import _operations as ops
 from aiolightsail import _validation as check
 from aiolightsail._botocore import Config
@@ -360,13 +360,15 @@ class LightsailClient:
 
     # -- plumbing: one request, shaped by the operations table ----------------
 
-    async def _call(self, op: ops.Op[Any], params: dict[str, Any]) -> dict[str, Any]:
+    async def _call(
+        self, op: ops.Op[Any], params: dict[str, Any], write: _botocore.Sending | None = None
+    ) -> dict[str, Any]:
         client = self._require_open()
         await take_turn()  # building and signing the request is one turn's work
         deadline = asyncio.timeout(self._call_timeout)
         try:
             async with deadline:
-                return await client.call(op.wire, params)
+                return await client.call(op.wire, params, write=write)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -389,9 +391,33 @@ class LightsailClient:
             )
         return value
 
+    async def _write(
+        self,
+        op: ops.Op[Any],
+        params: dict[str, Any],
+        convert: Callable[[Mapping[str, Any], ops.Op[Any]], Any],
+    ) -> Any:
+        """Send the write ``op``; an uncertain outcome is reconciled by a read (``_writes``)."""
+        return await _writes.send_once(
+            self,
+            op,
+            params,
+            send=lambda sending: self._call(op, params, write=sending),
+            convert=convert,
+            within=self._call_timeout,
+            attempts=self._require_open().max_attempts,
+            region=self._region,
+        )
+
     async def _one(self, op: ops.Op[_M], params: dict[str, Any]) -> _M:
         """Send ``op``; its result member is one object."""
-        data = self._member(await self._call(op, params), op, Mapping)
+        if op.writes:
+            written: _M = await self._write(op, params, self._convert_one)
+            return written
+        return self._convert_one(await self._call(op, params), op)
+
+    def _convert_one(self, response: Mapping[str, Any], op: ops.Op[_M]) -> _M:
+        data = self._member(response, op, Mapping)
         try:
             return op.model.from_api(data)
         except ResponseError as exc:  # the models do not know the operation: name it
@@ -413,6 +439,9 @@ class LightsailClient:
 
     async def _list(self, op: ops.Op[_M], params: dict[str, Any]) -> list[_M]:
         """Send ``op``; its result member is a list."""
+        if op.writes:
+            written: list[_M] = await self._write(op, params, self._convert_list)
+            return written
         return self._convert_list(await self._call(op, params), op)
 
     async def _page(

@@ -12,6 +12,7 @@
     │   └── TargetTimeoutError (also TimeoutError)   a fleet target ran past target_timeout
     ├── WaitTimeoutError (also TimeoutError)   a waiter's timeout passed first (.last)
     ├── WaitFailedError                        what a waiter waited for failed (.last)
+    ├── WriteOutcomeUnknownError               a write may or may not have taken effect
     └── APIError                               the service said no
         ├── NotFoundError
         ├── InvalidInputError
@@ -67,6 +68,7 @@ __all__ = [
     "ValidationError",
     "WaitFailedError",
     "WaitTimeoutError",
+    "WriteOutcomeUnknownError",
     "api_error_from_response",
 ]
 
@@ -218,6 +220,42 @@ class WaitFailedError(LightsailError):
     def __init__(self, message: str, *, last: Any = None) -> None:
         self.last = last
         super().__init__(bounded(message))
+
+
+class WriteOutcomeUnknownError(LightsailError):
+    """A write may or may not have taken effect, and no read could tell which.
+
+    A write (create, delete, start, stop, reboot, a port change) is uncertain
+    when its request may have reached the service and no answer said what
+    happened: the connection was reset or timed out after it was made, or the
+    service answered a 5xx. The library then reads what the write would have
+    changed, returns the real outcome when the read tells, and re-sends only
+    when the read shows the write was not done; this error is what is left
+    (``docs/reliability.md``, "Writes are done once"). Its ``__cause__`` is the
+    failure that made the write uncertain.
+
+    Attributes:
+        operation: the wire operation (``"CreateInstances"``).
+        region: the region the request went to.
+        resources: the names the write was about.
+        check: what to look at to learn the outcome, in words.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        region: str | None,
+        resources: tuple[str, ...],
+        check: str,
+    ) -> None:
+        self.operation = operation
+        self.region = region
+        self.resources = resources
+        self.check = check
+        where = " ".join(part for part in (operation, region) if part)
+        super().__init__(f"{bounded(message)} [{where}]; check: {check}")
 
 
 class APIError(LightsailError):

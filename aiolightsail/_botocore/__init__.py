@@ -40,7 +40,7 @@ from aiolightsail._botocore._settings import (  # noqa: E402
     check_config,
 )
 from aiolightsail._botocore._translate import reraise, translate  # noqa: E402
-from aiolightsail._botocore._transport import Transport  # noqa: E402
+from aiolightsail._botocore._transport import Sending, Transport, UncertainWrite  # noqa: E402
 
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
@@ -48,8 +48,10 @@ __all__ = [
     "Config",
     "RetryMode",
     "RoleSession",
+    "Sending",
     "StsSettings",
     "Transport",
+    "UncertainWrite",
     "UnsupportedBotocoreError",
     "assume_role_session",
     "caller_account_id",

@@ -66,7 +66,15 @@ if TYPE_CHECKING:
 
     from botocore.model import OperationModel, ServiceModel
 
-__all__ = ["Answer", "Retries", "Transport", "close_http", "open_http"]
+__all__ = [
+    "Answer",
+    "Retries",
+    "Sending",
+    "Transport",
+    "UncertainWrite",
+    "close_http",
+    "open_http",
+]
 
 # Requests and answers are logged where botocore logs them, with its messages, so a
 # program that turned botocore's DEBUG logging on sees the same lines (redacted:
@@ -130,6 +138,59 @@ class Answer:
     def content(self) -> bytes:
         """The body (botocore's name for it)."""
         return self.body
+
+
+# -- writes whose outcome is uncertain ---------------------------------------------
+
+
+class Sending:
+    """What a write's call tells its caller of its requests (see :meth:`Transport.call`).
+
+    Attributes:
+        in_doubt: whether the last request may have reached the service with no
+            answer yet that says what happened: set when a request is sent, cleared
+            by an answer that says (any status below 500, read) or a failure that
+            proves it was never sent (the connection could not be made).
+    """
+
+    __slots__ = ("in_doubt",)
+
+    def __init__(self) -> None:
+        self.in_doubt = False
+
+
+class UncertainWrite(Exception):  # noqa: N818 - a signal for the write rule, never seen by callers
+    """A write's request may have reached the service, and no answer says what happened.
+
+    Raised instead of retrying: a write is not re-sent blind (``aiolightsail._writes``
+    decides, with a read). ``failure`` is what the attempt ended with, as botocore's
+    exception (a ``ClientError`` for a 5xx answer), for ``translate``.
+    """
+
+    def __init__(self, failure: Exception) -> None:
+        self.failure = failure
+        super().__init__(f"the outcome of a write is uncertain: {type(failure).__name__}")
+
+
+#: aiohttp's failures that prove the request never left: the connection was not made.
+_NEVER_SENT = (
+    aiohttp.ClientConnectorError,  # refused, unreachable, DNS, TLS handshake, proxy connect
+    aiohttp.ClientHttpProxyError,  # the proxy refused the CONNECT tunnel
+    aiohttp.ConnectionTimeoutError,
+    socket.gaierror,
+)
+
+
+def _uncertain(answer: Answer | None, caught: Exception | None) -> bool:
+    """Whether an attempt that ended with ``answer`` or ``caught`` may have done its write.
+
+    A 5xx answer, or a failure after the connection was made (reset, closed,
+    timed out, ``attempt_timeout``): the service may have acted. An answer
+    below 500, or a connection never made: it did not (a 4xx says nothing was done).
+    """
+    if answer is not None:
+        return answer.status_code >= 500
+    return caught is not None and not isinstance(caught.__cause__, _NEVER_SENT)
 
 
 # -- one aiohttp session per event loop ------------------------------------------
@@ -426,8 +487,16 @@ class Transport:
         """Where the requests go."""
         return self._url
 
-    async def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def call(
+        self, operation: str, params: Mapping[str, Any], *, write: Sending | None = None
+    ) -> dict[str, Any]:
         """Send one request of ``operation`` (signed, retried) and return the parsed answer.
+
+        ``write`` marks a write: an attempt whose outcome is uncertain (a 5xx, a
+        failure after the connection was made, a success that cannot be read)
+        is not retried but raised as :class:`UncertainWrite`, and ``write`` tells
+        whether a request is in doubt when the call is cancelled (its deadline).
+        Failures that say nothing was done are retried as for any call.
 
         Raises:
             botocore's exceptions (``ClientError`` for an error answer),
@@ -467,11 +536,15 @@ class Transport:
             parsed: dict[str, Any] | None = None
             caught: Exception | None = None
             try:
-                answer = await self._send(body, headers)
+                answer = await self._send(body, headers, write)
+                if answer is not None:
+                    parsed = await self._parse(answer, model)
             except (bce.HTTPClientError, bce.ConnectionError) as exc:
                 caught = exc
-            if answer is not None:
-                parsed = await self._parse(answer, model)
+            except ResponseParserError as exc:  # a success that cannot be read
+                if write is None:
+                    raise
+                raise UncertainWrite(exc) from exc
             delay = await _fire(
                 retries.needs_retry,
                 response=None if answer is None else (answer, parsed),
@@ -481,6 +554,11 @@ class Transport:
                 caught_exception=caught,
                 request_dict=request_dict,
             )
+            if write is not None:
+                write.in_doubt = _uncertain(answer, caught)
+                if write.in_doubt:
+                    failure = caught or bce.ClientError(parsed, operation)  # type: ignore[arg-type]
+                    raise UncertainWrite(failure) from caught
             if delay is None:
                 break
             await asyncio.sleep(delay)
@@ -525,7 +603,9 @@ class Transport:
         SigV4Auth(frozen, self._signing_name, self._signing_region).add_auth(request)
         return dict(request.headers.items())
 
-    async def _send(self, body: bytes, headers: dict[str, str]) -> Answer:
+    async def _send(
+        self, body: bytes, headers: dict[str, str], write: Sending | None = None
+    ) -> Answer:
         """One attempt: sign, send, read the whole body; a 3xx raises :class:`Redirected`."""
         http = self._http
         if http is None:
@@ -533,6 +613,8 @@ class Transport:
         signed = await self._sign(body, headers)
         url = self._url
         async with self._slots:
+            if write is not None:
+                write.in_doubt = True  # from here on, the request may reach the service
             try:
                 async with http.request(
                     "POST",

@@ -41,7 +41,8 @@ LOGGERS = ("", "botocore", "aiobotocore", "aiohttp", "urllib3", "aiolightsail")
 ANSWERS = {
     "407": b"HTTP/1.1 407 Proxy Authentication Required\r\n"
     b'Proxy-Authenticate: Basic realm="proxy"\r\nContent-Length: 0\r\n\r\n',
-    "302": b"HTTP/1.1 302 Found\r\nLocation: http://elsewhere.invalid/\r\nContent-Length: 0\r\n\r\n",
+    "302": b"HTTP/1.1 302 Found\r\nLocation: http://elsewhere.invalid/\r\n"
+    b"Content-Length: 0\r\n\r\n",
     "403": b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
     "502": b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 5\r\n\r\nnope\n",
     "close": b"",
