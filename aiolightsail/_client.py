@@ -64,6 +64,9 @@ DEFAULT_CALL_TIMEOUT = 90.0
 
 _M = TypeVar("_M", bound=_Model)
 
+#: What a client's call_timeout bounds when it opens, as its RequestTimeoutError says.
+OPENING = "opening the client (resolving credentials, reading the configuration)"
+
 #: How long a waiter waits by default, in seconds.
 DEFAULT_WAIT_TIMEOUT = 600.0
 
@@ -109,6 +112,9 @@ class LightsailClient:
             name is accepted, so new regions work. ``None``: ``AWS_REGION``,
             then ``AWS_DEFAULT_REGION``, then the profile's ``region``,
             resolved when the client opens.
+        region_name: ``region`` under botocore's name, so that the keyword
+            arguments of a boto3 client (``emulator.client_kwargs()``) open
+            this client too. Give one of the two, or the same region in both.
         profile: an AWS config profile; credentials then come from it.
         aws_access_key_id: a static access key (with ``aws_secret_access_key``).
         aws_secret_access_key: the static secret key (never shown in ``repr``).
@@ -161,6 +167,7 @@ class LightsailClient:
         self,
         region: str | None = None,
         *,
+        region_name: str | None = None,
         profile: str | None = None,
         aws_access_key_id: str | None = None,
         aws_secret_access_key: str | None = None,
@@ -178,7 +185,14 @@ class LightsailClient:
         instrument: _instrument.InstrumentHook | Sequence[_instrument.InstrumentHook] | None = None,
         config: Config | None = None,
     ) -> None:
-        self._region = None if region is None else check.region(region)
+        if region_name is not None:
+            if region is not None and region != region_name:
+                raise ValidationError(
+                    "region_name", f"names another region than region={region!r}: give one"
+                )
+            self._region: str | None = check.region(region_name, "region_name")
+        else:
+            self._region = None if region is None else check.region(region)
         check.credentials(
             profile=profile,
             access_key_id=aws_access_key_id,
@@ -299,7 +313,7 @@ class LightsailClient:
             else None
         )
         try:
-            self._client = await _botocore.open_lightsail(
+            opening = _botocore.open_lightsail(
                 region=self._region,
                 session=self._session,
                 profile=self._profile,
@@ -312,6 +326,11 @@ class LightsailClient:
                 attempt_timeout=self._attempt_timeout,
                 max_pool_connections=self._max_pool_connections,
                 config=self._config,
+            )
+            # Resolving credentials is part of opening: a credential_process that
+            # never answers must not hold the client past its call_timeout.
+            self._client = await _botocore.within(
+                opening, self._call_timeout, OPENING, operation=None, region=self._region
             )
         except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
             _botocore.reraise(exc, operation=None, region=self._region)

@@ -40,8 +40,12 @@ behind, as it does for every pickled exception.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    # For annotations only: the models import this module.
+    from aiolightsail._models import Instance, InstanceSnapshot, Operation
 
 from aiolightsail._text import bounded
 
@@ -197,13 +201,22 @@ class TargetTimeoutError(TransportError, TimeoutError):
 class WaitTimeoutError(LightsailError, TimeoutError):
     r"""A waiter's ``timeout`` passed before what it waited for happened.
 
+    Its ``str`` is one short line (what was awaited, how long); the object
+    itself is in ``last``, never in the message.
+
     Attributes:
-        last: the last object the waiter saw (an ``Instance``, an
-            ``InstanceSnapshot``, the list of ``Operation``\ s), or ``None`` if
-            no answer arrived in time.
+        last: the last object the waiter saw: the ``Instance`` (instance waits
+            and ``Fleet.act``), the ``InstanceSnapshot``, the ``Operation``\ s
+            (``wait_for_operations``), or ``None`` if no answer arrived in time.
+            Narrow it with ``isinstance`` (``isinstance(error.last, Instance)``).
     """
 
-    def __init__(self, message: str, *, last: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        last: Instance | InstanceSnapshot | Sequence[Operation] | None = None,
+    ) -> None:
         self.last = last
         super().__init__(bounded(message))
 
@@ -212,12 +225,14 @@ class WaitFailedError(LightsailError):
     """What a waiter waited for can no longer happen: an operation failed, a snapshot
     ended in ``error``, an instance is shutting down.
 
+    Its ``str`` is one short line; the object is in ``last``.
+
     Attributes:
-        last: the object that failed (the ``Operation``, the ``InstanceSnapshot``,
-            the ``Instance``).
+        last: the object that failed: the ``Operation``, the ``InstanceSnapshot``,
+            or the ``Instance``. Narrow it with ``isinstance``.
     """
 
-    def __init__(self, message: str, *, last: Any = None) -> None:
+    def __init__(self, message: str, *, last: Instance | InstanceSnapshot | Operation) -> None:
         self.last = last
         super().__init__(bounded(message))
 

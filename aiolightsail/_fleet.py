@@ -117,6 +117,15 @@ _Event = tuple[Literal["items", "done"], Target, Any]
 _Produce = Callable[[Target, Callable[[_Event], Awaitable[None]]], Awaitable[FleetFailure | None]]
 
 
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    """Mark a shared task's failure as seen: its waiters may all have left at their deadlines.
+
+    The next caller asks again; a failure nobody waits for is not an error to log.
+    """
+    if not task.cancelled():
+        task.exception()
+
+
 @attrs.define
 class _Budget(SafeRepr):
     """What is left of a target's ``target_timeout`` (``None``: no limit)."""
@@ -632,6 +641,7 @@ class Fleet:
                     settings=self._sts_settings(),
                 )
             )
+            task.add_done_callback(_retrieved)
             self._roles[key] = task
         try:
             return await asyncio.shield(task)
@@ -643,6 +653,7 @@ class Fleet:
     def _sts_settings(self) -> _botocore.StsSettings:
         options = self._client_options
         return _botocore.StsSettings(
+            call_timeout=options["call_timeout"],
             connect_timeout=options["connect_timeout"],
             read_timeout=options["read_timeout"],
             attempt_timeout=options["attempt_timeout"],
@@ -667,8 +678,13 @@ class Fleet:
         Returns:
             The account id, e.g. ``"123456789012"``.
 
+        The request (credentials included) runs within the fleet's
+        ``call_timeout``, and each call of this method within its
+        ``target_timeout``.
+
         Raises:
             ValidationError: ``target`` is not a target of this fleet.
+            TargetTimeoutError: ``target_timeout`` passed first.
             LightsailError: STS could not tell (credentials, network: the
                 translated error, as for any request).
         """
@@ -689,9 +705,11 @@ class Fleet:
                     settings=self._sts_settings(),
                 )
             )
+            task.add_done_callback(_retrieved)
             self._account_ids[key] = task
         try:
-            return await asyncio.shield(task)
+            # The request itself is bounded by call_timeout; each caller by target_timeout.
+            return await self._timed(asyncio.shield(task))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is

@@ -45,7 +45,8 @@ __all__ = [
     "wait_until_deleted",
 ]
 
-T = TypeVar("T")
+#: What a poll sees: what ``WaitTimeoutError.last`` may hold.
+T = TypeVar("T", bound="Instance | InstanceSnapshot | Sequence[Operation] | None")
 
 _log = _logging.logger("aiolightsail.waiters")
 
@@ -199,13 +200,34 @@ def _final(operation: Operation) -> bool:
     )
 
 
+#: A waiter error's ``str`` is one short line: the operation ids it names (the rest are
+#: counted) and the characters of the service's error details it quotes (``last`` has all).
+_NAMED_IDS = 2
+_CODE_SHOWN = 60
+_DETAILS_SHOWN = 80
+
+
+def _one_line(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _operations_named(operations: Sequence[Operation]) -> str:
+    ids = [str(o.id) for o in operations]
+    if len(ids) <= _NAMED_IDS:
+        return "operation" + ("s" if len(ids) > 1 else "") + " " + " and ".join(ids)
+    return f"operations {', '.join(ids[:_NAMED_IDS])} and {len(ids) - _NAMED_IDS} more"
+
+
 def _check_failed(operations: Sequence[Operation]) -> None:
     for operation in operations:
         if operation.status == OperationStatus.FAILED:
+            code = _one_line(operation.error_code or "no error code", _CODE_SHOWN)
+            details = operation.error_details
             raise WaitFailedError(
                 f"operation {operation.id} ({operation.operation_type} of "
-                f"{operation.resource_name}) failed: {operation.error_code or 'no error code'}"
-                + (f": {operation.error_details}" if operation.error_details else ""),
+                f"{operation.resource_name}) failed: {code}"
+                + (f": {_one_line(details, _DETAILS_SHOWN)}" if details else ""),
                 last=operation,
             )
 
@@ -243,9 +265,13 @@ async def wait_for_operations(
 
     if done(current):
         return current
-    ids = ", ".join(str(o.id) for o in current)
     return await poll(
-        fetch, done, what=f"operations {ids}", within=within, interval=interval, timer=timer
+        fetch,
+        done,
+        what=_operations_named(current),
+        within=within,
+        interval=interval,
+        timer=timer,
     )
 
 

@@ -104,7 +104,7 @@ import pytest
 
 if TYPE_CHECKING:
     from aiolightsail import LightsailClient
-    from aiolightsail.emulator import Emulator
+    from aiolightsail.emulator import ClientKwargs, Emulator
 
 __all__ = [
     "lightsail_client",
@@ -136,6 +136,7 @@ def _runner(request: pytest.FixtureRequest) -> Literal["anyio", "asyncio", "thre
     if not inspect.iscoroutinefunction(request.function):
         return "thread"
     if "anyio_backend" not in request.fixturenames:
+        _require_asyncio_runner(request)
         return "asyncio"
     if _asyncio_auto_mode(request.config):
         pytest.fail(
@@ -145,6 +146,34 @@ def _runner(request: pytest.FixtureRequest) -> Literal["anyio", "asyncio", "thre
             pytrace=False,
         )
     return "anyio"
+
+
+def _require_asyncio_runner(request: pytest.FixtureRequest) -> None:
+    """Fail the test with what to do when nothing will run it on an event loop.
+
+    pytest runs no coroutine test by itself: without pytest-asyncio (or anyio's
+    marker), or in pytest-asyncio's strict mode without its marker, the test
+    and the emulator's async fixtures would otherwise fail with pytest's own
+    message about async fixtures, which names neither.
+    """
+    if not request.config.pluginmanager.has_plugin("asyncio"):
+        pytest.fail(
+            f"{request.node.name} is an async test that uses the Lightsail emulator, but no "
+            "plugin runs async tests here: install pytest-asyncio (pip install pytest-asyncio) "
+            "and mark the test @pytest.mark.asyncio, or mark it @pytest.mark.anyio with anyio "
+            "installed and an anyio_backend fixture returning 'asyncio'",
+            pytrace=False,
+        )
+    if (
+        not _asyncio_auto_mode(request.config)
+        and request.node.get_closest_marker("asyncio") is None
+    ):
+        pytest.fail(
+            f"{request.node.name} is an async test that uses the Lightsail emulator, but "
+            "pytest-asyncio runs only marked tests in its strict mode: mark it "
+            '@pytest.mark.asyncio (or set asyncio_mode = "auto" in the pytest configuration)',
+            pytrace=False,
+        )
 
 
 def _asyncio_auto_mode(config: pytest.Config) -> bool:
@@ -272,7 +301,7 @@ def lightsail_shared_emulator(_lightsail_session_emulator: Emulator) -> Emulator
 
 
 @pytest.fixture
-def lightsail_client_kwargs(lightsail_emulator: Emulator) -> dict[str, str]:
+def lightsail_client_kwargs(lightsail_emulator: Emulator) -> ClientKwargs:
     """Client keyword arguments for the emulator's default account in us-east-1."""
     return lightsail_emulator.client_kwargs()
 

@@ -14,7 +14,15 @@ from typing import Any
 
 from benchmarks.server import ServerSpec
 
-__all__ = ["ALL_CONTENDERS", "IMPORTS", "SWEEP_ONLY", "Workload", "plan"]
+__all__ = [
+    "ALL_CONTENDERS",
+    "IMPORTS",
+    "SCALE_INSTANCES",
+    "SCALE_TARGETS",
+    "SWEEP_ONLY",
+    "Workload",
+    "plan",
+]
 
 #: aiolightsail with one setting changed, run in the sweeps only (for their loop figures):
 #: the README's gc.freeze() advice, and each way CPU-heavy steps can share the loop.
@@ -58,6 +66,10 @@ REGIONS = 16
 #: CPU seconds the busy-loop sweep's application task burns in every loop iteration.
 BUSY_BURN = 0.005
 
+#: The scale workload's target counts (accounts × 16 regions) and the instances of each target.
+SCALE_TARGETS = (128, 512, 2048, 8192)
+SCALE_INSTANCES = 4
+
 
 @dataclass(frozen=True)
 class Workload:
@@ -92,6 +104,7 @@ def plan(*, quick: bool) -> list[Workload]:
     new_targets, traced_targets = (20, 5) if quick else (50, 10)
     new_target_accounts = -(-(1 + new_targets + traced_targets) // REGIONS)
     scaling = (16, 64, 256) if quick else (16, 64, 128, 256, 512)
+    scale = SCALE_TARGETS[:3] if quick else SCALE_TARGETS
     sweep_server = ServerSpec(
         accounts=8,
         regions=REGIONS,
@@ -183,5 +196,33 @@ def plan(*, quick: bool) -> list[Workload]:
                 # tracemalloc makes a 100 000-item scan ~70 s instead of ~14 s.
                 "tracemalloc_for": () if quick else ("aiolightsail",),
             },
+        ),
+        Workload(
+            name="scale",
+            title=f"Scale: {scale[0]:,} → {scale[-1]:,} targets (accounts × {REGIONS} regions, "
+            f"each its own keys), one page of {SCALE_INSTANCES} instances each, 20–50 ms per "
+            "request, concurrency 512",
+            server=ServerSpec(
+                accounts=max(scale) // REGIONS,
+                regions=REGIONS,
+                instances=SCALE_INSTANCES,
+                page_size=AWS_PAGE_SIZE,
+                latency_ms=20,
+                jitter_ms=30,
+            ),
+            contenders=("aiolightsail", "aiobotocore-shared"),
+            repeats=1 if quick else 3,
+            params={
+                "concurrency": 512,
+                "instances_per_target": SCALE_INSTANCES,
+                # tracemalloc slows a sweep about fivefold: the watch's memory is measured once.
+                "watch_at": [512],
+            },
+            variants=scale,
+            # A client per target costs aiobotocore ~34 ms of CPU and ~1.3 MiB: 2,048 would
+            # be minutes and gigabytes a run, and its ratio is the point, not its curve.
+            max_variant={"aiobotocore-shared": 512},
+            # Its 512-target sweep is ~25 s of CPU (80 s of wall on a busy machine): once.
+            single=frozenset({"aiobotocore-shared"}),
         ),
     ]

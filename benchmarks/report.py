@@ -270,7 +270,9 @@ def goals(records: Records) -> list[Goal]:
             _verdict(None if extra is None else extra <= 100),
         )
     )
-    return out
+    from benchmarks import scale_report  # it builds on this module's helpers
+
+    return out + scale_report.goals(records)
 
 
 # ---------------------------------------------------------------- sections
@@ -613,6 +615,10 @@ def write(
         ]
         if plotted:
             lines += ["![wall time against targets](scaling.png)", ""]
+    if any(r["workload"] == "scale" for r in records):
+        from benchmarks import scale_report  # it builds on this module's helpers
+
+        lines += scale_report.section(records, by_name["scale"], out)
     if any(r["workload"] == "import" for r in records):
         lines += [
             "## Import time",

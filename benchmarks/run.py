@@ -25,7 +25,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import report
+from benchmarks import report, scale
 from benchmarks.harness import REPO_ROOT, BenchTarget, Job, isolated_env
 from benchmarks.plan import ALL_CONTENDERS, IMPORTS, Workload, plan
 from benchmarks.server import ServerSpec
@@ -101,6 +101,8 @@ def run_job(job: Job) -> dict[str, Any]:
 
 def job_for(workload: Workload, contender: str, variant: int, targets: list[BenchTarget]) -> Job:
     """The job of one (workload, contender, variant)."""
+    if workload.name == "scale":
+        return scale.job(contender, variant, targets, workload.params)
     params = dict(workload.params)
     chosen = targets if variant == 0 else targets[:variant]
     if workload.name == "scaling":
@@ -218,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sweep_busy",
             "scaling",
             "streaming",
+            "scale",
             "import",
         ],
         help="run only this workload (repeatable)",

@@ -33,6 +33,7 @@ class ServerSpec:
         instances: instances seeded in every (account, region).
         page_size: items per page of GetInstances.
         latency_ms: latency added to every Lightsail response.
+        jitter_ms: up to this much more latency, drawn uniformly per response.
         populated: serve every instance with every member of the shape filled
             (``benchmarks/populated.py``) instead of the emulator's realistic ones.
     """
@@ -42,6 +43,7 @@ class ServerSpec:
     instances: int = 100
     page_size: int = 20
     latency_ms: float = 0.0
+    jitter_ms: float = 0.0
     populated: bool = False
 
     def to_json(self) -> str:
@@ -68,7 +70,9 @@ async def _serve(spec: ServerSpec) -> None:
     if len(regions) < spec.regions:
         raise SystemExit(f"only {len(LIGHTSAIL_REGIONS)} Lightsail regions exist")
     emulator = Emulator(
-        accounts, page_size=spec.page_size, faults=Faults(latency=spec.latency_ms / 1000)
+        accounts,
+        page_size=spec.page_size,
+        faults=Faults(latency=spec.latency_ms / 1000, jitter=spec.jitter_ms / 1000),
     )
     started = time.perf_counter()
     now = emulator.clock.now()

@@ -15,6 +15,7 @@ import tracemalloc
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
+from benchmarks import scale
 from benchmarks.contenders import Contender, load
 from benchmarks.harness import (
     CLIENT_CPU,
@@ -203,6 +204,7 @@ WORKLOADS: dict[str, Callable[[Contender, Job], Coroutine[Any, Any, Result]]] = 
     "sweep_busy": sweep,
     "scaling": sweep,
     "streaming": streaming,
+    "scale": scale.run,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -66,6 +67,22 @@ def test_the_declared_range_is_the_checked_one() -> None:
     assert requirement == f"aiobotocore>={low_major}.{low_minor},<{high_major}.{high_minor}"
 
 
+def test_the_boto3_extra_fits_aiobotocores_botocore() -> None:
+    """The ``[boto3]`` extra names exactly the boto3 releases whose botocore the installed
+    aiobotocore accepts (boto3 X.Y.Z needs botocore X.Y.Z or later): when aiobotocore is
+    widened, this says what the extra must become."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    (extra,) = project["optional-dependencies"]["boto3"]
+    (botocore,) = [
+        r for r in importlib.metadata.requires("aiobotocore") or [] if r.startswith("botocore")
+    ]
+    bounds = sorted(botocore.removeprefix("botocore").split(";")[0].strip().split(","))[::-1]
+    assert extra.startswith("boto3"), extra
+    assert sorted(extra.removeprefix("boto3").split(",")) == sorted(bounds), (
+        f"write boto3{','.join(bounds)} in the [boto3] extra"
+    )
+
+
 @pytest.mark.parametrize("version", ["3.11.0", "4.0.1", "3.9.2", "2.26.0", "nonsense"])
 def test_an_untested_aiobotocore_is_refused_in_one_sentence(version: str) -> None:
     """A version outside the tested range fails the check with what to install."""
@@ -83,21 +100,10 @@ def test_the_version_check_can_be_waived(monkeypatch: pytest.MonkeyPatch) -> Non
     _compat.check("3.99.0")
 
 
-@pytest.mark.parametrize(
-    ("module", "owner", "member"),
-    [
-        ("aiobotocore.credentials", "AioRefreshableCredentials", "_protected_refresh"),
-        ("aiobotocore.session", "AioSession", "warm_up_loader_caches"),
-        ("aiobotocore.retries.adaptive", "AsyncClientRateLimiter", "on_sending_request"),
-    ],
-)
-def test_a_drifted_aiobotocore_fails_at_import_not_at_request(
-    module: str, owner: str, member: str
-) -> None:
-    """An aiobotocore that renamed a member we use makes `import aiolightsail` fail clearly."""
+def _import_after(drift: str) -> str:
+    """What `import aiolightsail` says, in a fresh interpreter, after running ``drift``."""
     code = (
-        f"import {module} as m\n"
-        f"delattr(m.{owner}, {member!r})\n"
+        f"{drift}"
         "try:\n"
         "    import aiolightsail\n"
         "except ImportError as exc:\n"
@@ -109,8 +115,40 @@ def test_a_drifted_aiobotocore_fails_at_import_not_at_request(
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
-    assert result.stdout.startswith("UnsupportedBotocoreError aiolightsail cannot work with")
-    assert f"{module}.{owner}.{member}" in result.stdout
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "owner", "member"),
+    [
+        ("aiobotocore.credentials", "AioRefreshableCredentials", "_protected_refresh"),
+        ("aiobotocore.session", "AioSession", "warm_up_loader_caches"),
+        ("aiobotocore.retries.adaptive", "AsyncClientRateLimiter", "on_sending_request"),
+        ("aiobotocore.credentials", "AioProcessProvider", "_retrieve_credentials_using"),
+    ],
+)
+def test_a_drifted_aiobotocore_fails_at_import_not_at_request(
+    module: str, owner: str, member: str
+) -> None:
+    """An aiobotocore that renamed a member we use makes `import aiolightsail` fail clearly."""
+    said = _import_after(f"import {module} as m\ndelattr(m.{owner}, {member!r})\n")
+    assert said.startswith("UnsupportedBotocoreError aiolightsail cannot work with")
+    assert f"{module}.{owner}.{member}" in said
+
+
+def test_a_process_provider_without_its_popen_fails_at_import() -> None:
+    """An aiobotocore whose process provider no longer keeps the `_popen` we replace (to end
+    abandoned credential helpers) makes `import aiolightsail` fail clearly."""
+    said = _import_after(
+        "import botocore.credentials as m\n"
+        "init = m.ProcessProvider.__init__\n"
+        "def without_popen(self, *args, **kwargs):\n"
+        "    init(self, *args, **kwargs)\n"
+        "    del self._popen\n"
+        "m.ProcessProvider.__init__ = without_popen\n"
+    )
+    assert said.startswith("UnsupportedBotocoreError aiolightsail cannot work with")
+    assert "aiobotocore.credentials.AioProcessProvider._popen" in said
 
 
 def test_the_installed_aiobotocore_passes() -> None:

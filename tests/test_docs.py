@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import html.parser
 import importlib
 import importlib.util
+import inspect
 import os
 import re
 import signal
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
 from types import ModuleType
 
+import attrs
 import pytest
 
 import aiolightsail
@@ -260,6 +264,139 @@ def test_definition_lists_become_markdown_ones_and_sections_stay() -> None:
         """
     )
     assert to_markdown(text) == text.replace("    The first.", ":   The first.")
+
+
+#: Loads the package as mkdocstrings does, with the docstring extension, in an interpreter
+#: where the command line's libraries (the ``cli`` extra) cannot be imported, as in a venv
+#: with the ``docs`` extra alone; prints each attrs class given its ``__init__``.
+_LOAD_WITHOUT_CLI_EXTRA = """
+import sys
+sys.modules["click"] = sys.modules["rich"] = None  # import click / rich: ModuleNotFoundError
+import griffe
+extensions = griffe.load_extensions("docs/_ext/docstrings.py:SphinxDocstrings")
+package = griffe.load("aiolightsail", extensions=extensions, search_paths=["."])
+for name in sys.argv[1:]:
+    obj = package[name.removeprefix("aiolightsail.")]
+    print(name, "__init__" in obj.members)
+"""
+
+
+def test_the_docs_extra_alone_renders_every_attrs_signature() -> None:
+    """Without the ``cli`` extra (click, rich), the extension still loads the package and
+    gives every documented attrs class its generated ``__init__``."""
+
+    def is_attrs_class(name: str) -> bool:
+        module, _, attribute = name.rpartition(".")
+        value = getattr(importlib.import_module(module), attribute, None)
+        return isinstance(value, type) and attrs.has(value)
+
+    attrs_classes = [name for name in _documented() if "." in name and is_attrs_class(name)]
+    assert len(attrs_classes) > 20  # the models, the fleet's values, the emulator's records
+    result = subprocess.run(
+        [sys.executable, "-c", _LOAD_WITHOUT_CLI_EXTRA, *attrs_classes],
+        cwd=DOCS.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [word for name in attrs_classes for word in (name, "True")]
+
+
+class _Links(html.parser.HTMLParser):
+    """The ids a page defines and the links (``href``, ``src``) it makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in ("id", "name"):
+                self.ids.add(value)
+            elif (name, tag) in (("href", "a"), ("src", "img")):
+                self.links.append(value)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documentation site, built as CI builds it (``mkdocs build --strict``)."""
+    out = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
+        cwd=DOCS.parent,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def test_no_internal_link_or_anchor_of_the_site_is_broken(site: Path) -> None:
+    """Every link of every built page that stays on the site (guides, API reference, links
+    made from docstrings) reaches a page that exists, and the anchor it names on it."""
+    pages = {}
+    for path in site.rglob("*.html"):
+        parser = _Links()
+        parser.feed(path.read_text(encoding="utf-8"))
+        pages[path] = parser
+    assert len(pages) > 20
+    broken = []
+    for path, parser in pages.items():
+        if path.name == "404.html":  # its links are absolute, made for any depth
+            continue
+        for link in parser.links:
+            if re.match(r"^[a-z][a-z0-9+.-]*:|^//", link):
+                continue  # another site, or data:
+            target, _, anchor = link.partition("#")
+            page = (path.parent / target).resolve() if target else path
+            if page.is_dir():
+                page /= "index.html"
+            if page not in pages and not page.is_file():
+                broken.append(f"{path.relative_to(site)}: {link} (no such page)")
+            elif anchor and page in pages and anchor not in pages[page].ids:
+                broken.append(f"{path.relative_to(site)}: {link} (no such anchor)")
+    assert broken == []
+
+
+#: A row of a settings table: ``| `name` | default | where or what |``.
+_SETTING_ROW = re.compile(r"^\| `(\w+)` \| ([^|]+?) \| ([^|]+?) \|$", re.MULTILINE)
+
+
+def _stated_defaults(page: str, owner: type | None) -> list[tuple[str, str, object]]:
+    """(name, default as the page states it, default in the code) for each row of ``page``'s
+    tables that names a parameter of ``owner`` (``None``: of the class its last column names)."""
+    owners = {"Fleet": Fleet, "LightsailClient": LightsailClient}
+    rows = []
+    for name, stated, where in _SETTING_ROW.findall((DOCS / page).read_text()):
+        cls = owner or owners.get(where.split("`")[1] if where.startswith("`") else "")
+        if cls is None:
+            continue
+        parameter = inspect.signature(cls).parameters.get(name)
+        if parameter is not None and parameter.default is not inspect.Parameter.empty:
+            rows.append((name, stated.strip(), parameter.default))
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("page", "owner"), [("guides/fleets.md", Fleet), ("guides/configuration.md", None)]
+)
+def test_the_settings_tables_state_the_codes_defaults(page: str, owner: type | None) -> None:
+    """Each default a settings table states is the parameter's default in the code: a number
+    as its value (``300 s``), ``None`` as ``None``, a flag as ``True``/``False``."""
+    rows = _stated_defaults(page, owner)
+    assert len(rows) >= 3
+    for name, stated, default in rows:
+        if default is None:
+            assert stated == "`None`" or "from the configuration" in stated, (page, name)
+        elif isinstance(default, bool):
+            assert stated == f"`{default}`", (page, name)
+        elif isinstance(default, int | float):
+            number = re.search(r"\d+(\.\d+)?", stated)
+            assert number is not None and float(number[0]) == default, (page, name, stated)
 
 
 # -- what docs/guides/configuration.md says the library reads ------------------------------

@@ -1,12 +1,19 @@
-"""Release hygiene: one version, a changelog section for it, classifiers that CI tests."""
+"""Release hygiene: one version, a changelog section for it, classifiers that CI tests, and
+built distributions that hold what they must (the package, its plugin, its licence) and no more."""
 
 from __future__ import annotations
 
+import configparser
 import importlib.metadata
 import re
+import subprocess
 import sys
+import tarfile
 import tomllib
+import zipfile
 from pathlib import Path
+
+import pytest
 
 import aiolightsail
 
@@ -65,3 +72,83 @@ def test_the_classifiers_name_exactly_the_pythons_ci_tests() -> None:
     assert PYPROJECT["project"]["requires-python"] == f">={tested[0]}"
     # And this run is on one of them.
     assert f"{sys.version_info.major}.{sys.version_info.minor}" in tested
+
+
+# -- the built distributions ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist and the wheel, built from this tree as a release would be (without isolation:
+    the dev extra's hatchling builds them, so no index is needed)."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def _wheel(dist: Path) -> zipfile.ZipFile:
+    (path,) = dist.glob("aiolightsail-*.whl")
+    return zipfile.ZipFile(path)
+
+
+def test_the_wheel_holds_the_package_and_nothing_else(dist: Path) -> None:
+    """Every module of the package is in the wheel, with py.typed, and nothing outside it."""
+    names = set(_wheel(dist).namelist())
+    info = f"aiolightsail-{aiolightsail.__version__}.dist-info/"
+    outside = sorted(n for n in names if not n.startswith(("aiolightsail/", info)))
+    assert outside == [], "the wheel holds files outside the package"
+    assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
+    source = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "aiolightsail").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert source - names == set(), "files of the package missing from the wheel"
+    assert {"aiolightsail/py.typed", "aiolightsail/emulator/__init__.py"} <= names
+
+
+def test_the_wheel_registers_the_plugin_and_the_command(dist: Path) -> None:
+    """The wheel's entry points load the pytest plugin and install the ``aiolightsail`` command."""
+    wheel = _wheel(dist)
+    info = f"aiolightsail-{aiolightsail.__version__}.dist-info/"
+    entry_points = configparser.ConfigParser()
+    entry_points.read_string(wheel.read(info + "entry_points.txt").decode())
+    assert dict(entry_points["pytest11"]) == {"aiolightsail": "aiolightsail.pytest_plugin"}
+    assert dict(entry_points["console_scripts"]) == {"aiolightsail": "aiolightsail.cli:main"}
+
+
+def test_the_license_ships_in_the_sdist_and_the_wheel(dist: Path) -> None:
+    """LICENSE is in both distributions, named by ``License-File``, and is Apache-2.0's text."""
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
+    wheel = _wheel(dist)
+    info = f"aiolightsail-{aiolightsail.__version__}.dist-info/"
+    metadata = wheel.read(info + "METADATA").decode()
+    assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    assert "License-File: LICENSE" in metadata.splitlines()
+    assert wheel.read(info + "licenses/LICENSE").decode() == text
+    (sdist,) = dist.glob("aiolightsail-*.tar.gz")
+    root = f"aiolightsail-{aiolightsail.__version__}/"
+    with tarfile.open(sdist) as archive:
+        license_file = archive.extractfile(root + "LICENSE")
+        info_file = archive.extractfile(root + "PKG-INFO")
+        assert license_file is not None and info_file is not None
+        assert license_file.read().decode() == text
+        assert "License-File: LICENSE" in info_file.read().decode().splitlines()
+
+
+def test_the_readme_works_as_the_package_index_page() -> None:
+    """The long description (README.md) links only to absolute web addresses: a relative
+    link or image, fine in the repository, would break on the package index."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert PYPROJECT["project"]["readme"] == "README.md"
+    targets = re.findall(r"\]\(([^)\s]+)[^)]*\)", readme)
+    targets += re.findall(r"<(?:img|a)\b[^>]*\b(?:src|href)=\"([^\"]+)\"", readme)
+    relative = [t for t in targets if not t.startswith("https://")]
+    assert relative == [], "use an https:// address, or name the path as code"
+    # The install section shows the published package's command.
+    assert "pip install 'aiolightsail[cli]'" in readme

@@ -14,6 +14,7 @@ import aiolightsail
 from aiolightsail import LightsailClient
 from aiolightsail._botocore import _sessions as _session
 from aiolightsail._operations import OPERATIONS
+from aiolightsail.emulator import Emulator
 from tests.conftest import Wire
 
 
@@ -155,3 +156,19 @@ async def test_each_region_reaches_its_own_endpoint(
                 await opened.aclose()
     assert sorted(seen) == sorted(f"https://lightsail.{r}.amazonaws.com/" for r in regions)
     assert [len(calls) for calls in mock.requests.values()] == [2, 1, 1]
+
+
+async def test_a_client_opens_from_the_emulators_boto3_keyword_arguments(
+    emulator: Emulator,
+) -> None:
+    """``LightsailClient(**emulator.client_kwargs())`` opens (``region_name`` is ``region``)."""
+    emulator.add_instance(None, "eu-west-1", "web-1")
+    async with LightsailClient(**emulator.client_kwargs(region="eu-west-1")) as client:
+        assert [i.name async for i in client.iter_instances()] == ["web-1"]
+
+
+def test_two_different_regions_are_refused() -> None:
+    """``region`` and ``region_name`` naming different regions is a ValidationError."""
+    with pytest.raises(aiolightsail.ValidationError, match="region_name") as caught:
+        LightsailClient("eu-west-1", region_name="us-east-1")
+    assert caught.value.parameter == "region_name"

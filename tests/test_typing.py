@@ -17,13 +17,8 @@ from aiolightsail._fleet import _FleetOptions
 #: precise as it gets; these are taken out before looking for ``Any``.
 _USUAL = re.compile(r"(?:Mapping|dict)\[str, Any\]|Coroutine\[Any, Any, ")
 
-#: Parameters that are ``Any`` on purpose.
-_ANY_ON_PURPOSE = {
-    # A waiter's last object depends on the waiter: an Instance, an
-    # InstanceSnapshot, an Operation or the list of them.
-    ("WaitFailedError.__init__", "last"),
-    ("WaitTimeoutError.__init__", "last"),
-}
+#: Parameters that are ``Any`` on purpose (none today).
+_ANY_ON_PURPOSE: set[tuple[str, str]] = set()
 
 
 def _public_functions() -> Iterator[tuple[str, Callable[..., object]]]:

@@ -165,6 +165,28 @@ async def test_a_failed_operation_raises_with_it(web: Emulator, client: Lightsai
     assert failed.error_code == "Stuck"
 
 
+async def test_waiter_errors_read_in_one_short_line(web: Emulator, client: LightsailClient) -> None:
+    """A failed operation's error quotes at most a line of the service's details, and a wait on
+    many operations names two and counts the rest; ``last`` keeps everything."""
+    details = "disk busy\n" + "x" * 10_000
+    web.faults.fail_operations("StopInstance", error_code="Stuck", error_details=details)
+    with pytest.raises(al.WaitFailedError) as failed:
+        await client.wait_for_operations(await client.stop_instance("web-1"))
+    assert isinstance(failed.value.last, Operation)
+    assert failed.value.last.error_details == details
+    names = [f"web-{i}" for i in range(2, 7)]
+    for name in names:
+        web.add_instance(ACCOUNT, "us-east-1", name)
+    operations = [op for name in names for op in await client.stop_instance(name)]
+    with pytest.raises(al.WaitTimeoutError) as timed_out:
+        await client.wait_for_operations(operations, timeout=3)
+    assert f"operations {operations[0].id}, {operations[1].id} and 3 more" in str(timed_out.value)
+    assert isinstance(timed_out.value.last, list) and len(timed_out.value.last) == 5
+    for error in (failed.value, timed_out.value):
+        assert "\n" not in str(error)
+        assert len(str(error)) <= 200 and len(repr(error)) <= 230, repr(error)
+
+
 async def test_final_operations_need_no_request(web: Emulator, client: LightsailClient) -> None:
     """Operations already final are returned as they are, without a request or a pause."""
     operations = await client.delete_instance("web-1")
@@ -315,10 +337,10 @@ def test_pauses_are_capped_and_end_exactly_at_the_deadline(
     timer = FakeTimer()
     polls = 0
 
-    async def fetch() -> int:
+    async def fetch() -> al.Instance:
         nonlocal polls
         polls += 1
-        return polls
+        return al.Instance(name=f"poll-{polls}")
 
     async def run() -> None:
         await waiters.poll(
@@ -327,7 +349,9 @@ def test_pauses_are_capped_and_end_exactly_at_the_deadline(
 
     with pytest.raises(al.WaitTimeoutError) as caught:
         asyncio.run(run())
-    assert caught.value.last == polls == len(timer.sleeps) + 1
+    assert isinstance(caught.value.last, al.Instance)
+    assert caught.value.last.name == f"poll-{polls}"
+    assert polls == len(timer.sleeps) + 1
     assert sum(timer.sleeps) == pytest.approx(timeout)
     full = timer.sleeps[:-1]
     if interval is None:

@@ -21,6 +21,7 @@ check()
 from botocore.config import Config  # noqa: E402 - the type of the public config= arguments
 
 from aiolightsail._botocore._client import open_lightsail  # noqa: E402
+from aiolightsail._botocore._credentials import within  # noqa: E402
 from aiolightsail._botocore._observe import observe_requests  # noqa: E402
 from aiolightsail._botocore._sessions import (  # noqa: E402
     RoleSession,
@@ -65,4 +66,5 @@ __all__ = [
     "reraise",
     "resolve_credentials",
     "translate",
+    "within",
 ]

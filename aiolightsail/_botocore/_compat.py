@@ -43,6 +43,9 @@ PRIVATE_MEMBERS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
     ("botocore.retries.standard", None, ("register_retry_handler", "ThrottlingErrorDetector")),
     ("aiobotocore.retries.adaptive", "AsyncClientRateLimiter", ("on_sending_request",)),
     ("aiobotocore.retries.bucket", None, ("AsyncTokenBucket", "Clock")),
+    # Ending abandoned credential_process helpers (_credentials.adopt_helpers): this
+    # coroutine starts the helper with the provider's _popen (checked by _popen_member).
+    ("aiobotocore.credentials", "AioProcessProvider", ("_retrieve_credentials_using",)),
 )
 
 
@@ -61,6 +64,22 @@ def _release(version: str) -> tuple[int, int]:
         return int(parts[0]), int(parts[1])
     except (IndexError, ValueError):
         return (0, 0)
+
+
+def _popen_member() -> list[str]:
+    """``["...AioProcessProvider._popen"]`` if a process provider no longer keeps one, else ``[]``.
+
+    An attribute each provider sets in ``__init__``, so a provider is built to look.
+    """
+    try:
+        from aiobotocore.credentials import AioProcessProvider
+
+        provider = AioProcessProvider(profile_name="default", load_config=dict)
+    except Exception:  # noqa: BLE001 - any failure to build one means it has changed
+        return ["aiobotocore.credentials.AioProcessProvider(...)"]
+    return (
+        [] if "_popen" in vars(provider) else ["aiobotocore.credentials.AioProcessProvider._popen"]
+    )
 
 
 def check(version: str | None = None) -> None:
@@ -97,6 +116,7 @@ def check(version: str | None = None) -> None:
                 continue
         where = f"{module_name}.{class_name}" if class_name else module_name
         missing += [f"{where}.{member}" for member in members if member not in vars(owner)]
+    missing += _popen_member()
     if missing:
         raise UnsupportedBotocoreError(
             f"aiolightsail cannot work with aiobotocore {found}: it lacks "

@@ -10,7 +10,9 @@ Credential resolution in botocore is not locked: clients created concurrently
 on a fresh session each run the whole provider chain (a ``credential_process``
 once per client). :func:`resolve_credentials` resolves once per session under
 an :class:`asyncio.Lock`; the session then caches the result (and refreshes
-refreshable credentials itself).
+refreshable credentials itself). Resolution, role assumption and identity
+calls run inside the caller's deadline; an abandoned ``credential_process``
+helper is ended (``_credentials``).
 
 Reading the AWS config files is blocking file I/O, so it happens in a thread.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import threading
 import weakref
 from collections.abc import AsyncIterator
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aiobotocore.credentials import AioRefreshableCredentials
 
-from aiolightsail._botocore import _settings
+from aiolightsail._botocore import _credentials, _settings
 from aiolightsail._models import compile_converters
 from aiolightsail._once import forget, run_once
 from aiolightsail._operations import OPERATIONS
@@ -168,9 +171,17 @@ async def prepare_session(session: AioSession) -> None:
 async def resolve_credentials(session: AioSession) -> AioCredentials | None:
     """Resolve ``session``'s credentials once, however many tasks ask at the same time.
 
+    It runs in the caller's task, inside the caller's deadline: a caller
+    that gives up ends the ``credential_process`` helper it started (with its
+    children), and the next caller starts its own.
+
     Returns:
         The credentials, or ``None`` when the chain found none (the request
         will then fail with ``UnauthenticatedError``).
+
+    Raises:
+        CredentialsUnavailable: a source failed or gave something unusable.
+        botocore exceptions (a missing profile, STS or SSO refusing); callers translate them.
     """
     per_loop = _credential_locks.setdefault(session, weakref.WeakKeyDictionary())
     loop = asyncio.get_running_loop()
@@ -178,7 +189,9 @@ async def resolve_credentials(session: AioSession) -> AioCredentials | None:
     if lock is None:
         lock = per_loop[loop] = asyncio.Lock()
     async with lock:
-        credentials: Any = await session.get_credentials()
+        _credentials.adopt_helpers(session)
+        with _credentials.named_failures():
+            credentials: Any = await session.get_credentials()
         return credentials  # type: ignore[no-any-return]
 
 
@@ -226,8 +239,12 @@ class RoleSession:
 
 
 class StsSettings(NamedTuple):
-    """How STS requests are sent: the deadlines, retries and caller's config of the clients."""
+    """How STS requests are sent: the deadlines, retries and caller's config of the clients.
 
+    ``call_timeout`` bounds each AssumeRole or GetCallerIdentity, base credentials included.
+    """
+
+    call_timeout: float | None = 90.0
     connect_timeout: float = 10.0
     read_timeout: float = 20.0
     attempt_timeout: float = 30.0
@@ -289,6 +306,54 @@ async def _sts(
         await sts.aclose()
 
 
+def _role_credentials(answer: dict[str, Any]) -> dict[str, Any]:
+    """The credentials of an AssumeRole answer, as botocore's refreshable credentials take them.
+
+    Raises:
+        ResponseParserError: naming what is missing or unusable: no
+            ``Credentials``, a key or token that is not 1 to 8192 visible
+            ASCII characters (signing with it, or sending the token as a
+            header, could only fail later and obscurely), no ``Expiration``,
+            or an ``Expiration`` already past (by this machine's clock).
+    """
+    from botocore.parsers import ResponseParserError
+
+    from aiolightsail import _logging
+    from aiolightsail import _validation as check
+
+    creds = answer.get("Credentials")
+    if not isinstance(creds, dict):
+        raise ResponseParserError("AssumeRole answered no Credentials")
+    for name in ("SecretAccessKey", "SessionToken"):
+        if isinstance(creds.get(name), str):
+            _logging.register_secret(creds[name])
+    for name in ("AccessKeyId", "SecretAccessKey", "SessionToken"):
+        if not check.sendable_credential(creds.get(name)):
+            raise ResponseParserError(
+                f"AssumeRole answered a {name} that is not 1 to 8192 visible ASCII characters"
+                if name in creds
+                else f"AssumeRole answered Credentials without a {name}"
+            )
+    expiration = creds.get("Expiration")
+    if not isinstance(expiration, datetime.datetime):
+        raise ResponseParserError("AssumeRole answered Credentials without an Expiration time")
+    if expiration.tzinfo is None:
+        expiration = expiration.replace(tzinfo=datetime.UTC)
+    now = datetime.datetime.now(datetime.UTC)
+    if expiration <= now:
+        raise ResponseParserError(
+            f"AssumeRole answered credentials that expired at {expiration.isoformat()}, "
+            f"before this machine's time {now.isoformat(timespec='seconds')}: "
+            "a stale answer, or a clock that is wrong"
+        )
+    return {
+        "access_key": creds["AccessKeyId"],
+        "secret_key": creds["SecretAccessKey"],
+        "token": creds["SessionToken"],
+        "expiry_time": expiration.isoformat(),
+    }
+
+
 async def assume_role_session(
     role_arn: str,
     *,
@@ -309,14 +374,17 @@ async def assume_role_session(
     profile, so that profile's endpoints and settings apply to the role's
     Lightsail requests as to its STS request.
 
+    The whole of it (the base credentials, AssumeRole and its retries) runs
+    within ``settings.call_timeout``, and so does each later refresh.
+
     Raises:
-        botocore exceptions; callers translate them.
+        RequestTimeoutError: ``settings.call_timeout`` passed first.
+        botocore exceptions (``ResponseParserError`` for an answer without
+        usable credentials, or with expired ones); callers translate them.
     """
     from aiobotocore.credentials import AioCredentialResolver
-    from botocore.parsers import ResponseParserError
 
     from aiolightsail import _logging
-    from aiolightsail import _validation as check
 
     params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}
     if external_id is not None:
@@ -326,26 +394,23 @@ async def assume_role_session(
 
     async def fetch() -> dict[str, Any]:
         _logging.install()  # cheap; covers loggers made by modules imported since
-        async with _sts(
-            base, region=region, endpoint_url=endpoint_url, access_key=access_key, settings=settings
-        ) as sts:
+        async with (
+            _credentials.deadline(
+                settings.call_timeout,
+                "AssumeRole (with the base credentials it is signed with)",
+                operation="AssumeRole",
+                region=region,
+            ),
+            _sts(
+                base,
+                region=region,
+                endpoint_url=endpoint_url,
+                access_key=access_key,
+                settings=settings,
+            ) as sts,
+        ):
             answer = await sts.call("AssumeRole", params)
-        creds = answer["Credentials"]
-        _logging.register_secret(creds["SecretAccessKey"])
-        _logging.register_secret(creds["SessionToken"])
-        for name in ("AccessKeyId", "SecretAccessKey", "SessionToken"):
-            if not check.sendable_credential(creds[name]):
-                # They would be refused as arguments too: signing with them, or
-                # sending the token as a header, could only fail later and obscurely.
-                raise ResponseParserError(
-                    f"AssumeRole answered a {name} that is not 1 to 8192 visible ASCII characters"
-                )
-        return {
-            "access_key": creds["AccessKeyId"],
-            "secret_key": creds["SecretAccessKey"],
-            "token": creds["SessionToken"],
-            "expiry_time": creds["Expiration"].isoformat(),
-        }
+        return _role_credentials(answer)
 
     credentials = _AssumedRoleCredentials.create_from_metadata(
         await fetch(), refresh_using=fetch, method=_FixedProvider.METHOD
@@ -368,17 +433,27 @@ async def caller_account_id(
 ) -> str:
     """The 12-digit account id of ``base``'s credentials (or ``access_key``), from STS.
 
-    One ``sts:GetCallerIdentity`` request, sent as :func:`assume_role_session` sends.
+    One ``sts:GetCallerIdentity`` request, sent as :func:`assume_role_session`
+    sends, within ``settings.call_timeout`` (the base credentials included).
 
     Raises:
+        RequestTimeoutError: ``settings.call_timeout`` passed first.
         botocore exceptions, and ``ResponseParserError`` for an answer
         without a 12-digit ``Account``; callers translate them.
     """
     from botocore.parsers import ResponseParserError
 
-    async with _sts(
-        base, region=region, endpoint_url=endpoint_url, access_key=access_key, settings=settings
-    ) as sts:
+    async with (
+        _credentials.deadline(
+            settings.call_timeout,
+            "GetCallerIdentity (with the credentials it is signed with)",
+            operation="GetCallerIdentity",
+            region=region,
+        ),
+        _sts(
+            base, region=region, endpoint_url=endpoint_url, access_key=access_key, settings=settings
+        ) as sts,
+    ):
         answer = await sts.call("GetCallerIdentity", {})
     account = answer.get("Account")
     if not (

@@ -14,8 +14,10 @@ import types
 from typing import NoReturn
 
 from aiolightsail import _logging
+from aiolightsail._botocore._credentials import CredentialsUnavailable
 from aiolightsail._botocore._http import Redirected, where
 from aiolightsail._errors import (
+    ExpiredCredentialsError,
     LightsailError,
     RedirectError,
     RequestTimeoutError,
@@ -82,6 +84,9 @@ def translate(
         return api_error_from_response(exc.response, operation=operation, region=region)
     if isinstance(exc, ResponseParserError):
         return ResponseError(f"unreadable response: {exc}", operation=operation)
+    if isinstance(exc, CredentialsUnavailable):
+        cls = ExpiredCredentialsError if exc.expired else UnauthenticatedError
+        return cls(str(exc), code=exc.code, operation=operation, region=region)
     if isinstance(exc, bce.NoCredentialsError | bce.PartialCredentialsError):
         return UnauthenticatedError(
             str(exc), code="NoCredentials", operation=operation, region=region

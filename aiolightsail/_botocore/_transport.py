@@ -57,7 +57,7 @@ from botocore.retries import standard
 from botocore.serialize import create_serializer
 
 from aiolightsail import _logging
-from aiolightsail._botocore import _error_answers
+from aiolightsail._botocore import _credentials, _error_answers
 from aiolightsail._botocore._http import Redirected
 from aiolightsail._botocore._parsing import read_lean
 
@@ -598,7 +598,7 @@ class Transport:
         credentials = self._credentials
         if credentials is None:
             raise bce.NoCredentialsError
-        frozen = await credentials.get_frozen_credentials()
+        frozen = await _credentials.frozen(credentials)  # refreshed if due, checked
         request = AWSRequest(method="POST", url=self._url, data=body, headers=headers)
         SigV4Auth(frozen, self._signing_name, self._signing_region).add_auth(request)
         return dict(request.headers.items())

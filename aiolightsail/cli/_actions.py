@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from aiolightsail import (
+    DEFAULT_CALL_TIMEOUT,
     APIError,
     InstanceStateName,
     LightsailClient,
@@ -109,7 +110,11 @@ async def _act(
     wait: bool,
     wait_timeout: float,
 ) -> None:
-    async with LightsailClient(region, profile=profile, endpoint_url=endpoint_url) as client:
+    # With --wait, its limit bounds every step, credentials and the action included.
+    call_timeout = min(DEFAULT_CALL_TIMEOUT, wait_timeout) if wait else DEFAULT_CALL_TIMEOUT
+    async with LightsailClient(
+        region, profile=profile, endpoint_url=endpoint_url, call_timeout=call_timeout
+    ) as client:
         operations = await act(client)
         for operation in operations:
             click.echo(_describe(operation))

@@ -26,7 +26,7 @@ from aiolightsail.emulator._clock import Clock
 from aiolightsail.emulator._errors import ServiceError
 from aiolightsail.emulator._faults import AssumeRoleCall, FaultKind, Faults, Stats
 from aiolightsail.emulator._pagination import DEFAULT_PAGE_SIZE
-from aiolightsail.emulator._server import DEFAULT_ACCOUNT, Emulator
+from aiolightsail.emulator._server import DEFAULT_ACCOUNT, ClientKwargs, Emulator
 from aiolightsail.emulator._state import (
     InstanceRecord,
     OperationRecord,
@@ -47,6 +47,7 @@ __all__ = [
     "AuthError",
     "Blueprint",
     "Bundle",
+    "ClientKwargs",
     "Clock",
     "CredentialStore",
     "Emulator",

@@ -20,7 +20,7 @@ import uuid
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypedDict
 
 import attrs
 from aiohttp import web
@@ -46,7 +46,21 @@ from aiolightsail.emulator._state import (
 )
 from aiolightsail.emulator._sts import handle_sts, is_sts_request, sts_error_status, sts_error_xml
 
-__all__ = ["DEFAULT_ACCOUNT", "Emulator"]
+__all__ = ["DEFAULT_ACCOUNT", "ClientKwargs", "Emulator"]
+
+
+class ClientKwargs(TypedDict):
+    """Keyword arguments that point a client at an emulator (:meth:`Emulator.client_kwargs`).
+
+    Typed, so that ``LightsailClient(**kwargs)`` and ``boto3.client("lightsail",
+    **kwargs)`` type-check as well as run.
+    """
+
+    endpoint_url: str
+    region_name: str
+    aws_access_key_id: str
+    aws_secret_access_key: str
+
 
 #: The account used when none is given: AWS's documented example account and
 #: access key (IAM user guide, "Managing access keys"), so no real key is needed.
@@ -394,8 +408,9 @@ class Emulator:
 
     def client_kwargs(
         self, account_id: str | None = None, region: str = "us-east-1"
-    ) -> dict[str, str]:
-        """Return keyword arguments for ``boto3.client("lightsail", ...)`` and friends.
+    ) -> ClientKwargs:
+        """Return keyword arguments for ``LightsailClient(...)``, ``boto3.client("lightsail", ...)``
+        and friends.
 
         Args:
             account_id: Whose keys to use; the default account when ``None``.

@@ -15,9 +15,14 @@ would otherwise show as they are or miss. Before anything is rendered, this:
   lists (a term alone on a line, its definition indented under it) into
   Markdown's (the ``def_list`` extension);
 - takes ``#:`` comments above an attribute or constant as its docstring;
+- lists as bases only public classes (``Bases: LightsailError, TimeoutError``),
+  never the private helpers the package's classes share (``SafeRepr``);
 - gives each attrs class the ``__init__`` that attrs generates (griffe reads
   source and does not run the decorators), so that its signature renders and
-  its ``Args:`` match real parameters.
+  its ``Args:`` match real parameters. That means importing the class's
+  module; a module that needs an extra the docs do not install (the command
+  line's click and rich) is left as griffe read it: the site renders none of
+  its classes, and the ``docs`` extra alone builds the site.
 
 mkdocs.yml loads this file by path; it is not part of the package.
 """
@@ -261,9 +266,24 @@ def _default(field: Any, member: griffe.Object | griffe.Alias | None) -> str | g
     return value if value is not None else repr(default)
 
 
+def _optional_dependency_missing(error: ModuleNotFoundError, package: str) -> bool:
+    """Whether ``error`` says that a module outside ``package`` (an extra's) is not installed."""
+    missing = error.name or ""
+    return missing.split(".", 1)[0] != package
+
+
 def _attrs_init(cls: griffe.Class) -> None:
-    """Give an attrs class the ``__init__`` that attrs generated for it."""
-    runtime = _runtime_class(cls)
+    """Give an attrs class the ``__init__`` that attrs generated for it.
+
+    A class whose module cannot be imported because an optional dependency is
+    not installed keeps griffe's view of it.
+    """
+    try:
+        runtime = _runtime_class(cls)
+    except ModuleNotFoundError as error:
+        if _optional_dependency_missing(error, cls.package.name):
+            return
+        raise
     if not attrs.has(runtime):
         return
     fields = {field.alias: field for field in attrs.fields(runtime)}
@@ -293,15 +313,50 @@ def _attrs_init(cls: griffe.Class) -> None:
     )
 
 
+# -- bases ---------------------------------------------------------------------------
+
+
+def _is_public_module(module: griffe.Module) -> bool:
+    return not any(part.startswith("_") for part in module.path.split("."))
+
+
+def _public_paths(pkg: griffe.Module) -> set[str]:
+    """Where each object a public module of ``pkg`` exports is defined."""
+    public: set[str] = set()
+    pending = [pkg]
+    while pending:
+        module = pending.pop()
+        pending.extend(m for m in module.modules.values() if not m.is_alias)
+        if not _is_public_module(module):
+            continue
+        exports = module.exports
+        for name, member in module.members.items():
+            if name.startswith("_") or (exports is not None and name not in exports):
+                continue
+            public.add(member.target_path if isinstance(member, griffe.Alias) else member.path)
+    return public
+
+
+def _public_bases(cls: griffe.Class, package: str, public: set[str]) -> list[str | griffe.Expr]:
+    """``cls``'s bases less the package's private ones."""
+
+    def shown(base: str | griffe.Expr) -> bool:
+        path = base.canonical_path if isinstance(base, griffe.Expr) else base
+        return not path.startswith(package + ".") or path in public
+
+    return [base for base in cls.bases if shown(base)]
+
+
 # -- the extension -------------------------------------------------------------------
 
 
 class SphinxDocstrings(griffe.Extension):
-    """Read the docstrings of every loaded package as Sphinx would."""
+    """Read the docstrings of every loaded package as Sphinx would; show public bases only."""
 
     def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
-        """Rewrite every docstring of ``pkg``; add attrs ``__init__`` methods."""
+        """Rewrite the docstrings of ``pkg``, add attrs ``__init__`` methods, hide private bases."""
         collection = loader.modules_collection
+        public = _public_paths(pkg)
         pending: list[griffe.Object] = [pkg]
         while pending:
             obj = pending.pop()
@@ -309,8 +364,10 @@ class SphinxDocstrings(griffe.Extension):
                 comment = _comment_docstring(obj)
                 if comment is not None:
                     obj.docstring = griffe.Docstring(comment, lineno=obj.lineno, parent=obj)
-            if isinstance(obj, griffe.Class) and "__init__" not in obj.members and _is_attrs(obj):
-                _attrs_init(obj)
+            if isinstance(obj, griffe.Class):
+                if "__init__" not in obj.members and _is_attrs(obj):
+                    _attrs_init(obj)
+                obj.bases = _public_bases(obj, pkg.name, public)
             if obj.docstring is not None:
                 obj.docstring.value = to_markdown(obj.docstring.value, _resolver(obj, collection))
             pending.extend(

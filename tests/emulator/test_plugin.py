@@ -56,20 +56,67 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
-def readme_testing_example() -> str:
-    """The Python block of the README's section on testing with the emulator."""
+def readme_testing_example(language: str) -> str:
+    """The block in ``language`` of the README's section on testing with the emulator."""
     section = README.read_text().split("## Testing your own code with the emulator", 1)[1]
     section = section.split("\n## ", 1)[0]
-    blocks: list[str] = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    blocks: list[str] = re.findall(rf"```{language}\n(.*?)```", section, flags=re.DOTALL)
     (block,) = blocks
     return block
 
 
-def test_readme_example_passes_in_strict_mode(project: pytest.Pytester) -> None:
-    """The README's pytest example passes verbatim under pytest-asyncio's default strict mode."""
-    project.makepyfile(test_readme=readme_testing_example())
+def test_readme_example_passes_in_strict_mode(pytester: pytest.Pytester) -> None:
+    """The README's pytest example, with the README's configuration and nothing more, passes
+    under pytest-asyncio's default strict mode with no warning at all."""
+    pytester.makepyprojecttoml(readme_testing_example("toml"))
+    pytester.makepyfile(test_readme=readme_testing_example("python"))
 
-    project.runpytest().assert_outcomes(passed=1)
+    result = pytester.runpytest("-W", "error")
+
+    result.assert_outcomes(passed=1)
+    assert "Warning" not in result.stdout.str() + result.stderr.str()
+
+
+#: A user's async test that asks for the emulator and its client.
+UNMARKED_TEST = """
+async def test_inventory(lightsail_emulator, lightsail_client):
+    lightsail_emulator.seed_instances(count=2)
+    assert len([i async for i in lightsail_client.iter_instances()]) == 2
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ("-p", "no:asyncio", "-p", "no:anyio"),
+            "*test_inventory is an async test that uses the Lightsail emulator, but no plugin "
+            "runs async tests here: install pytest-asyncio (pip install pytest-asyncio)*",
+            id="no-async-plugin",
+        ),
+        pytest.param(
+            (),
+            "*test_inventory is an async test that uses the Lightsail emulator, but "
+            "pytest-asyncio runs only marked tests in its strict mode: mark it "
+            "@pytest.mark.asyncio*",
+            id="strict-mode-unmarked",
+        ),
+    ],
+)
+def test_an_async_test_no_plugin_runs_is_told_what_to_do(
+    project: pytest.Pytester, args: tuple[str, ...], message: str
+) -> None:
+    """An async test that nothing would run on a loop errors with one message saying what to
+    install or mark, not pytest's message about async fixtures."""
+    if "no:asyncio" in args:  # pytest-asyncio's option would be unknown
+        project.makeini("[pytest]\nfilterwarnings = error\n")
+    project.makepyfile(test_user=UNMARKED_TEST)
+
+    result = project.runpytest(*args)
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([message])
+    assert "requested an async fixture" not in result.stdout.str()
 
 
 #: An async test; were the emulator or the client on another loop than the

@@ -339,6 +339,7 @@ CONSTRUCTOR_CASES: list[tuple[str, Any, str]] = [
      "role_session_name"),
     ("Target.pickle_secrets", lambda: T(REGION, pickle_secrets="yes"), "pickle_secrets"),
     ("LightsailClient.region", lambda: C("eu-west-1a"), "region"),
+    ("LightsailClient.region_name", lambda: C(region_name="eu-west-1a"), "region_name"),
     ("LightsailClient.profile", lambda: C(REGION, profile=""), "profile"),
     ("LightsailClient.aws_access_key_id",
      lambda: C(REGION, aws_access_key_id=5, aws_secret_access_key=SECRET), "aws_access_key_id"),
