@@ -51,6 +51,7 @@ from aiolightsail._models import (
     InstanceState,
     Operation,
 )
+from aiolightsail._repr import SafeRepr
 
 __all__ = ["RULES", "Reads", "send_once"]
 
@@ -75,7 +76,7 @@ class Reads(Protocol):
 
 
 @attrs.frozen
-class _Verdict:
+class _Verdict(SafeRepr):
     """What a read says of a write: done, not done, or it cannot tell; and what it saw."""
 
     outcome: Literal["done", "not done", "unknown"]
@@ -273,7 +274,7 @@ async def _put_ports(reads: Reads, params: Params) -> _Verdict:
 
 
 @attrs.frozen
-class _Rule:
+class _Rule(SafeRepr):
     """How to tell whether one write took effect, and where its outcome is listed.
 
     Attributes:

@@ -18,11 +18,13 @@ it was, and that nothing is sent after the attempt that carried it out.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import attrs
 import pytest
+from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,10 +33,12 @@ from aiolightsail import (
     LightsailError,
     Operation,
     PortInfo,
+    TransportError,
     WriteOutcomeUnknownError,
 )
 from aiolightsail.emulator import Emulator, FaultKind
 from tests.reliability.conftest import ORG, static_keys
+from tests.reliability.hostile import Hostile, hostile_server, lightsail_json
 
 pytestmark = pytest.mark.usefixtures("no_backoff")
 
@@ -329,3 +333,98 @@ async def test_any_faults_leave_a_write_done_at_most_once_and_reported_truly(
     )
     if applied_at is not None:
         assert sent == applied_at + 1, "nothing is sent after the send that carried it out"
+
+
+# -- what makes a write uncertain, over a hostile server -------------------------------------
+
+INSTANCE = {
+    "name": "new-1",
+    "blueprintId": "amazon_linux_2023",
+    "bundleId": "nano_3_0",
+    "location": {"availabilityZone": "eu-west-1a", "regionName": REGION},
+}
+CREATE: dict[str, Any] = {
+    "instance_names": ["new-1"],
+    "availability_zone": "eu-west-1a",
+    "blueprint_id": "amazon_linux_2023",
+    "bundle_id": "nano_3_0",
+}
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Hostile]:
+    """The hostile server."""
+    async for hostile in hostile_server():
+        yield hostile
+
+
+def created_then(write_answer: Callable[[], Awaitable[web.StreamResponse]]) -> Any:
+    """A server whose CreateInstances answers ``write_answer()``, and whose reads show the
+    instance created, with its operation."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        called = request.headers["X-Amz-Target"].rpartition(".")[2]
+        if called == "CreateInstances":
+            return await write_answer()
+        if called == "GetInstance":
+            return lightsail_json({"instance": INSTANCE})
+        return lightsail_json(
+            {
+                "operations": [
+                    {"id": "op-1", "resourceName": "new-1", "operationType": "CreateInstance"}
+                ]
+            }
+        )
+
+    return handler
+
+
+async def _silent() -> web.StreamResponse:
+    await asyncio.Event().wait()  # never answers; the client's deadline ends the attempt
+    raise AssertionError
+
+
+async def test_a_write_whose_answer_times_out_is_reconciled(server: Hostile) -> None:
+    """An attempt that runs past attempt_timeout after sending a write is uncertain: the
+    write is not re-sent, a read shows it took effect, and the call returns its operation."""
+    server.handler = created_then(_silent)
+    async with LightsailClient(
+        REGION, endpoint_url=server.url, attempt_timeout=0.2, **static_keys(ACCOUNT)
+    ) as client:
+        created = await client.create_instances(**CREATE)
+    assert [o.id for o in created] == ["op-1"]
+    assert [s.operation for s in server.seen] == [
+        "CreateInstances",
+        "GetInstance",
+        "GetOperationsForResource",
+    ]
+
+
+async def test_a_write_in_doubt_when_call_timeout_passes_is_unknown(server: Hostile) -> None:
+    """call_timeout passing while a write's request is unanswered leaves its outcome
+    unknown: WriteOutcomeUnknownError, not a timeout that reads as "not done"."""
+    server.handler = created_then(_silent)
+    async with LightsailClient(
+        REGION, endpoint_url=server.url, call_timeout=0.2, **static_keys(ACCOUNT)
+    ) as client:
+        with pytest.raises(WriteOutcomeUnknownError, match="call_timeout"):
+            await client.create_instances(**CREATE)
+    assert [s.operation for s in server.seen] == ["CreateInstances"]
+
+
+async def test_a_write_that_cannot_connect_is_retried_without_reads() -> None:
+    """A connection that cannot be made proves the write was never sent: it is retried as
+    any call, with no read, and fails as a TransportError."""
+    probe = await asyncio.start_server(lambda _r, _w: None, "127.0.0.1", 0)
+    port = probe.sockets[0].getsockname()[1]
+    probe.close()
+    await probe.wait_closed()
+    async with LightsailClient(
+        REGION,
+        endpoint_url=f"http://127.0.0.1:{port}",
+        max_attempts=ATTEMPTS,
+        **static_keys(ACCOUNT),
+    ) as client:
+        with pytest.raises(TransportError) as caught:
+            await client.create_instances(**CREATE)
+    assert not isinstance(caught.value, WriteOutcomeUnknownError)
