@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -131,8 +132,8 @@ def _configure() -> str:
     return marker
 
 
-async def give_up(cli_timeout: float) -> None:
-    """Time each case (see the module) at once; print the seconds and the outcomes."""
+async def give_up(cli_timeout: float) -> dict[str, dict[str, Any]]:
+    """Time each case (see the module) at once: its seconds and outcome, by case."""
     _configure()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HTTP_", "HTTPS_"))}
     silent, silent_url = await _serve(_silent)
@@ -162,17 +163,21 @@ async def give_up(cli_timeout: float) -> None:
             _ = [item async for item in stream]
         return ", ".join(f"{type(f.error).__name__}: {f.error}" for f in stream.failures)
 
+    # The library's cases run at once; the commands one after another, so that their
+    # start-up (measured by the baseline, last) is not multiplied by the machine's load.
+    library = {
+        "hung helper, LightsailClient (defaults)": hung_client,
+        "hung helper, Fleet stream (defaults)": hung_fleet,
+        "silent STS, Fleet.account_id (defaults)": silent_identity,
+        "407 proxy, LightsailClient (defaults)": proxy_client,
+    }
     limit = ["--timeout", str(cli_timeout)]
     keys_env = {
         **env,
         "AWS_ACCESS_KEY_ID": KEYS["aws_access_key_id"],
         "AWS_SECRET_ACCESS_KEY": KEYS["aws_secret_access_key"],
     }
-    cases: dict[str, Callable[[], Awaitable[str]]] = {
-        "hung helper, LightsailClient (defaults)": hung_client,
-        "hung helper, Fleet stream (defaults)": hung_fleet,
-        "silent STS, Fleet.account_id (defaults)": silent_identity,
-        "407 proxy, LightsailClient (defaults)": proxy_client,
+    commands: dict[str, Callable[[], Awaitable[str]]] = {
         f"hung helper, `instances --timeout {cli_timeout:g}`": lambda: _cli(
             ["instances", "-p", "hung", "-r", "eu-west-1", "--endpoint-url", silent_url, *limit],
             env,
@@ -201,21 +206,30 @@ async def give_up(cli_timeout: float) -> None:
         ),
     }
     async with Emulator() as emulator:
-        # What starting the command costs on this machine, now: the floor of the rows above.
-        cases[f"baseline: a healthy endpoint, `instances --timeout {cli_timeout:g}`"] = lambda: (
+        commands[f"baseline: a healthy endpoint, `instances --timeout {cli_timeout:g}`"] = lambda: (
             _cli(
                 ["instances", "-r", "eu-west-1", "--endpoint-url", emulator.endpoint_url, *limit],
                 keys_env,
             )
         )
-        results = await asyncio.gather(*(_timed(case) for case in cases.values()))
-    for name, (seconds, outcome) in zip(cases, results, strict=True):
-        print(f"{seconds:7.1f} s  {name}\n           {outcome[:300]}")
+
+        async def one_by_one() -> list[tuple[float, str]]:
+            return [await _timed(command) for command in commands.values()]
+
+        at_once, in_turn = await asyncio.gather(
+            asyncio.gather(*(_timed(case) for case in library.values())), one_by_one()
+        )
+    cases = [*library, *commands]
+    results = [*at_once, *in_turn]
     silent.close()
     proxy.close()
+    return {
+        name: {"seconds": seconds, "outcome": outcome[:300]}
+        for name, (seconds, outcome) in zip(cases, results, strict=True)
+    }
 
 
-async def sweeps(count: int) -> None:
+async def sweeps(count: int) -> dict[str, Any]:
     """Run ``count`` fleets whose target's helper hangs, each given up; count what is left."""
     marker = _configure()
     silent_url = "http://127.0.0.1:9"  # never reached: the credentials never come
@@ -226,19 +240,35 @@ async def sweeps(count: int) -> None:
             async with fleet.iter_instances() as stream:
                 _ = [item async for item in stream]
             open_counts.append(_running_with(marker))
-    print(
-        f"{count} sweeps given up at target_timeout=1: helper processes running while each "
-        f"fleet was open {open_counts}; after all closed: {_running_with(marker)}"
-    )
+    return {"sweeps": count, "running_while_open": open_counts, "left": _running_with(marker)}
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> None:
+    """Run the parts asked for; print them (``--json``: one JSON document)."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--timeout", type=float, default=5.0, help="the CLI's --timeout")
     parser.add_argument("--sweeps", type=int, default=10, help="abandoned sweeps to count after")
     parser.add_argument("--only", choices=["give-up", "sweeps"], help="run one part only")
-    args = parser.parse_args()
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    args = parser.parse_args(argv)
+    found: dict[str, Any] = {}
     if args.only in (None, "give-up"):
-        asyncio.run(give_up(args.timeout))
+        found["give_up"] = asyncio.run(give_up(args.timeout))
     if args.only in (None, "sweeps"):
-        asyncio.run(sweeps(args.sweeps))
+        found["sweeps"] = asyncio.run(sweeps(args.sweeps))
+    if args.json:
+        print(json.dumps(found))
+        return
+    for name, result in found.get("give_up", {}).items():
+        print(f"{result['seconds']:7.1f} s  {name}\n           {result['outcome']}")
+    if "sweeps" in found:
+        counted = found["sweeps"]
+        print(
+            f"{counted['sweeps']} sweeps given up at target_timeout=1: helper processes "
+            f"running while each fleet was open {counted['running_while_open']}; "
+            f"after all closed: {counted['left']}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -460,6 +460,24 @@ def _section_import(records: Records) -> list[str]:
     return _table(["statement", "median ms", "min ms", "÷ aiobotocore.session", "runs"], rows)
 
 
+def _section_credentials_give_up(records: Records) -> list[str]:
+    rows = []
+    for r in records:
+        if r["workload"] == "credentials_give_up":
+            result = r["result"]
+            if "seconds" in result:
+                measured, outcome = f"{result['seconds']:.1f} s", result["outcome"]
+            elif "left" in result:
+                measured, outcome = (
+                    f"{result['left']} left",
+                    f"while open: {result['running_while_open']}",
+                )
+            else:
+                measured, outcome = "–", str(result.get("error", result))
+            rows.append([r["contender"], measured, outcome.replace("|", "\\|")])
+    return _table(["case", "measured", "outcome"], rows)
+
+
 # ---------------------------------------------------------------- output
 
 
@@ -626,6 +644,15 @@ def write(
             "`import X` timed inside fresh interpreters (interpreter start-up excluded).",
             "",
             *_section_import(records),
+            "",
+        ]
+    if any(r["workload"] == "credentials_give_up" for r in records):
+        lines += [
+            "## Giving up on credentials that never come",
+            "",
+            "`benchmarks/credentials_give_up.py`, once, the cases at once (`docs/reliability.md`).",
+            "",
+            *_section_credentials_give_up(records),
             "",
         ]
     done = ", ".join(

@@ -78,10 +78,15 @@ def targets_of(announcement: dict[str, Any]) -> list[BenchTarget]:
 
 def run_job(job: Job) -> dict[str, Any]:
     """Run one contender process; its result, or ``{"error": ...}``."""
+    return _run_module("benchmarks.worker", stdin=job.to_json())
+
+
+def _run_module(module: str, *args: str, stdin: str | None = None) -> dict[str, Any]:
+    """``python -m module *args``, isolated: its last line, read as JSON, or ``{"error": ...}``."""
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.worker"],
-            input=job.to_json(),
+        done = subprocess.run(  # noqa: S603 - our own interpreter and modules
+            [sys.executable, "-m", module, *args],
+            input=stdin,
             capture_output=True,
             env=isolated_env(),
             cwd=REPO_ROOT,
@@ -205,6 +210,24 @@ def time_imports(runs: int) -> list[dict[str, Any]]:
     return records
 
 
+def time_credentials_give_up() -> list[dict[str, Any]]:
+    """``benchmarks/credentials_give_up.py`` (about 100 s): one record per case."""
+    print("\n== giving up on credentials that never come (about 100 s)")
+    results = _run_module("benchmarks.credentials_give_up", "--json")
+    if "error" in results:
+        results = {"give_up": {"run": results}}
+    cases: dict[str, dict[str, Any]] = dict(results.get("give_up", {}))
+    if "sweeps" in results:
+        cases["processes left after abandoned sweeps"] = results["sweeps"]
+    for case, result in cases.items():
+        print(f"  {case}: {result}")
+    return [
+        {"workload": "credentials_give_up", "contender": case, "variant": 0, "repeat": 0,
+         "result": result}
+        for case, result in cases.items()
+    ]  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; exits 0 whatever the goals say."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -222,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "streaming",
             "scale",
             "import",
+            "credentials_give_up",
         ],
         help="run only this workload (repeatable)",
     )
@@ -248,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             records += run_workload(workload, contenders, args.repeats)
     if args.only is None or "import" in args.only:
         records += time_imports(args.repeats or (5 if args.quick else 15))
+    if args.only is None or "credentials_give_up" in args.only:
+        records += time_credentials_give_up()
     elapsed = time.perf_counter() - started
 
     machine["load_after"] = report.load_average()

@@ -151,6 +151,21 @@ def test_a_process_provider_without_its_popen_fails_at_import() -> None:
     assert "aiobotocore.credentials.AioProcessProvider._popen" in said
 
 
+def test_an_assume_role_provider_without_its_builder_fails_at_import() -> None:
+    """An aiobotocore whose AssumeRole provider no longer keeps the `_profile_provider_builder`
+    we wrap (to end a source profile's abandoned helpers) makes `import aiolightsail` fail."""
+    said = _import_after(
+        "import botocore.credentials as m\n"
+        "init = m.AssumeRoleProvider.__init__\n"
+        "def without_builder(self, *args, **kwargs):\n"
+        "    init(self, *args, **kwargs)\n"
+        "    del self._profile_provider_builder\n"
+        "m.AssumeRoleProvider.__init__ = without_builder\n"
+    )
+    assert said.startswith("UnsupportedBotocoreError aiolightsail cannot work with")
+    assert "AioAssumeRoleProvider._profile_provider_builder" in said
+
+
 def test_the_installed_aiobotocore_passes() -> None:
     """The aiobotocore this suite runs with is accepted (the check is not vacuous above)."""
     _compat.check()

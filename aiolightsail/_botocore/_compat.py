@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from typing import Any, cast
 
 __all__ = [
     "ALLOW_UNTESTED_VARIABLE",
@@ -44,7 +45,7 @@ PRIVATE_MEMBERS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
     ("aiobotocore.retries.adaptive", "AsyncClientRateLimiter", ("on_sending_request",)),
     ("aiobotocore.retries.bucket", None, ("AsyncTokenBucket", "Clock")),
     # Ending abandoned credential_process helpers (_credentials.adopt_helpers): this
-    # coroutine starts the helper with the provider's _popen (checked by _popen_member).
+    # coroutine starts the helper with the provider's _popen (checked by _instance_members).
     ("aiobotocore.credentials", "AioProcessProvider", ("_retrieve_credentials_using",)),
 )
 
@@ -66,20 +67,34 @@ def _release(version: str) -> tuple[int, int]:
         return (0, 0)
 
 
-def _popen_member() -> list[str]:
-    """``["...AioProcessProvider._popen"]`` if a process provider no longer keeps one, else ``[]``.
+def _instance_members() -> list[str]:
+    """The attributes we replace that providers set in ``__init__`` and no longer do.
 
-    An attribute each provider sets in ``__init__``, so a provider is built to look.
+    ``AioProcessProvider._popen`` (how a ``credential_process`` helper is
+    started) and ``AioAssumeRoleProvider._profile_provider_builder`` (where a
+    role's source profile gets its providers), used by
+    ``_credentials.adopt_helpers``. Providers are built to look.
     """
     try:
-        from aiobotocore.credentials import AioProcessProvider
+        from aiobotocore.credentials import AioAssumeRoleProvider, AioProcessProvider
 
-        provider = AioProcessProvider(profile_name="default", load_config=dict)
-    except Exception:  # noqa: BLE001 - any failure to build one means it has changed
-        return ["aiobotocore.credentials.AioProcessProvider(...)"]
-    return (
-        [] if "_popen" in vars(provider) else ["aiobotocore.credentials.AioProcessProvider._popen"]
-    )
+        process = AioProcessProvider(profile_name="default", load_config=dict)
+        builder, no_client = object(), cast("Any", None)
+        role = AioAssumeRoleProvider(
+            load_config=dict,
+            client_creator=no_client,
+            cache={},
+            profile_name="default",
+            profile_provider_builder=builder,
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure to build one means they changed
+        return [f"aiobotocore.credentials providers as built in 3.10 ({type(exc).__name__})"]
+    missing = []
+    if "_popen" not in vars(process):
+        missing.append("aiobotocore.credentials.AioProcessProvider._popen")
+    if vars(role).get("_profile_provider_builder") is not builder:
+        missing.append("aiobotocore.credentials.AioAssumeRoleProvider._profile_provider_builder")
+    return missing
 
 
 def check(version: str | None = None) -> None:
@@ -116,7 +131,7 @@ def check(version: str | None = None) -> None:
                 continue
         where = f"{module_name}.{class_name}" if class_name else module_name
         missing += [f"{where}.{member}" for member in members if member not in vars(owner)]
-    missing += _popen_member()
+    missing += _instance_members()
     if missing:
         raise UnsupportedBotocoreError(
             f"aiolightsail cannot work with aiobotocore {found}: it lacks "

@@ -200,19 +200,41 @@ async def frozen(credentials: Any) -> Any:
 def adopt_helpers(session: AioSession) -> None:
     """Make ``session``'s ``credential_process`` helpers ended when abandoned (see the module).
 
-    Its credential resolver's process provider (``get_component``, botocore's
-    public way to reach it) starts helpers through :func:`_spawn` from now on:
-    refreshes of the credentials it gave included. A session whose resolver
-    has no such provider is left as it is.
+    The process provider of its credential resolver (``get_component``,
+    botocore's public way to reach it), and those its AssumeRole provider
+    builds for a role's ``source_profile``, start helpers through
+    :func:`_spawn` from now on: refreshes of the credentials they gave
+    included. Other providers are left as they are.
     """
-    from aiobotocore.credentials import AioProcessProvider
-
     resolver: Any = session.get_component("credential_provider")
     for provider in getattr(resolver, "providers", ()):
-        # _popen: what AioProcessProvider._retrieve_credentials_using starts the
-        # helper with (listed and checked in _compat).
-        if isinstance(provider, AioProcessProvider) and vars(provider).get("_popen") is not _spawn:
-            provider._popen = _spawn  # type: ignore[attr-defined]  # see _compat
+        _adopt(provider)
+        # _profile_provider_builder: where AssumeRoleProvider gets a source profile's
+        # providers (listed and checked in _compat).
+        builder = vars(provider).get("_profile_provider_builder")
+        if builder is not None and "providers" not in vars(builder):
+            builder.providers = _adopting(builder.providers)
+
+
+def _adopt(provider: object) -> None:
+    from aiobotocore.credentials import AioProcessProvider
+
+    # _popen: what AioProcessProvider._retrieve_credentials_using starts the helper
+    # with (listed and checked in _compat).
+    if isinstance(provider, AioProcessProvider) and vars(provider).get("_popen") is not _spawn:
+        provider._popen = _spawn  # type: ignore[attr-defined]  # see _compat
+
+
+def _adopting(make_providers: Any) -> Any:
+    """``make_providers`` (a profile provider builder's), adopting the providers it makes."""
+
+    def providers(*args: Any, **kwargs: Any) -> Any:
+        made = make_providers(*args, **kwargs)
+        for provider in made:
+            _adopt(provider)
+        return made
+
+    return providers
 
 
 async def _spawn(program: str, *args: str, **options: Any) -> _Helper:
@@ -235,7 +257,7 @@ class _Helper:
     """A helper process, ended with its descendants if its answer is abandoned.
 
     Only :meth:`communicate` and ``returncode`` are what aiobotocore reads;
-    anything else is the process's own.
+    anything else is the process's own. Its output is bounded (:data:`MAX_HELPER_OUTPUT`).
     """
 
     __slots__ = ("_process", "_transport")
@@ -253,9 +275,24 @@ class _Helper:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._process, name)
 
-    async def communicate(self, input: bytes | None = None) -> tuple[bytes, bytes]:
+    async def communicate(self) -> tuple[bytes, bytes]:
+        """Its stdout and stderr, read to their ends, once it has exited.
+
+        Raises:
+            CredentialsUnavailable: it printed more than :data:`MAX_HELPER_OUTPUT`
+                bytes on either (it is then ended).
+        """
+        process = self._process
+        reads = [asyncio.ensure_future(_read(pipe)) for pipe in (process.stdout, process.stderr)]
         try:
-            return await self._process.communicate(input)
+            try:
+                out, err = await asyncio.gather(*reads)
+            finally:  # the other read, when one failed
+                for read in reads:
+                    read.cancel()
+                    if read.done() and not read.cancelled():
+                        read.exception()  # retrieved: raised above, or the same failure
+            await process.wait()
         except BaseException:
             # Cancelled (a deadline, a fleet closing) or failed: nobody will read
             # its answer. Killed at once: a grace period would outlast the deadline.
@@ -266,6 +303,29 @@ class _Helper:
             self._transport.close()
             await self._process.wait()  # reaped: nothing is left behind
             raise
+        return out, err
+
+
+#: The most a helper may print on stdout or on stderr. Its answer is one small JSON
+#: document (AWS's specification); a helper printing without end would otherwise
+#: fill the memory before any deadline passed.
+MAX_HELPER_OUTPUT = 1 << 20
+
+
+async def _read(stream: asyncio.StreamReader | None) -> bytes:
+    """``stream`` to its end, refused past :data:`MAX_HELPER_OUTPUT` bytes (none: ``b""``)."""
+    if stream is None:
+        return b""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await stream.read(1 << 16):
+        size += len(chunk)
+        if size > MAX_HELPER_OUTPUT:
+            raise CredentialsUnavailable(
+                f"the credential_process helper printed more than {MAX_HELPER_OUTPUT} bytes"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _children() -> dict[int, list[int]]:

@@ -24,9 +24,12 @@ outcomes (the error, which processes still run), never durations.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +131,15 @@ async def hostile() -> AsyncIterator[Hostile]:
         yield server
 
 
+@pytest.fixture(autouse=True)
+def _no_helper_outlives_its_test(tmp_path: Path) -> Iterator[None]:
+    """Kill what a test's helpers left running (only when the rule under test broke)."""
+    yield
+    for pid in _running_with(f"{tmp_path}/"):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _profile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, code: str | None, *, args: str = ""
 ) -> str:
@@ -205,6 +217,26 @@ async def test_an_abandoned_helper_is_ended_with_its_children(
         await opening
     assert [pid for pid in pids if _running(pid)] == []
     assert len(pids) == 1 + child
+
+
+async def test_an_abandoned_source_profile_helper_is_ended_with_its_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, handshakes: Handshakes
+) -> None:
+    """A profile assuming a role with a source_profile whose credential_process hangs: when
+    the client opening is cancelled, the source profile's helper and its child are ended."""
+    _hung(tmp_path, monkeypatch, child=True, port=handshakes.port, name="base")
+    config = tmp_path / "config"
+    config.write_text(
+        f"{config.read_text()}[profile admin]\nrole_arn = {ROLE}\nsource_profile = base\n"
+    )
+    client = LightsailClient("eu-west-1", profile="admin", call_timeout=NEVER)
+    opening = asyncio.create_task(client.__aenter__())
+    pids = await handshakes.pids.get()
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    assert len(pids) == 2
+    assert [pid for pid in pids if _running(pid)] == []
 
 
 async def test_a_hung_helper_fails_the_client_at_its_call_timeout(
@@ -397,6 +429,26 @@ async def test_junk_from_a_helper_is_a_credentials_error(
         assert not emulator.stats.requests  # nothing was sent
     assert raised.value.code == "CredentialsUnavailable"
     assert "unreadable response" not in str(raised.value)
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+async def test_a_helper_printing_without_end_is_a_credentials_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream: str
+) -> None:
+    """A helper that prints without end (on stdout or stderr) is stopped past its output's
+    bound and is an UnauthenticatedError; nothing of it is left running."""
+    marker = _profile(
+        tmp_path,
+        monkeypatch,
+        "endless",
+        f"import sys\nwhile True:\n    sys.{stream}.write('x' * 65536)\n",
+    )
+    with pytest.raises(UnauthenticatedError, match="printed more than"):
+        async with LightsailClient(
+            "eu-west-1", profile="endless", endpoint_url="http://127.0.0.1:9", call_timeout=NEVER
+        ):
+            pass
+    assert _running_with(marker) == []
 
 
 async def test_a_missing_helper_is_a_credentials_error(
