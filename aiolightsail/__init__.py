@@ -47,13 +47,6 @@ from aiolightsail._errors import (
     WaitTimeoutError,
     WriteOutcomeUnknownError,
 )
-from aiolightsail._fleet import (
-    DEFAULT_TARGET_TIMEOUT,
-    Fleet,
-    FleetFailure,
-    FleetStream,
-    FoundInstances,
-)
 from aiolightsail._gate import get_cpu_budget, set_cpu_budget
 from aiolightsail._instrument import (
     InstrumentEvent,
@@ -93,7 +86,15 @@ from aiolightsail._models import (
 from aiolightsail._pagination import DEFAULT_MAX_PAGES, PageIterator
 from aiolightsail._regions import LIGHTSAIL_REGIONS, OPT_IN_REGIONS
 from aiolightsail._target import Target
-from aiolightsail._watch import InstanceChange, InstanceWatch
+from aiolightsail.fanout import (
+    DEFAULT_TARGET_TIMEOUT,
+    Fleet,
+    FleetFailure,
+    FleetStream,
+    FoundInstances,
+    InstanceChange,
+    InstanceWatch,
+)
 
 __version__ = "0.1.0"
 

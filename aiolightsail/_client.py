@@ -37,6 +37,15 @@ from aiolightsail._models import (
     Region,
     _Model,
 )
+from aiolightsail._options import (
+    DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_POOL_CONNECTIONS,
+    DEFAULT_READ_TIMEOUT,
+    ClientOptions,
+)
 from aiolightsail._pagination import DEFAULT_MAX_PAGES, PageIterator
 
 if TYPE_CHECKING:
@@ -51,16 +60,6 @@ __all__ = [
     "LightsailClient",
 ]
 
-#: Total attempts per request (the first try included) when neither the
-#: argument, the environment nor the profile sets them. botocore's own
-#: client-config ``max_attempts`` counts *retries*; we pass ``total_max_attempts``.
-DEFAULT_MAX_ATTEMPTS = _botocore.DEFAULT_MAX_ATTEMPTS
-#: The default deadlines, in seconds, and why they are these (``docs/reliability.md``,
-#: "Deadlines"): a silent or trickling endpoint is given up within ``DEFAULT_CALL_TIMEOUT``.
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_TIMEOUT = 20.0
-DEFAULT_ATTEMPT_TIMEOUT = 30.0
-DEFAULT_CALL_TIMEOUT = 90.0
 
 _M = TypeVar("_M", bound=_Model)
 
@@ -83,6 +82,13 @@ def _unfit(exc: Exception, op: ops.Op[Any]) -> ResponseError:
         f"the answer does not fit the {op.model.__name__} model: {type(exc).__name__}: {exc}",
         operation=op.wire,
     )
+
+
+def _access_key(
+    key_id: str | None, secret: str | None, token: str | None
+) -> tuple[str, str, str | None] | None:
+    """Static keys as ``(key id, secret, token)``, or ``None`` without a key id."""
+    return None if key_id is None else (key_id, secret or "", token)
 
 
 def _inactive(include_inactive: bool) -> dict[str, Any]:
@@ -180,7 +186,7 @@ class LightsailClient:
         attempt_timeout: float = DEFAULT_ATTEMPT_TIMEOUT,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
         max_pages: int = DEFAULT_MAX_PAGES,
-        max_pool_connections: int = 10,
+        max_pool_connections: int = DEFAULT_MAX_POOL_CONNECTIONS,
         session: AioSession | None = None,
         instrument: _instrument.InstrumentHook | Sequence[_instrument.InstrumentHook] | None = None,
         config: Config | None = None,
@@ -190,9 +196,9 @@ class LightsailClient:
                 raise ValidationError(
                     "region_name", f"names another region than region={region!r}: give one"
                 )
-            self._region: str | None = check.region(region_name, "region_name")
-        else:
-            self._region = None if region is None else check.region(region)
+            region = check.region(region_name, "region_name")
+        elif region is not None:
+            region = check.region(region)
         check.credentials(
             profile=profile,
             access_key_id=aws_access_key_id,
@@ -205,36 +211,92 @@ class LightsailClient:
             raise ValidationError(
                 "session", f"must be an aiobotocore AioSession, not {type(session).__name__}"
             )
-        if max_attempts is not None:
-            check.integer(max_attempts, "max_attempts", low=1, high=100)
-        if retry_mode is not None:
-            check.choice(retry_mode, "retry_mode", frozenset(_botocore.RETRY_MODES))
-        _botocore.check_config(config)
-        check.seconds(connect_timeout, "connect_timeout")
-        check.seconds(read_timeout, "read_timeout")
-        check.seconds(attempt_timeout, "attempt_timeout")
-        check.optional_seconds(call_timeout, "call_timeout")
-        check.integer(max_pages, "max_pages", low=1, high=10_000_000)
-        check.integer(max_pool_connections, "max_pool_connections", low=1, high=10_000)
+        options = ClientOptions(
+            max_attempts=max_attempts,
+            retry_mode=retry_mode,
+            config=config,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            attempt_timeout=attempt_timeout,
+            call_timeout=call_timeout,
+            max_pages=max_pages,
+            max_pool_connections=max_pool_connections,
+        )
+        self._setup(
+            region,
+            options=options,
+            profile=profile,
+            access_key=_access_key(aws_access_key_id, aws_secret_access_key, aws_session_token),
+            endpoint_url=endpoint_url,
+            session=session,
+            dispatch=_instrument.dispatch_of(instrument),
+        )
 
+    @classmethod
+    def _create(
+        cls,
+        region: str | None,
+        *,
+        options: ClientOptions,
+        profile: str | None = None,
+        access_key: tuple[str, str, str | None] | None = None,
+        endpoint_url: str | None = None,
+        session: AioSession | None = None,
+        dispatch: _instrument.Dispatch | None = None,
+        label: str | None = None,
+        timer: _waiters.Timer | None = None,
+    ) -> Self:
+        """A client from parts already checked (a fleet's target, a test fixture's emulator).
+
+        Args:
+            region: the region (checked), or ``None`` for the configured one.
+            options: how requests are sent.
+            profile: the profile whose credentials sign (unless ``access_key``/``session``).
+            access_key: static ``(key id, secret, token)``.
+            endpoint_url: where requests go (checked).
+            session: an aiobotocore session to use instead of the shared one.
+            dispatch: the instrumentation hooks' dispatch, shared with the caller.
+            label: the fleet target's label in events and log records.
+            timer: where the waiters read the time and sleep (default: the loop's).
+        """
+        client = cls.__new__(cls)
+        client._setup(
+            region,
+            options=options,
+            profile=profile,
+            access_key=access_key,
+            endpoint_url=endpoint_url,
+            session=session,
+            dispatch=dispatch,
+            label=label,
+            timer=timer,
+        )
+        return client
+
+    def _setup(
+        self,
+        region: str | None,
+        *,
+        options: ClientOptions,
+        profile: str | None,
+        access_key: tuple[str, str, str | None] | None,
+        endpoint_url: str | None,
+        session: AioSession | None,
+        dispatch: _instrument.Dispatch | None,
+        label: str | None = None,
+        timer: _waiters.Timer | None = None,
+    ) -> None:
+        self._region = region
+        self._options = options
         self._profile = profile
-        self._access_key_id = aws_access_key_id
-        self._secret_access_key = aws_secret_access_key
-        self._session_token = aws_session_token
+        self._access_key = access_key
         self._endpoint_url = endpoint_url
-        self._max_attempts = max_attempts
-        self._retry_mode = retry_mode
-        self._config = config
-        self._connect_timeout = connect_timeout
-        self._read_timeout = read_timeout
-        self._attempt_timeout = attempt_timeout
-        self._call_timeout = call_timeout
-        self._max_pages = max_pages
-        self._max_pool_connections = max_pool_connections
         self._session = session
-        self._dispatch = _instrument.dispatch_of(instrument)
-        #: The fleet target's label in events and log records (a fleet sets it).
-        self._label: str | None = None
+        self._dispatch = dispatch
+        #: The fleet target's label in events and log records.
+        self._label = label
+        if timer is not None:
+            self._timer = timer
         self._client: _botocore.Transport | None = None
         self._state = "new"
 
@@ -268,7 +330,7 @@ class LightsailClient:
             f"profile={profile!r}"
             if profile
             else "static keys"
-            if getattr(self, "_access_key_id", None)
+            if getattr(self, "_access_key", None)
             else "default credentials"
         )
         endpoint_url = getattr(self, "_endpoint_url", None)
@@ -305,32 +367,22 @@ class LightsailClient:
         # targets at once would run all of it in one loop iteration (38 ms).
         await take_turn()
         _logging.install()
-        for secret in (self._secret_access_key, self._session_token):
-            _logging.register_secret(secret)
-        access_key = (
-            (self._access_key_id, self._secret_access_key or "", self._session_token)
-            if self._access_key_id is not None
-            else None
-        )
+        if self._access_key is not None:
+            for secret in self._access_key[1:]:
+                _logging.register_secret(secret)
         try:
             opening = _botocore.open_lightsail(
                 region=self._region,
                 session=self._session,
                 profile=self._profile,
-                access_key=access_key,
+                access_key=self._access_key,
                 endpoint_url=self._endpoint_url,
-                max_attempts=self._max_attempts,
-                retry_mode=self._retry_mode,
-                connect_timeout=self._connect_timeout,
-                read_timeout=self._read_timeout,
-                attempt_timeout=self._attempt_timeout,
-                max_pool_connections=self._max_pool_connections,
-                config=self._config,
+                options=self._options,
             )
             # Resolving credentials is part of opening: a credential_process that
             # never answers must not hold the client past its call_timeout.
             self._client = await _botocore.within(
-                opening, self._call_timeout, OPENING, operation=None, region=self._region
+                opening, self._options.call_timeout, OPENING, operation=None, region=self._region
             )
         except Exception as exc:  # noqa: BLE001 - translated, or re-raised as it is
             _botocore.reraise(exc, operation=None, region=self._region)
@@ -384,7 +436,7 @@ class LightsailClient:
     ) -> dict[str, Any]:
         client = self._require_open()
         await take_turn()  # building and signing the request is one turn's work
-        deadline = asyncio.timeout(self._call_timeout)
+        deadline = asyncio.timeout(self._options.call_timeout)
         try:
             async with deadline:
                 return await client.call(op.wire, params, write=write)
@@ -393,7 +445,7 @@ class LightsailClient:
         except Exception as exc:
             if isinstance(exc, TimeoutError) and deadline.expired():
                 raise RequestTimeoutError(
-                    f"{op.wire} took longer than call_timeout={self._call_timeout:g}s "
+                    f"{op.wire} took longer than call_timeout={self._options.call_timeout:g}s "
                     "(every attempt and backoff included)",
                     operation=op.wire,
                     region=self._region,
@@ -423,7 +475,7 @@ class LightsailClient:
             params,
             send=lambda sending: self._call(op, params, write=sending),
             convert=convert,
-            within=self._call_timeout,
+            within=self._options.call_timeout,
             attempts=self._require_open().max_attempts,
             region=self._region,
         )
@@ -500,7 +552,7 @@ class LightsailClient:
             ),
             operation=op.wire,
             page_token=page_token,
-            max_pages=self._max_pages,
+            max_pages=self._options.max_pages,
         )
 
     # -- instances ------------------------------------------------------------
@@ -1190,6 +1242,36 @@ class LightsailClient:
         """
         return await _waiters.wait_for_instance_state(
             self, instance_name, state, within=timeout, interval=interval, timer=self._timer
+        )
+
+    async def wait_for_public_ip(
+        self,
+        instance_name: str,
+        *,
+        # A parameter, not asyncio.timeout(): the error then carries what was last seen.
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+        interval: float | None = None,
+    ) -> Instance:
+        """Wait until the instance has a public IPv4 address.
+
+        An instance has none while it is ``pending`` and none while it is stopped;
+        it gets a new one each time it starts (unless a static IP is attached).
+
+        Args:
+            instance_name: the instance's name.
+            timeout: seconds to wait in all, requests included.
+            interval: seconds between polls; ``None`` starts at 1 s and doubles up to 15 s.
+
+        Returns:
+            The instance, with its ``public_ip_address``.
+
+        Raises:
+            WaitFailedError: the instance is shutting down or terminated instead.
+            WaitTimeoutError: ``timeout`` passed first (``last``: the instance as last seen).
+            NotFoundError: there is no such instance (any more).
+        """
+        return await _waiters.wait_for_public_ip(
+            self, instance_name, within=timeout, interval=interval, timer=self._timer
         )
 
     async def wait_for_instance_snapshot(

@@ -71,6 +71,11 @@ _FINAL_STATUSES = frozenset(
 )
 
 
+def is_final_status(status: object) -> bool:
+    """Whether an operation's ``status`` (a member, or the same text) is final: the one rule."""
+    return status in _FINAL_STATUSES
+
+
 class MetricStatistic(enum.StrEnum):
     """A statistic of :meth:`~aiolightsail.LightsailClient.get_instance_metric_data`."""
 

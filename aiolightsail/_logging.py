@@ -37,6 +37,12 @@ pass the logger's level, so it costs nothing unless DEBUG logging is on.
 ``tests/reliability/test_redaction.py`` proves the result with secrets of
 arbitrary text pushed through real DEBUG-logged requests.
 
+The same filter keeps text from a server from forging a line: the record's
+arguments are formatted with their control characters shown as escapes
+(``aiolightsail._controls``), so an error code holding a newline and a fake
+``CRITICAL`` stays inside its own line; the message's own format (a library's
+``"Response body:\\n%r"``) is kept, and a traceback keeps its line breaks only.
+
 The library's own loggers (the ``aiolightsail`` hierarchy, described in
 ``docs/guides/observability.md``) are made by :func:`logger`, which attaches
 the filter at once. The top logger has a :class:`logging.NullHandler`, as the
@@ -55,6 +61,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
+
+from aiolightsail._controls import neutralise
 
 __all__ = [
     "SECRET_MEMBERS",
@@ -285,20 +293,54 @@ def redact(text: str) -> str:
     return _cut_unredacted_names(text)
 
 
+class _Shown:
+    """A log record's argument, formatted (``%s`` or ``%r``) with its controls as escapes."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return neutralise(str(getattr(self, "value", "")))
+
+    def __repr__(self) -> str:
+        # Read with a default: a half-built object must describe itself too.
+        return neutralise(repr(getattr(self, "value", None)))
+
+
+def _shown(value: object) -> object:
+    # Numbers stay themselves, for %d and %.3f; they hold no text.
+    return value if isinstance(value, int | float) else _Shown(value)
+
+
+def _lines_shown(text: str) -> str:
+    """Multi-line text (a traceback) with every control but its line breaks as escapes."""
+    return "\n".join(map(neutralise, text.split("\n")))
+
+
 class RedactingFilter(logging.Filter):
-    """A logging filter that rewrites a record with secrets redacted (see the module)."""
+    """A logging filter that rewrites a record with secrets redacted and controls shown
+    as escapes (see the module)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             if record.args:
                 record.args = (
-                    _redact_value(record.args)
+                    tuple(map(_shown, _redact_value(record.args)))
                     if isinstance(record.args, tuple)
-                    else _redact_value(dict(record.args))
+                    else {
+                        key: _shown(value)
+                        for key, value in _redact_value(dict(record.args)).items()
+                    }
                 )
-            message = record.getMessage()
+            message = (
+                record.getMessage()
+                if isinstance(record.msg, str)
+                else neutralise(record.getMessage())
+            )
         except Exception:  # noqa: BLE001 - a malformed record: keep nothing of it
-            message = f"{record.msg!s:.200}"
+            message = neutralise(f"{record.msg!s:.200}")
         record.msg = redact(message)
         record.args = None
         if record.exc_info:
@@ -308,9 +350,9 @@ class RedactingFilter(logging.Filter):
             # locals for some handlers) is not handed on.
             record.exc_info = None
         if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = _lines_shown(redact(record.exc_text))
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = _lines_shown(redact(record.stack_info))
         return True
 
 

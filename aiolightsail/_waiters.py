@@ -25,7 +25,12 @@ from typing import Protocol, TypeVar
 
 from aiolightsail import _logging
 from aiolightsail import _validation as check
-from aiolightsail._enums import InstanceSnapshotState, InstanceStateName, OperationStatus
+from aiolightsail._enums import (
+    InstanceSnapshotState,
+    InstanceStateName,
+    OperationStatus,
+    is_final_status,
+)
 from aiolightsail._errors import (
     NotFoundError,
     ResponseError,
@@ -42,6 +47,7 @@ __all__ = [
     "wait_for_instance_snapshot",
     "wait_for_instance_state",
     "wait_for_operations",
+    "wait_for_public_ip",
     "wait_until_deleted",
 ]
 
@@ -95,14 +101,6 @@ class Reads(Protocol):
     async def get_instance_snapshot(self, instance_snapshot_name: str) -> InstanceSnapshot: ...
 
 
-def _seconds(value: object, parameter: str, *, optional: bool) -> float | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValidationError(parameter, "must be a positive number of seconds", value)
-    return float(value)
-
-
 def _about(asked: str, answered: object, *, what: str, operation: str) -> None:
     """Refuse an answer about another resource than the one asked about.
 
@@ -129,6 +127,32 @@ def _delays(interval: float | None) -> Iterator[float]:
             delay = min(delay * 2, MAX_DELAY)
 
 
+def _status(last: object) -> str | None:
+    """How the last thing seen stood (``Started``, ``stopping``), for a timeout's message."""
+    if isinstance(last, Operation):
+        return None if last.status is None else str(last.status)
+    if isinstance(last, Instance):
+        return None if last.state_name is None else str(last.state_name)
+    if isinstance(last, InstanceSnapshot):
+        return None if last.state is None else str(last.state)
+    if isinstance(last, list) and last:
+        statuses = [_status(item) for item in last if not _final(item)] or [_status(last[-1])]
+        known = [status for status in dict.fromkeys(statuses) if status is not None]
+        return " and ".join(known) or None
+    return None
+
+
+def _timed_out(
+    what: str, limit: float, last: Instance | InstanceSnapshot | Sequence[Operation] | None
+) -> WaitTimeoutError:
+    status = _status(last)
+    if status is not None:
+        return WaitTimeoutError(f"{what}: still {status} after {limit:g} s", last=last)
+    if last is None:
+        return WaitTimeoutError(f"{what}: no answer within the timeout of {limit:g} s")
+    return WaitTimeoutError(f"{what}: still not done after {limit:g} s", last=last)
+
+
 async def poll(
     fetch: Callable[[], Awaitable[T]],
     done: Callable[[T], bool],
@@ -137,6 +161,7 @@ async def poll(
     within: object,
     interval: object,
     timer: Timer,
+    seen: T | None = None,
 ) -> T:
     """Call ``fetch`` until ``done(result)``; the result that was done.
 
@@ -147,16 +172,18 @@ async def poll(
         within: the timeout: seconds in all, requests included.
         interval: seconds between polls; ``None`` for the capped backoff.
         timer: the clock and the sleep.
+        seen: what is known before the first poll (the operations as started), if anything.
 
     Raises:
-        WaitTimeoutError: ``timeout`` passed first; ``last`` is the last result.
-        ValidationError: ``timeout`` or ``interval`` is not a positive number.
+        WaitTimeoutError: ``timeout`` passed first; ``last`` is the last result, and the
+            message says how it stood (``still Started after 2 s``).
+        ValidationError: ``timeout`` or ``interval`` is not a finite number of seconds,
+            more than 0 and at most a day (``_validation.seconds``).
     """
-    limit = _seconds(within, "timeout", optional=False)
-    assert limit is not None  # noqa: S101 - not optional
-    delays = _delays(_seconds(interval, "interval", optional=True))
+    limit = check.seconds(within, "timeout")
+    delays = _delays(check.optional_seconds(interval, "interval"))
     deadline = timer.now() + limit
-    last: T | None = None
+    last: T | None = seen
     polls = 0
     while True:
         # The timer may be a test's clock; the request is bounded in loop time too.
@@ -167,9 +194,7 @@ async def poll(
         except TimeoutError as exc:
             if not bound.expired():
                 raise
-            raise WaitTimeoutError(
-                f"{what}: no answer within the timeout of {limit:g}s", last=last
-            ) from exc
+            raise _timed_out(what, limit, last) from exc
         polls += 1
         if done(result):
             _log.debug("waiting for %s: done at poll %d", what, polls)
@@ -177,7 +202,7 @@ async def poll(
         last = result
         remaining = deadline - timer.now()
         if remaining <= 0:
-            raise WaitTimeoutError(f"{what}: still not done after {limit:g}s", last=last)
+            raise _timed_out(what, limit, last)
         delay = min(next(delays), remaining)
         _log.debug(
             "waiting for %s: not yet at poll %d; next poll in %.3gs (%.3gs left)",
@@ -193,11 +218,7 @@ async def poll(
 
 
 def _final(operation: Operation) -> bool:
-    return bool(operation.is_terminal) or operation.status in (
-        OperationStatus.SUCCEEDED,
-        OperationStatus.COMPLETED,
-        OperationStatus.FAILED,
-    )
+    return bool(operation.is_terminal) or is_final_status(operation.status)
 
 
 #: A waiter error's ``str`` is one short line: the operation ids it names (the rest are
@@ -272,10 +293,50 @@ async def wait_for_operations(
         within=within,
         interval=interval,
         timer=timer,
+        seen=list(current),
     )
 
 
 # -- instances and snapshots -------------------------------------------------------------
+
+
+async def _wait_for_instance(
+    client: Reads,
+    instance_name: str,
+    reached: Callable[[Instance], bool],
+    *,
+    goal: str,
+    within: float,
+    interval: float | None,
+    timer: Timer,
+) -> Instance:
+    """Poll the instance until ``reached(instance)``; it fails once the instance is going away.
+
+    ``goal`` completes "instance NAME to ..." and "... will not ...": ``be running``.
+    """
+    name = check.resource_name(instance_name, "instance_name")
+
+    def done(instance: Instance) -> bool:
+        if reached(instance):
+            return True
+        now = instance.state_name
+        if now in _NO_RETURN:
+            raise WaitFailedError(f"instance {name} is {now} and will not {goal}", last=instance)
+        return False
+
+    async def fetch() -> Instance:
+        instance = await client.get_instance(name)
+        _about(name, instance.name, what="instance", operation="GetInstance")
+        return instance
+
+    return await poll(
+        fetch,
+        done,
+        what=f"instance {name} to {goal}",
+        within=within,
+        interval=interval,
+        timer=timer,
+    )
 
 
 async def wait_for_instance_state(
@@ -288,28 +349,32 @@ async def wait_for_instance_state(
     timer: Timer,
 ) -> Instance:
     """Poll the instance until its state is ``state``; see the client's method."""
-    name = check.resource_name(instance_name, "instance_name")
     wanted = check.choice(state, "state", _INSTANCE_STATES)
+    return await _wait_for_instance(
+        client,
+        instance_name,
+        lambda instance: instance.state_name == wanted,
+        goal=f"be {wanted}",
+        within=within,
+        interval=interval,
+        timer=timer,
+    )
 
-    def done(instance: Instance) -> bool:
-        now = instance.state_name
-        if now == wanted:
-            return True
-        if now in _NO_RETURN:
-            raise WaitFailedError(
-                f"instance {name} is {now} and will not become {wanted}", last=instance
-            )
-        return False
 
-    async def fetch() -> Instance:
-        instance = await client.get_instance(name)
-        _about(name, instance.name, what="instance", operation="GetInstance")
-        return instance
-
-    return await poll(
-        fetch,
-        done,
-        what=f"instance {name} to be {wanted}",
+async def wait_for_public_ip(
+    client: Reads,
+    instance_name: str,
+    *,
+    within: float,
+    interval: float | None,
+    timer: Timer,
+) -> Instance:
+    """Poll the instance until it has a public IPv4 address; see the client's method."""
+    return await _wait_for_instance(
+        client,
+        instance_name,
+        lambda instance: bool(instance.public_ip_address),
+        goal="have a public IP",
         within=within,
         interval=interval,
         timer=timer,

@@ -322,18 +322,17 @@ def lightsail_client(request: pytest.FixtureRequest) -> LightsailClient:
 
 def _client_for(emulator: Emulator) -> LightsailClient:
     from aiolightsail import LightsailClient
+    from aiolightsail._options import ClientOptions
 
     account = emulator.default_account
-    client = LightsailClient(
+    return LightsailClient._create(
         "us-east-1",
+        options=ClientOptions(),
         endpoint_url=emulator.endpoint_url,
-        aws_access_key_id=account.access_key_id,
-        aws_secret_access_key=account.secret_access_key,
-    )
-    if emulator.clock.is_manual:
+        access_key=(account.access_key_id, account.secret_access_key, None),
         # Waiters pause on the emulator's clock: emulated time, no wall-clock sleep.
-        client._timer = emulator.clock
-    return client
+        timer=emulator.clock if emulator.clock.is_manual else None,
+    )
 
 
 @_asyncio_fixture

@@ -526,7 +526,7 @@ async def test_the_role_parameters_reach_sts(emulator: Emulator) -> None:
     default = Target("eu-west-1", role_arn=ROLE, endpoint_url=url, **keys(0))
     async with Fleet([chosen, default]) as fleet, fleet.iter_instances() as stream:
         listed = [instance async for _, instance in stream]
-        credentials: Any = (await fleet._role(chosen)).credentials
+        credentials: Any = (await fleet._scope.role(chosen)).credentials
         expiry = credentials._expiry_time
     assert (len(listed), stream.failures) == (4, [])
     assert emulator.stats.assume_role_calls == [

@@ -175,7 +175,7 @@ async def test_break_and_cancel_leave_nothing_behind(emulator: Emulator) -> None
         count = sum([1 async for _ in fleet.iter_instances()])
         assert count == sum(3 + 4 * n + m for n in range(3) for m in range(4))
     assert stray_tasks() == set()
-    assert fleet._clients == {}
+    assert not fleet._scope._slots  # no client left open
 
 
 async def test_expired_sts_credentials_are_refreshed_mid_scan() -> None:
@@ -393,3 +393,55 @@ def test_across_without_regions_takes_each_accounts_configured_region(
     ]
     with pytest.raises(ValidationError, match="profile 'bare' has no region configured"):
         Fleet.across(None, profiles=["bare"])
+
+
+async def test_each_target_opens_its_client_in_its_own_turn(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one request at a time, a target's client is opened in the turn that fetches its
+    first page: the first target's items come before the next target is set up."""
+    order: list[str] = []
+    enter = LightsailClient.__aenter__
+
+    async def opening(self: LightsailClient) -> LightsailClient:
+        order.append(f"open {self._region}")
+        return await enter(self)
+
+    monkeypatch.setattr(LightsailClient, "__aenter__", opening)
+    regions = ["us-east-1", "eu-west-1", "us-west-2"]
+    for region in regions:
+        emulator.seed_instances(ACCOUNTS[0][0], region, 1)
+    targets = [Target(r, endpoint_url=emulator.endpoint_url, **keys(0)) for r in regions]
+    async with Fleet(targets, concurrency=1) as fleet, fleet.iter_instances() as stream:
+        async for target, _ in stream:
+            order.append(f"item {target.region}")
+    assert order == [f"{step} {region}" for region in regions for step in ("open", "item")]
+
+
+async def test_a_finished_target_holds_no_client_but_one_asked_for_is_kept(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep closes each target's client when the target is done, while the fleet stays open
+    (the next sweep opens it again); a client asked for with fleet.client() stays open and
+    serves its target's sweeps until the fleet closes."""
+    opened: list[LightsailClient] = []
+    enter = LightsailClient.__aenter__
+
+    async def opening(self: LightsailClient) -> LightsailClient:
+        opened.append(self)
+        return await enter(self)
+
+    monkeypatch.setattr(LightsailClient, "__aenter__", opening)
+    targets = [Target(r, endpoint_url=emulator.endpoint_url, **keys(0)) for r in REGIONS]
+    for target in targets:
+        emulator.seed_instances(ACCOUNTS[0][0], target.region, 2)
+    async with Fleet(targets, concurrency=2) as fleet:
+        for _ in range(2):
+            assert len([i async for i in fleet.iter_instances()]) == 8
+        assert len(opened) == 8 and all(client.closed for client in opened)
+        kept = await fleet.client(targets[0])
+        opened.clear()
+        assert len([i async for i in fleet.iter_instances()]) == 8
+        assert kept not in opened and not kept.closed
+        assert len(opened) == 3 and all(client.closed for client in opened)
+    assert kept.closed

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -15,9 +16,9 @@ from hypothesis import strategies as st
 
 import aiolightsail as al
 from aiolightsail import Fleet, LightsailClient, Target
-from aiolightsail._channel import Channel, ChannelClosed, EndOfChannel
 from aiolightsail._once import forget, run_once
 from aiolightsail.emulator import Emulator
+from aiolightsail.fanout._channel import Channel, ChannelClosed, EndOfChannel
 from tests.conftest import ACCOUNTS, keys, stray_tasks
 
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "ca-central-1")
@@ -256,3 +257,92 @@ def test_a_channel_delivers_in_order_and_always_ends(
             await channel.send(0)
 
     asyncio.run(scenario())
+
+
+async def test_a_woken_sender_cancelled_before_it_runs_hands_its_wake_up_on() -> None:
+    """A full channel with two waiting senders: if the woken one is cancelled before it
+    runs, the other is woken instead, so the next receive gets its item."""
+    channel: Channel[int] = Channel(1)
+    await channel.send(0)
+    first = asyncio.create_task(channel.send(1))
+    second = asyncio.create_task(channel.send(2))
+    for _ in range(3):
+        await asyncio.sleep(0)  # both senders wait on the full channel
+    assert not first.done() and not second.done()
+    assert await channel.receive() == 0  # wakes the first sender...
+    first.cancel()  # ...which is cancelled before it runs
+    await asyncio.wait([first])
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert second.done(), "the second sender was never woken"
+    assert await channel.receive() == 2
+
+
+class _Pages:
+    """A listing of ``count`` one-item pages; each page runs ``during`` while it is fetched."""
+
+    def __init__(self, count: int, during: Callable[[], Awaitable[None]]) -> None:
+        self._count = count
+        self._during = during
+        self.pages_fetched = 0
+        self.resume_token: str | None = None
+
+    async def next_page(self) -> al.Page[int] | None:
+        await self._during()
+        if self.pages_fetched == self._count:
+            return None
+        self.pages_fetched += 1
+        self.resume_token = f"after-{self.pages_fetched}"
+        return al.Page(items=(self.pages_fetched,), next_page_token=None)
+
+
+async def test_target_timeout_is_one_budget_for_all_of_a_targets_pages(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five pages of 4 s each against a target_timeout of 10 s: the budget is the target's, so
+    the third page runs out of it (two pages delivered), though no page alone takes 10 s."""
+    loop = asyncio.get_running_loop()
+    real_time, skipped = loop.time, [0.0]
+    monkeypatch.setattr(loop, "time", lambda: real_time() + skipped[0])
+
+    async def four_seconds() -> None:
+        skipped[0] += 4.0  # the loop's clock jumps: a page that takes 4 s, without waiting
+        for _ in range(2):
+            await asyncio.sleep(0)  # a deadline passed by the jump expires here
+
+    monkeypatch.setattr(
+        LightsailClient, "iter_instances", lambda *_a, **_k: _Pages(5, four_seconds)
+    )
+    target = Target("us-east-1", endpoint_url=emulator.endpoint_url, **keys(0))
+    async with Fleet([target], target_timeout=10) as fleet, fleet.iter_instances() as stream:
+        items: list[Any] = [item async for _, item in stream]
+    assert items == [1, 2]
+    [failure] = stream.failures
+    assert isinstance(failure.error, al.TargetTimeoutError)
+    assert failure.page_token == "after-2"
+
+
+async def test_two_streams_on_one_target_take_turns(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two streams read at once over the same target never fetch two of its pages at the
+    same time, though the fleet's concurrency would allow it; each gets every page."""
+    in_flight, most = [0], [0]
+
+    async def fetching() -> None:
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        for _ in range(5):
+            await asyncio.sleep(0)  # the other stream runs meanwhile
+        in_flight[0] -= 1
+
+    monkeypatch.setattr(LightsailClient, "iter_instances", lambda *_a, **_k: _Pages(3, fetching))
+    target = Target("us-east-1", endpoint_url=emulator.endpoint_url, **keys(0))
+    async with Fleet([target], concurrency=8) as fleet:
+
+        async def read() -> list[Any]:
+            async with fleet.iter_instances() as stream:
+                return [item async for _, item in stream]
+
+        first, second = await asyncio.gather(read(), read())
+    assert (first, second, most[0]) == ([1, 2, 3], [1, 2, 3], 1)

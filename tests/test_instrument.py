@@ -105,7 +105,16 @@ async def test_a_fleet_hook_sees_exactly_the_requests_retries_pages_and_targets(
     retries: list[RetryEvent] = hook.of(RetryEvent)
     assert len(retries) == 2 == sum(r.attempt > 1 for r in requests)
     assert all(r.throttled and r.reason == "ThrottlingException" for r in retries)
-    assert all(r.attempt == 2 and r.max_attempts == al.DEFAULT_MAX_ATTEMPTS for r in retries)
+    assert all(r.max_attempts == al.DEFAULT_MAX_ATTEMPTS for r in retries)
+    # Both throttles may land on one target's call (attempts 2 and 3) or on two (2 each):
+    # which is up to the scheduler, so the rule is checked per target, not the numbers.
+    retried: defaultdict[str | None, list[int]] = defaultdict(list)
+    for retry in retries:
+        retried[retry.target].append(retry.attempt)
+    for label, attempts in retried.items():
+        assert attempts == list(range(2, 2 + len(attempts))), label
+        sent = [r.attempt for r in requests if r.target == label and r.attempt > 1]
+        assert sorted(sent) == attempts, label
     assert {r.region for r in requests} <= set(REGIONS)
     assert all(r.target in {*counts, "bad-keys"} for r in requests)
     ok = [r for r in requests if r.outcome == "ok"]

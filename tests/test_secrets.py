@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -117,3 +119,27 @@ def test_models_with_secrets_hide_them() -> None:
     data = al.PasswordData(ciphertext=CIPHERTEXT, key_pair_name="kp")
     assert CIPHERTEXT not in repr(data) and CIPHERTEXT not in str(data)
     assert "kp" in repr(data)
+
+
+@pytest.mark.parametrize("opened_by", ["client", "fleet"])
+async def test_a_static_secret_is_redacted_once_its_client_opens(opened_by: str) -> None:
+    """The secret key and session token given to a client (or to a fleet's target) are
+    registered when the client opens: from then on no log line shows them."""
+    secret = f"Zq{uuid.uuid4().hex}"  # a shape no pattern catches: only registration hides it
+    token = f"Tk{uuid.uuid4().hex}"
+    line = f"signing with {secret} and {token}"
+    assert secret in _logging.redact(line) and token in _logging.redact(line)
+    keys: dict[str, Any] = {
+        "aws_access_key_id": "AKIA0000000000000000",
+        "aws_secret_access_key": secret,
+        "aws_session_token": token,
+    }
+    if opened_by == "client":
+        async with LightsailClient("eu-west-1", endpoint_url="http://127.0.0.1:9", **keys):
+            pass
+    else:
+        target = al.Target("eu-west-1", endpoint_url="http://127.0.0.1:9", **keys)
+        async with al.Fleet([target]) as fleet:
+            await fleet.client(target)
+    shown = _logging.redact(line)
+    assert secret not in shown and token not in shown

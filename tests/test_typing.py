@@ -10,7 +10,7 @@ from datetime import datetime
 
 import aiolightsail
 from aiolightsail import Fleet, LightsailClient
-from aiolightsail._fleet import _FleetOptions
+from aiolightsail.fanout._fleet import _FleetOptions
 
 #: ``Any`` as the values of JSON-like data (``from_api``'s input, ``to_dict``'s
 #: output) and in ``Coroutine[Any, Any, R]`` (the type's usual spelling) is as

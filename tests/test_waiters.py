@@ -110,6 +110,7 @@ async def test_a_wait_that_cannot_finish_times_out_at_its_deadline(
     last = caught.value.last
     assert isinstance(last, al.Instance) and last.state is not None
     assert last.state.name == "running"
+    assert str(caught.value) == "instance web-1 to be stopped: still running after 40 s"
 
 
 async def test_an_unanswered_request_is_cut_at_the_deadline(emulator: Emulator) -> None:
@@ -126,7 +127,27 @@ async def test_an_unanswered_request_is_cut_at_the_deadline(emulator: Emulator) 
             await client.wait_for_instance_state("web-1", "stopped", timeout=0.2)
         took = loop.time() - started
     assert caught.value.last is None
+    assert str(caught.value) == (
+        "instance web-1 to be stopped: no answer within the timeout of 0.2 s"
+    )
     assert took < 5  # well before the 30 s answer
+
+
+async def test_operations_unanswered_at_the_deadline_say_how_they_stood(
+    emulator: Emulator,
+) -> None:
+    """Operations whose first poll is still unanswered at the deadline: the timeout says
+    they are still Started (as the action answered), not that nothing was seen."""
+    emulator.add_instance(ACCOUNT, "us-east-1", "web-1")
+    async with LightsailClient(
+        "us-east-1", endpoint_url=emulator.endpoint_url, **keys(0)
+    ) as client:
+        operations = await client.stop_instance("web-1")
+        emulator.faults.latency = 30.0  # every answer takes 30 s
+        with pytest.raises(al.WaitTimeoutError) as caught:
+            await client.wait_for_operations(operations, timeout=0.2)
+    assert str(caught.value).endswith(": still Started after 0.2 s")
+    assert caught.value.last == operations
 
 
 async def test_a_shutting_down_instance_fails_the_wait(
@@ -370,3 +391,26 @@ async def test_the_plugins_client_waits_on_the_emulators_clock(
     await lightsail_client.stop_instance("web-1")
     await lightsail_client.wait_for_instance_state("web-1", "stopped")
     assert lightsail_emulator.clock.now() - started == lightsail_emulator.timings.instance_stop
+
+
+@pytest.mark.parametrize("status", ["Succeeded", "Completed", "Failed"])
+async def test_every_final_status_ends_the_wait_at_the_first_poll(status: str) -> None:
+    """An operation whose status is final (Succeeded, Completed or Failed) ends the wait at
+    once, even when isTerminal is not set; Failed as a WaitFailedError."""
+    started = Operation.from_api({"id": "op-1", "status": "Started", "isTerminal": False})
+    answer = Operation.from_api({"id": "op-1", "status": status, "isTerminal": False})
+    timer = FakeTimer()
+    polls: list[str] = []
+
+    class Reads:
+        async def get_operation(self, operation_id: str) -> Operation:
+            polls.append(operation_id)
+            return answer
+
+    wait = waiters.wait_for_operations(Reads(), [started], within=60, interval=None, timer=timer)  # type: ignore[arg-type]
+    if status == "Failed":
+        with pytest.raises(al.WaitFailedError):
+            await wait
+    else:
+        assert await wait == [answer]
+    assert (polls, timer.sleeps) == (["op-1"], [])

@@ -310,3 +310,29 @@ async def test_find_instances_across_targets(emulator: Emulator) -> None:
     assert [(t, i.name) for t, i in found] == [(a, "web-1"), (c, "web-1")]
     assert [f.target for f in found.failures] == [bad]
     assert none == [] and none.failures == []
+
+
+async def test_a_name_recreated_between_sweeps_is_a_removal_and_an_addition(
+    emulator: Emulator,
+) -> None:
+    """The watch keys instances by ARN: an instance deleted and created again under its name
+    (a new ARN) is "removed" (the old one) plus "added" (the new one), never "changed"."""
+    account = ACCOUNTS[0][0]
+    old = emulator.add_instance(account, "us-east-1", "web")
+    target = Target("us-east-1", endpoint_url=emulator.endpoint_url, **keys(0))
+    timer = StepTimer()
+    async with Fleet([target]) as fleet:
+        fleet._timer = timer
+        async with fleet.watch_instances(interval=60, max_sweeps=2) as watch:
+            [added] = [await anext(watch)]
+            await timer.asleep.wait()
+            emulator.state(account).remove_instance("web")
+            new = emulator.add_instance(account, "us-east-1", "web")
+            timer.step()
+            second = [change async for change in watch]
+    assert (added.kind, added.instance.arn) == ("added", old.arn)
+    assert old.arn != new.arn
+    assert sorted((c.kind, c.instance.name, c.instance.arn) for c in second) == [
+        ("added", "web", new.arn),
+        ("removed", "web", old.arn),
+    ]

@@ -20,14 +20,10 @@ check()
 
 from botocore.config import Config  # noqa: E402 - the type of the public config= arguments
 
-from aiolightsail._botocore._client import open_lightsail  # noqa: E402
+from aiolightsail._botocore._client import TransportOptions, open_lightsail  # noqa: E402
 from aiolightsail._botocore._credentials import within  # noqa: E402
 from aiolightsail._botocore._observe import observe_requests  # noqa: E402
 from aiolightsail._botocore._sessions import (  # noqa: E402
-    RoleSession,
-    StsSettings,
-    assume_role_session,
-    caller_account_id,
     clear,
     configured_region,
     get_session,
@@ -40,6 +36,11 @@ from aiolightsail._botocore._settings import (  # noqa: E402
     RetryMode,
     check_config,
 )
+from aiolightsail._botocore._sts import (  # noqa: E402
+    RoleSession,
+    assume_role_session,
+    caller_account_id,
+)
 from aiolightsail._botocore._translate import reraise, translate  # noqa: E402
 from aiolightsail._botocore._transport import Sending, Transport, UncertainWrite  # noqa: E402
 
@@ -50,8 +51,8 @@ __all__ = [
     "RetryMode",
     "RoleSession",
     "Sending",
-    "StsSettings",
     "Transport",
+    "TransportOptions",
     "UncertainWrite",
     "UnsupportedBotocoreError",
     "assume_role_session",

@@ -16,7 +16,7 @@ import functools
 import platform
 import sys
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
 
@@ -24,6 +24,7 @@ from aiolightsail._botocore import _sessions, _settings
 from aiolightsail._botocore._ssl import ssl_context
 from aiolightsail._botocore._transport import Retries, Transport, open_http
 from aiolightsail._gate import take_turn
+from aiolightsail._once import SharedTasks
 
 if TYPE_CHECKING:
     from aiobotocore.config import AioConfig
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from botocore.config import Config
     from botocore.model import ServiceModel
 
-__all__ = ["open_lightsail", "open_transport", "user_agent"]
+__all__ = ["TransportOptions", "open_lightsail", "open_transport", "user_agent"]
 
 
 @functools.cache
@@ -75,7 +76,7 @@ _endpoints: weakref.WeakKeyDictionary[AioSession, dict[_Key, _Endpoint]] = (
     weakref.WeakKeyDictionary()
 )
 #: Resolutions under way: many clients of one region opening together share one.
-_resolving: dict[tuple[Any, ...], asyncio.Task[_Endpoint]] = {}
+_resolving: SharedTasks[tuple[Any, ...], _Endpoint] = SharedTasks(keep=False)
 #: One model per service for every transport (the Lightsail model is ~5,000 objects).
 _models: dict[str, ServiceModel] = {}
 #: The probe client signs nothing; static placeholder keys keep it from running the
@@ -110,20 +111,14 @@ async def _probe(session: AioSession, key: _Key) -> _Endpoint:
 async def _endpoint(session: AioSession, key: _Key) -> _Endpoint:
     """The endpoint of ``key`` for ``session``, resolved once.
 
-    The resolution belongs to no caller (a task awaited through
-    :func:`asyncio.shield`): a caller's cancellation stops only its own wait.
+    The resolution belongs to no caller (``SharedTasks``): a caller's
+    cancellation stops only its own wait.
     """
     known = _endpoints.get(session)
     if known is not None and key in known:
         return known[key]
-    loop = asyncio.get_running_loop()
-    task_key = (loop, id(session), *key)
-    task = _resolving.get(task_key)
-    if task is None:
-        task = loop.create_task(_probe(session, key))
-        _resolving[task_key] = task
-        task.add_done_callback(lambda _: _resolving.pop(task_key, None))
-    endpoint = await asyncio.shield(task)
+    task_key = (asyncio.get_running_loop(), id(session), *key)
+    endpoint = await _resolving.get(task_key, lambda: _probe(session, key))
     _endpoints.setdefault(session, {})[key] = endpoint
     return endpoint
 
@@ -201,6 +196,27 @@ async def open_transport(
     )
 
 
+class TransportOptions(Protocol):
+    """How a transport sends requests (a :class:`~aiolightsail._options.ClientOptions` is one)."""
+
+    @property
+    def connect_timeout(self) -> float: ...
+    @property
+    def read_timeout(self) -> float: ...
+    @property
+    def attempt_timeout(self) -> float: ...
+    @property
+    def call_timeout(self) -> float | None: ...
+    @property
+    def max_attempts(self) -> int | None: ...
+    @property
+    def retry_mode(self) -> str | None: ...
+    @property
+    def max_pool_connections(self) -> int: ...
+    @property
+    def config(self) -> Config | None: ...
+
+
 async def open_lightsail(
     *,
     region: str | None,
@@ -208,13 +224,7 @@ async def open_lightsail(
     profile: str | None,
     access_key: tuple[str, str, str | None] | None,
     endpoint_url: str | None,
-    max_attempts: int | None,
-    retry_mode: str | None,
-    connect_timeout: float,
-    read_timeout: float,
-    attempt_timeout: float,
-    max_pool_connections: int | None,
-    config: Config | None = None,
+    options: TransportOptions,
 ) -> Transport:
     """Open a Lightsail transport of ``session`` (default: the shared session of ``profile``).
 
@@ -238,16 +248,16 @@ async def open_lightsail(
     await _sessions.prepare_session(session)
     # Clients waiting for the same set-up all wake in one loop iteration.
     await take_turn()
-    region = _settings.region_or_refuse(session, region, config)
+    region = _settings.region_or_refuse(session, region, options.config)
     client_config = _settings.client_config(
         session,
         base_user_agent=user_agent(),
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        max_pool_connections=max_pool_connections,
-        max_attempts=max_attempts,
-        retry_mode=retry_mode,
-        config=config,
+        connect_timeout=options.connect_timeout,
+        read_timeout=options.read_timeout,
+        max_pool_connections=options.max_pool_connections,
+        max_attempts=options.max_attempts,
+        retry_mode=options.retry_mode,
+        config=options.config,
     )
     credentials: Any = (
         AioCredentials(*access_key)
@@ -261,5 +271,5 @@ async def open_lightsail(
         endpoint_url=endpoint_url,
         credentials=credentials,
         config=client_config,
-        attempt_timeout=attempt_timeout,
+        attempt_timeout=options.attempt_timeout,
     )

@@ -37,7 +37,7 @@ ALLOW_UNTESTED_VARIABLE = "AIOLIGHTSAIL_ALLOW_UNTESTED_AIOBOTOCORE"
 PRIVATE_MEMBERS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
     # Loading the config files and the service model in a thread (_sessions._warm).
     ("aiobotocore.session", "AioSession", ("warm_up_loader_caches", "create_client")),
-    # Refreshing assumed-role credentials on demand (_sessions.force_refresh).
+    # Refreshing assumed-role credentials on demand (_sts.force_refresh).
     ("aiobotocore.credentials", "AioRefreshableCredentials", ("_protected_refresh",)),
     # The retry policy of the transport: botocore's handler and aiobotocore's rate
     # limiter, registered as their own register_retry_handler functions do.

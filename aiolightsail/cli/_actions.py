@@ -1,14 +1,17 @@
-"""``aiolightsail start|stop|reboot NAME --region R [--wait]``: act on one instance.
+"""``aiolightsail start|stop|reboot NAME [--region R] [--wait]``: act on one instance.
 
 Each prints one line per operation the service started (type, instance,
 status, id) on stdout. With ``--wait`` it then waits for those operations to
 end and for the instance to reach the state the action leads to (running,
-stopped, running again), and prints that. Errors go to stderr as one line
-(the error class, the message, Lightsail's tip), followed by a hint when no
-credentials were found. A ``--region`` outside the Lightsail regions is a
-usage error unless ``--endpoint-url`` is given (see ``_guidance``). Exit
-status: 0 done, 1 the service refused, an operation failed or the wait timed
-out, 2 usage error, 130 interrupted.
+stopped, running again), and prints that. ``-q`` prints nothing but errors.
+Errors go to stderr as one line (the error class, the message, Lightsail's
+tip), followed by a hint when no credentials were found. The region is
+resolved as for the listings (``build_fleet``): ``--region``, else
+``AWS_REGION``, ``AWS_DEFAULT_REGION`` or the profile's ``region``. A
+``--region`` outside the Lightsail regions is a usage error unless
+``--endpoint-url`` is given (see ``_guidance``). Exit status: 0 done, 1 the
+service refused, an operation failed or the wait timed out, 2 usage error, 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -28,12 +31,15 @@ from aiolightsail import (
     LightsailClient,
     LightsailError,
     Operation,
+    Target,
     ValidationError,
     WaitFailedError,
     WaitTimeoutError,
     _logging,
 )
-from aiolightsail.cli._guidance import check_regions, credentials_hint
+from aiolightsail._controls import neutralise
+from aiolightsail.cli._app import build_fleet
+from aiolightsail.cli._guidance import credentials_hint
 from aiolightsail.cli._streams import EXIT_FAILED, EXIT_INTERRUPTED
 
 __all__ = ["reboot_command", "start_command", "stop_command"]
@@ -57,8 +63,10 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
         (
             click.argument("name"),
             click.option(
-                "-r", "--region", required=True, metavar="REGION",
-                help="The instance's Lightsail region (another needs --endpoint-url).",
+                "-r", "--region", metavar="REGION",
+                help="The instance's Lightsail region (another needs --endpoint-url). "
+                "Default: the configured region (AWS_REGION, AWS_DEFAULT_REGION, "
+                "the profile's region), as for every command.",
             ),
             click.option(
                 "-p", "--profile", metavar="PROFILE",
@@ -77,6 +85,11 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
                 default=600.0,
                 show_default=True, metavar="SECONDS", help="How long --wait waits.",
             ),
+            click.option(
+                "-q", "--quiet", is_flag=True,
+                help="Print nothing but errors (the operations and the new state are not "
+                "printed; the exit status says how it went).",
+            ),
         )
     ):  # fmt: skip
         command = option(command)
@@ -84,7 +97,7 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _describe(operation: Operation) -> str:
-    return (
+    return neutralise(
         f"{operation.operation_type} {operation.resource_name}: {operation.status}"
         f" (operation {operation.id})"
     )
@@ -96,7 +109,7 @@ def _describe_error(error: LightsailError) -> str:
         line += f" ({error.code}): {error.message}" + (f" Tip: {error.tip}" if error.tip else "")
     else:
         line += f": {error}"
-    return _logging.redact(" ".join(line.split()))
+    return " ".join(neutralise(_logging.redact(line)).split())
 
 
 async def _act(
@@ -104,41 +117,65 @@ async def _act(
     act: Callable[[LightsailClient], Awaitable[list[Operation]]],
     *,
     name: str,
-    region: str,
-    profile: str | None,
+    target: Target,
     endpoint_url: str | None,
     wait: bool,
     wait_timeout: float,
+    quiet: bool,
 ) -> None:
+    def say(line: str) -> None:
+        if not quiet:
+            click.echo(line)
+
     # With --wait, its limit bounds every step, credentials and the action included.
     call_timeout = min(DEFAULT_CALL_TIMEOUT, wait_timeout) if wait else DEFAULT_CALL_TIMEOUT
     async with LightsailClient(
-        region, profile=profile, endpoint_url=endpoint_url, call_timeout=call_timeout
+        target.region,
+        profile=target.profile,
+        endpoint_url=endpoint_url,
+        call_timeout=call_timeout,
     ) as client:
         operations = await act(client)
         for operation in operations:
-            click.echo(_describe(operation))
+            say(_describe(operation))
         if not wait:
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_timeout
         for operation in await client.wait_for_operations(operations, timeout=wait_timeout):
-            click.echo(_describe(operation))
+            say(_describe(operation))
         state = _DESTINATION[action]
         remaining = max(deadline - loop.time(), 0.001)
         await client.wait_for_instance_state(name, state, timeout=remaining)
-        click.echo(f"{name} is {state}")
+        say(neutralise(f"{name} is {state}"))
+
+
+def _target(region: str | None, profile: str | None, endpoint_url: str | None) -> Target:
+    """The one target of an action, its region resolved as every command resolves it."""
+    fleet = build_fleet(
+        regions=[region] if region else [],
+        all_regions=False,
+        profiles=[profile] if profile else [],
+        role_arns=[],
+        role_source_profile=None,
+        endpoint_url=endpoint_url,
+        concurrency=1,
+        target_timeout=None,
+    )
+    [target] = fleet.targets
+    return target
 
 
 def _run(
     action: str, act: Callable[[LightsailClient], Awaitable[list[Operation]]], **options: Any
 ) -> None:
     ctx = click.get_current_context()
-    check_regions([options["region"]], endpoint_url=options["endpoint_url"])
+    region, profile = options.pop("region"), options.pop("profile")
+    target = _target(region, profile, options["endpoint_url"])
     for variable in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         _logging.register_secret(os.environ.get(variable))
     try:
-        asyncio.run(_act(action, act, **options))
+        asyncio.run(_act(action, act, target=target, **options))
     except ValidationError as exc:
         raise click.BadParameter(exc.rule, param_hint=exc.parameter) from None
     except (WaitTimeoutError, WaitFailedError, LightsailError) as exc:

@@ -57,6 +57,7 @@ from aiolightsail import (
     _validation,
 )
 from aiolightsail._repr import SafeRepr
+from aiolightsail.cli._aws import write_aws
 from aiolightsail.cli._guidance import check_regions, credentials_hint
 from aiolightsail.cli._output import (
     FORMATS,
@@ -141,7 +142,9 @@ SSO, instance roles).
 
 Output: the data goes to stdout, nothing else: piped, a table row is one
 line whatever its width. Progress (on a terminal), the summary, one line
-per failed target and hints go to stderr; -q keeps only the failure lines.
+per failed target and hints go to stderr; -q keeps only the failure lines
+(every command but demo and emulator takes it: the listings, watch, start,
+stop and reboot, which then print nothing but errors).
 Ctrl-C prints what was listed so far (complete rows, a valid JSON document).
 A closed pipe (| head -1) ends the command quietly.
 
@@ -175,6 +178,13 @@ def _check_endpoint(_ctx: click.Context, _param: click.Parameter, value: str | N
             raise click.BadParameter(exc.rule) from None
     return value
 
+
+_OUTPUT_OPTION = click.option(
+    "-o", "--output", type=click.Choice(FORMATS), default="table", show_default=True,
+    metavar="FORMAT",
+    help="table for people; json, ndjson (streamed as targets answer) or csv for "
+    "programs; aws: the JSON `aws lightsail` prints (camelCase, in its wrapper).",
+)  # fmt: skip
 
 _FLEET_OPTIONS: tuple[Callable[[Callable[..., Any]], Callable[..., Any]], ...] = (
     click.option(
@@ -213,11 +223,7 @@ _FLEET_OPTIONS: tuple[Callable[[Callable[..., Any]], Callable[..., Any]], ...] =
         show_default=True, metavar="SECONDS",
         help="Give up on a target after this much request time.",
     ),
-    click.option(
-        "-o", "--output", type=click.Choice(FORMATS), default="table", show_default=True,
-        metavar="FORMAT",
-        help="table for people; json, ndjson (streamed as targets answer) or csv for programs.",
-    ),
+    _OUTPUT_OPTION,
     click.option(
         "-q", "--quiet", is_flag=True,
         help="No progress, summary or hints on stderr; failed targets are still reported.",
@@ -523,6 +529,8 @@ def _write_rows(listing: _Listing, rows: list[tuple[Target, Any]]) -> None:
         write_json(stdout, [record(target, item) for target, item in rows])
     elif listing.output == "csv":
         write_csv(stdout, kind.model, (record(target, item) for target, item in rows))
+    elif listing.output == "aws":
+        write_aws(stdout, kind.name, (item for _, item in rows))
     stdout.flush()
 
 

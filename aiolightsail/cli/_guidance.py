@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 import click
 
 from aiolightsail import LIGHTSAIL_REGIONS, UnauthenticatedError
+from aiolightsail._controls import neutralise
 from aiolightsail._regions import REGION_PATTERN
 
 __all__ = ["CREDENTIALS_HINT", "check_regions", "credentials_hint", "region_problem"]
@@ -39,7 +40,7 @@ def region_problem(region: str, *, endpoint_url: str | None) -> str | None:
     well_formed = REGION_PATTERN.fullmatch(region) is not None
     if well_formed and endpoint_url is not None:
         return None
-    problem = f"{region} is not a Lightsail region"
+    problem = f"{neutralise(region)} is not a Lightsail region"
     near = difflib.get_close_matches(region, LIGHTSAIL_REGIONS, n=1)
     if near:
         return f"{problem}; did you mean {near[0]}?"

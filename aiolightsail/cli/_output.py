@@ -2,6 +2,11 @@
 
 Failures get one line each (:func:`describe_failure`), for stderr.
 
+Text from the service is shown, never obeyed: table cells, headings and failure
+lines show control characters as escapes (``\\x1b``; ``aiolightsail._controls``
+has the rule), CSV cells too; JSON and NDJSON keep every value exact, writing
+those characters as JSON escapes.
+
 Every machine-readable record is ``{"account": ..., "region": ..., **fields}``:
 the target the item came from, then every attribute of the model in its
 declared order, secrets left out (:func:`aiolightsail.to_dict`). Datetimes are
@@ -51,6 +56,7 @@ from aiolightsail import (
     _logging,
     to_dict,
 )
+from aiolightsail._controls import json_text, neutralise
 from aiolightsail._repr import SafeRepr
 
 __all__ = [
@@ -71,7 +77,7 @@ __all__ = [
 ]
 
 #: The values of ``--output``.
-FORMATS = ("table", "json", "ndjson", "csv")
+FORMATS = ("table", "json", "ndjson", "csv", "aws")
 
 #: The columns every record starts with: where the item came from.
 TARGET_COLUMNS = ("account", "region")
@@ -116,7 +122,8 @@ def record(target: Target, item: Any) -> dict[str, Any]:
 def describe_failure(failure: FleetFailure) -> str:
     """One line for a failed target: its label, the error class, the message, Lightsail's tip.
 
-    Known secrets (the keys the process uses) are redacted, in case a message echoes one.
+    Known secrets (the keys the process uses) are redacted, in case a message echoes one,
+    and control characters are shown as escapes: the line stays one line, as written.
 
     Args:
         failure: the failure.
@@ -134,7 +141,7 @@ def describe_failure(failure: FleetFailure) -> str:
             line += f" Tip: {error.tip}"
     elif str(error):
         line += f": {error}"
-    return _logging.redact(" ".join(line.split()))
+    return " ".join(neutralise(_logging.redact(line)).split())
 
 
 # -- CSV ----------------------------------------------------------------------------
@@ -204,12 +211,15 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        if value[:1] in FORMULA_STARTS or value.startswith(_ESCAPE):
-            return _ESCAPE + value
-        return value
+        # Controls are shown as escapes, as on a terminal: a spreadsheet or a
+        # pager shows the file to a person.
+        text = neutralise(value)
+        if text[:1] in FORMULA_STARTS or text.startswith(_ESCAPE):
+            return _ESCAPE + text
+        return text
     # bools, numbers and lists are written as JSON, so a reader decodes every
     # non-text cell the same way (true/false, 1.5, [{"key": ...}]).
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
 def write_csv(stream: IO[str], model: type, records: Iterable[Mapping[str, Any]]) -> None:
@@ -242,7 +252,7 @@ def write_json(stream: IO[str], records: Sequence[Mapping[str, Any]]) -> None:
         stream: where to write.
         records: records from :func:`record`.
     """
-    stream.write(json.dumps(list(records), indent=2, ensure_ascii=False))
+    stream.write(json_text(json.dumps(list(records), indent=2, ensure_ascii=False)))
     stream.write("\n")
 
 
@@ -253,7 +263,7 @@ def write_ndjson_line(stream: IO[str], data: Mapping[str, Any]) -> None:
         stream: where to write.
         data: a record from :func:`record`.
     """
-    stream.write(json.dumps(data, ensure_ascii=False))
+    stream.write(json_text(json.dumps(data, ensure_ascii=False)))
     stream.write("\n")
 
 
@@ -276,6 +286,10 @@ class Column(SafeRepr):
     value: Callable[[Target, Any], str]
     justify: typing.Literal["left", "right"] = "left"
     wrap: bool = False
+
+    def cell(self, target: Target, item: Any) -> str:
+        """The cell's text for ``(target, item)``, its control characters shown as escapes."""
+        return neutralise(self.value(target, item))
 
 
 def _text(value: object) -> str:
@@ -393,7 +407,8 @@ def _table(
             overflow="fold",
         )
     for target, item in rows:
-        table.add_row(*(column.value(target, item) for column in columns))
+        # Text, not str: rich would read "[...]" in a name as markup.
+        table.add_row(*(Text(column.cell(target, item)) for column in columns))
     return table
 
 
@@ -442,7 +457,7 @@ def write_table(console: Console, kind: Kind, rows: Sequence[tuple[Target, Any]]
         console.print(flat)
     else:
         columns = [c for c in kind.columns if c not in (_ACCOUNT, _REGION)]
-        texts = [[column.header, *(column.value(*row) for row in rows)] for column in columns]
+        texts = [[column.header, *(column.cell(*row) for row in rows)] for column in columns]
         widths: list[int | None] = [
             # Prose may wrap, so it needs only its longest word; the rest
             # get their widest value, the same in every group so they align.
@@ -463,7 +478,9 @@ def write_table(console: Console, kind: Kind, rows: Sequence[tuple[Target, Any]]
         groups = itertools.groupby(rows, key=lambda row: (row[0].account, row[0].region))
         for (account, region), group in groups:
             members = list(group)
-            heading = Text.assemble((account, "bold"), " · ", (region, "bold"))
+            heading = Text.assemble(
+                (neutralise(account), "bold"), " · ", (neutralise(region), "bold")
+            )
             heading.append(f" · {len(members)} {kind.name}", style="dim")
             console.print(heading)
             console.print(_table(columns, members, widths, fits=fits))

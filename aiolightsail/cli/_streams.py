@@ -80,16 +80,19 @@ class _Console(Console):
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
-def stdout_console(*, terminal: bool) -> Console:
+def stdout_console(*, terminal: bool, file: IO[str] | None = None) -> Console:
     """A console on stdout: the terminal's width on a terminal, else :data:`UNLIMITED_WIDTH`.
 
     Args:
         terminal: whether stdout is a terminal.
+        file: the stream standing for stdout (default ``sys.stdout``).
 
     Returns:
         The console (no highlighting: the data is printed as it is).
     """
-    return _Console(file=sys.stdout, highlight=False, width=None if terminal else UNLIMITED_WIDTH)
+    return _Console(
+        file=file or sys.stdout, highlight=False, width=None if terminal else UNLIMITED_WIDTH
+    )
 
 
 def stderr_console(*, live: bool = False) -> Console:

@@ -3,11 +3,16 @@
 On a terminal it shows a live table of every instance (rich), redrawn as
 changes arrive; piped, it writes one NDJSON line per change::
 
-    {"kind": "changed", "changed": ["state"], "account": "prod", "region": "eu-west-1",
+    {"kind": "changed", "sweep": 4, "changed": ["state"],
+     "before": {"state": {"code": 64, "name": "stopping"}},
+     "account": "123456789012", "region": "eu-west-1",
      "name": "web-1", ...every attribute of the instance as it is now (or was, if removed)}
 
-A target that fails gets one line on stderr when it starts failing (it keeps
-its last view: no false "removed"); no credentials at all adds a hint, once.
+``sweep`` is the sweep that saw the change (the first sweep's are every
+instance, ``added``); ``before`` holds the changed attributes' old values
+(empty unless ``changed``). A target that fails gets one line on stderr when it
+starts failing (it keeps its last view: no false "removed"); no credentials at
+all adds a hint, once (not with ``-q``).
 It runs until Ctrl-C (exit 130), or for ``--sweeps N`` sweeps (exit 0, or 1
 if a target was failing at the end).
 """
@@ -35,7 +40,7 @@ from aiolightsail import (
     Target,
     _logging,
 )
-from aiolightsail.cli._app import _FLEET_OPTIONS, _with_account_ids, build_fleet
+from aiolightsail.cli._app import _FLEET_OPTIONS, _OUTPUT_OPTION, _with_account_ids, build_fleet
 from aiolightsail.cli._guidance import credentials_hint
 from aiolightsail.cli._output import KINDS, _table, describe_failure, record, write_ndjson_line
 from aiolightsail.cli._streams import (
@@ -43,6 +48,7 @@ from aiolightsail.cli._streams import (
     EXIT_INTERRUPTED,
     is_terminal,
     stderr_console,
+    stdout_console,
 )
 
 __all__ = ["watch_command"]
@@ -59,11 +65,16 @@ def event(change: InstanceChange, shown: Target | None = None) -> dict[str, Any]
         shown: its target as shown (with its account id); default ``change.target``.
 
     Returns:
-        ``{"kind": ..., "changed": [...], "account": ..., "region": ..., **fields}``.
+        ``{"kind": ..., "sweep": ..., "changed": [...], "before": {...}, "account": ...,
+        "region": ..., **fields}``; ``before`` holds the changed attributes' old values.
     """
+    changed = sorted(change.changed)
+    old = record(shown or change.target, change.before) if change.before is not None else {}
     return {
         "kind": change.kind,
-        "changed": sorted(change.changed),
+        "sweep": change.sweep,
+        "changed": changed,
+        "before": {name: old[name] for name in changed if name in old},
         **record(shown or change.target, change.instance),
     }
 
@@ -96,11 +107,11 @@ class _View:
 class _FailureReporter:
     """One stderr line for each target when it starts failing."""
 
-    def __init__(self, watch: InstanceWatch, console: Console) -> None:
+    def __init__(self, watch: InstanceWatch, console: Console, *, quiet: bool) -> None:
         self.watch = watch
         self.console = console
         self.reported: dict[Target, FleetFailure] = {}
-        self.hinted = False
+        self.hinted = quiet  # -q: no hint
 
     def check(self) -> None:
         """Report the targets that have started failing since the last check."""
@@ -122,17 +133,25 @@ class _FailureReporter:
 
 
 async def _follow(
-    fleet: Fleet, *, interval: float, sweeps: int | None, table: bool, err: Console, out: IO[str]
+    fleet: Fleet,
+    *,
+    interval: float,
+    sweeps: int | None,
+    table: bool,
+    quiet: bool,
+    err: Console,
+    out: IO[str],
 ) -> int:
     """Run the watch; the number of targets failing at its end."""
     async with fleet, fleet.watch_instances(interval=interval, max_sweeps=sweeps) as watch:
         shown = await _with_account_ids(fleet)  # the account column: account ids
-        reporter = _FailureReporter(watch, err)
+        reporter = _FailureReporter(watch, err, quiet=quiet)
         reporting = asyncio.create_task(reporter.run())
         try:
             if table:
                 view = _View(len(fleet.targets))
-                console = Console(file=out, highlight=False)
+                # Piped, a row is one line whatever its width, as in the listings.
+                console = stdout_console(terminal=is_terminal(out), file=out)
                 with Live(view.render(watch), console=console, auto_refresh=False) as live:
                     async for change in watch:
                         view.apply(change, shown.get(change.target, change.target))
@@ -151,9 +170,10 @@ async def _follow(
 
 
 def _watch_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    # The list commands' options, less --output and --quiet (the last two).
-    for option in reversed(_FLEET_OPTIONS[:-2]):
-        command = option(command)
+    # The list commands' options, less their --output (watch has its own).
+    for option in reversed(_FLEET_OPTIONS):
+        if option is not _OUTPUT_OPTION:
+            command = option(command)
     return command
 
 
@@ -173,7 +193,9 @@ def _stdout_is_terminal() -> bool:
     show_default=True,
     help="table: a live table; ndjson: one line per change; auto: table on a terminal.",
 )  # fmt: skip
-def watch_command(interval: float, sweeps: int | None, output: str, **options: Any) -> None:
+def watch_command(
+    interval: float, sweeps: int | None, output: str, quiet: bool, **options: Any
+) -> None:
     """Follow every account × region's instances: a live table, or NDJSON changes when piped.
 
     The first sweep reports every instance as added; later sweeps report what was
@@ -187,7 +209,15 @@ def watch_command(interval: float, sweeps: int | None, output: str, **options: A
     err = stderr_console()
     try:
         failing = asyncio.run(
-            _follow(fleet, interval=interval, sweeps=sweeps, table=table, err=err, out=sys.stdout)
+            _follow(
+                fleet,
+                interval=interval,
+                sweeps=sweeps,
+                table=table,
+                quiet=quiet,
+                err=err,
+                out=sys.stdout,
+            )
         )
     except KeyboardInterrupt:
         err.print("Interrupted.", highlight=False)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -95,6 +97,27 @@ def lightsail_json(body: Any, status: int = 200) -> web.Response:
         headers={"x-amzn-RequestId": "hostile-1"},
         content_type="application/x-amz-json-1.1",
     )
+
+
+async def run_command(*args: str) -> tuple[int | None, bytes, bytes]:
+    """Run ``python -m aiolightsail ARGS`` with made-up keys and no other AWS setting.
+
+    Returns:
+        The exit status, stdout and stderr.
+    """
+    env = {
+        **{k: v for k, v in os.environ.items() if k.startswith(("AWS_CONFIG", "AWS_SHARED"))},
+        "AWS_ACCESS_KEY_ID": "AKIAHOSTILEEXAMPLE01",
+        "AWS_SECRET_ACCESS_KEY": "hostile-test-secret-key-0000000000000000",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PATH": "/usr/bin:/bin",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "aiolightsail", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    return process.returncode, out, err
 
 
 #: Event-loop turns between two dripped bytes: bytes keep coming (a read timeout never

@@ -94,6 +94,7 @@ VALID: dict[str, dict[str, Any]] = {
     "iter_bundles": {},
     "wait_for_operations": {"operations": [al.Operation(id="op-1", status="Started")]},
     "wait_for_instance_state": {"instance_name": "web-1", "state": "running"},
+    "wait_for_public_ip": {"instance_name": "web-1"},
     "wait_for_instance_snapshot": {"instance_snapshot_name": "web-1-s"},
     "wait_until_instance_deleted": {"instance_name": "web-1"},
     "wait_until_instance_snapshot_deleted": {"instance_snapshot_name": "web-1-s"},

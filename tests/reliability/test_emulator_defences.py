@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, TCPConnector
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -66,8 +66,10 @@ async def server() -> AsyncIterator[Emulator]:
 
 @pytest.fixture
 async def wire() -> AsyncIterator[Wire]:
-    """An aiohttp session for raw requests."""
-    async with ClientSession() as session:
+    """An aiohttp session for raw requests, one connection each: a kept-alive connection
+    left idle past the server's tenth of a second (a busy machine) would be closed under
+    the next request."""
+    async with ClientSession(connector=TCPConnector(force_close=True)) as session:
         yield Wire(session)
 
 

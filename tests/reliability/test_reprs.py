@@ -10,6 +10,7 @@ holds none of the secrets the complete object holds.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import importlib
 import inspect
@@ -93,7 +94,15 @@ DONORS: dict[str, Callable[[], Any]] = {
         "eu-west-1", aws_access_key_id=AKID, aws_secret_access_key=SECRET, aws_session_token=TOKEN
     ),
     "Fleet": lambda: Fleet([DONORS["Target"]()]),
-    "FleetStream": lambda: FleetStream(DONORS["Fleet"](), [DONORS["Target"]()], _never),
+    "FleetStream": lambda: FleetStream(
+        [DONORS["Target"]()],
+        _never,
+        concurrency=1,
+        fail_fast=False,
+        dispatch=None,
+        start=asyncio.create_task,
+        require_open=_never,
+    ),
     "FleetFailure": lambda: FleetFailure(target=DONORS["Target"](), error=LightsailError("x")),
     "InstanceAccessDetails": lambda: InstanceAccessDetails.from_api(
         {

@@ -6,17 +6,19 @@ yields an :class:`InstanceChange` per instance added, removed or changed.
 The first sweep yields ``"added"`` for everything present, so a consumer can
 build its whole view from the feed.
 
-Structure, as for fleet streams (``_fleet``): the sweeps run in one task the
-fleet owns, each sweep an :class:`asyncio.TaskGroup` with one producer per
-target; changes go through a bounded :class:`~aiolightsail._channel.Channel`
-that the task closes in a ``finally``. So:
+Structure, as for fleet streams (``_stream``): the sweeps run in one task the
+fleet owns, each sweep a task group of workers (at most the fleet's
+concurrency) that take the targets in order; changes go through a bounded
+:class:`~aiolightsail.fanout._channel.Channel` that the task closes in a
+``finally``. So:
 
 * **sweeps never overlap**: the next one starts when the previous one has
   ended, ``interval`` seconds after it started (at once if it took longer),
   and only once the consumer has taken every change and asks for more;
-* **memory is bounded**: a slow consumer holds up the sweep (producers wait
-  on the full channel) instead of buffering sweeps; the views hold one
-  listing per target;
+* **memory is bounded**: a slow consumer holds up the sweep (workers wait
+  on the full channel) instead of buffering sweeps; the view holds, per
+  target that has instances, its last listing keyed by ARN (what the next
+  diff needs, and nothing for a target without instances);
 * **leaving starts nothing new**: a consumer that stops asking (``break``)
   gets no further sweep; ``async with`` / :meth:`InstanceWatch.aclose` also
   cancels the sweep in flight, and closing the fleet cancels everything;
@@ -29,23 +31,22 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+import functools
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any, Literal
 
 import attrs
 
 from aiolightsail import _logging
-from aiolightsail._channel import Channel, ChannelClosed, ChannelReader, EndOfChannel, stop
-from aiolightsail._errors import ValidationError
 from aiolightsail._models import Instance
 from aiolightsail._repr import SafeRepr
 from aiolightsail._target import Target
+from aiolightsail._waiters import Timer
+from aiolightsail.fanout._channel import Channel, ChannelClosed, ChannelReader, EndOfChannel, stop
+from aiolightsail.fanout._failure import FleetFailure
+from aiolightsail.fanout._stream import run_workers
 
-if TYPE_CHECKING:
-    from aiolightsail._fleet import FleetFailure
-    from aiolightsail._waiters import Timer
-
-__all__ = ["InstanceChange", "InstanceWatch", "diff"]
+__all__ = ["InstanceChange", "InstanceWatch", "ListTarget", "diff"]
 
 _log = _logging.logger("aiolightsail.watch")
 
@@ -54,6 +55,8 @@ MAX_FAILURES = 1000
 
 ChangeKind = Literal["added", "removed", "changed"]
 _FIELDS = tuple(field.name for field in attrs.fields(Instance))
+#: The view of a target without instances.
+_NONE: Mapping[str, Instance] = {}
 
 
 @attrs.frozen(kw_only=True)
@@ -137,7 +140,7 @@ def diff(
 
 
 #: Lists a target's instances in full, or says why it could not.
-ListTarget = Callable[[Target], Awaitable["tuple[Instance, ...] | FleetFailure"]]
+ListTarget = Callable[[Target], Awaitable[tuple[Instance, ...] | FleetFailure]]
 
 
 class InstanceWatch(ChannelReader):
@@ -167,7 +170,7 @@ class InstanceWatch(ChannelReader):
         start: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]],
         require_open: Callable[[], object],
         timer: Timer,
-        capacity: int,
+        concurrency: int,
         fail_fast: bool,
     ) -> None:
         self._targets = targets
@@ -179,7 +182,11 @@ class InstanceWatch(ChannelReader):
         self._timer = timer
         self._fail_fast = fail_fast
         # Batches of one target's changes; producers wait while it is full.
-        self._channel: Channel[tuple[InstanceChange, ...]] = Channel(capacity)
+        self._concurrency = concurrency
+        self._channel: Channel[tuple[InstanceChange, ...]] = Channel(
+            max(1, min(len(targets), concurrency))
+        )
+        # Per target with instances, its last listing by key (``_key``); no entry: none.
         self._views: dict[Target, dict[str, Instance]] = {}
         self._wanting = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
@@ -239,9 +246,11 @@ class InstanceWatch(ChannelReader):
         with self._channel.closing("the watch was closed while it was being read"):
             while self._max_sweeps is None or self.sweeps < self._max_sweeps:
                 started = self._timer.now()
-                async with asyncio.TaskGroup() as group:
-                    for target in self._targets:
-                        group.create_task(self._sweep(target, self.sweeps + 1))
+                await run_workers(
+                    self._targets,
+                    self._concurrency,
+                    functools.partial(self._sweep, sweep=self.sweeps + 1),
+                )
                 self.sweeps += 1
                 _log.debug(
                     "sweep %d of %d targets ended in %.3fs, %d failing",
@@ -266,19 +275,14 @@ class InstanceWatch(ChannelReader):
             return
         self.failing.pop(target, None)
         view = {_key(instance): instance for instance in listed}
-        changes = diff(target, self._views.get(target, {}), view, sweep=sweep)
-        self._views[target] = view
+        del listed
+        changes = diff(target, self._views.get(target, _NONE), view, sweep=sweep)
+        if view:
+            self._views[target] = view
+        else:
+            self._views.pop(target, None)
         if changes:
             try:
                 await self._channel.send(tuple(changes))
             except ChannelClosed:
                 return
-
-
-def chosen_targets(all_targets: Sequence[Target], targets: Iterable[Target] | None) -> list[Target]:
-    """``targets`` (deduplicated), or all of them; each must be one of ``all_targets``."""
-    chosen = list(all_targets) if targets is None else list(dict.fromkeys(targets))
-    unknown = [t for t in chosen if t not in all_targets]
-    if unknown:
-        raise ValidationError("targets", "must be targets of this fleet", unknown[0])
-    return chosen

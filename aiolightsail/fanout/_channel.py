@@ -86,9 +86,14 @@ class Channel(Generic[T]):
             self._senders.append(waiter)
             try:
                 await waiter
-            finally:
-                if waiter in self._senders:  # cancelled before being woken
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    # Woken, then cancelled before it could run: the room it was
+                    # woken for goes to the next sender, or nobody would take it.
+                    self._wake_sender()
+                elif waiter in self._senders:  # cancelled before being woken
                     self._senders.remove(waiter)
+                raise
         if self._closed:
             raise ChannelClosed
         self._items.append(item)
