@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
@@ -35,8 +35,9 @@ from aiolightsail._models import (
     Page,
     PortInfo,
     Region,
-    _Model,
 )
+from aiolightsail._models import Model as _Model
+from aiolightsail._models._answers import convert_answer, decode_answer
 from aiolightsail._options import (
     DEFAULT_ATTEMPT_TIMEOUT,
     DEFAULT_CALL_TIMEOUT,
@@ -452,29 +453,41 @@ class LightsailClient:
                 ) from exc
             _botocore.reraise(exc, operation=op.wire, region=self._region)
 
-    @staticmethod
-    def _member(response: Mapping[str, Any], op: ops.Op[Any], kind: type) -> Any:
-        value = response.get(op.member)
-        if not isinstance(value, kind):
-            raise ResponseError(
-                f"expected {op.member!r} to be a {kind.__name__}, got {type(value).__name__}",
-                operation=op.wire,
-            )
-        return value
+    async def _answer(self, op: ops.Op[Any], params: dict[str, Any]) -> tuple[Any, str | None]:
+        """Send ``op``; its result as models (one, or a tuple), and its ``nextPageToken``."""
+        return await self._decode(await self._call(op, params), op)
 
-    async def _write(
-        self,
-        op: ops.Op[Any],
-        params: dict[str, Any],
-        convert: Callable[[Mapping[str, Any], ops.Op[Any]], Any],
-    ) -> Any:
+    @staticmethod
+    async def _decode(answer: Mapping[str, Any], op: ops.Op[Any]) -> tuple[Any, str | None]:
+        """``op``'s answer as models (one, or a tuple), and its ``nextPageToken``.
+
+        Raises:
+            ResponseError: the answer does not fit, whatever decoding raised.
+        """
+        # Decoding into models is this step's work: take a turn first, so that
+        # many answers arriving together do not stall the loop.
+        await take_turn()
+        try:
+            if isinstance(answer, _botocore.Body):
+                return decode_answer(op, answer.body)
+            return convert_answer(op, answer)
+        except ResponseError:
+            raise
+        except Exception as exc:
+            raise _unfit(exc, op) from exc
+
+    async def _result(self, answer: Mapping[str, Any], op: ops.Op[Any]) -> Any:
+        result, _ = await self._decode(answer, op)
+        return result
+
+    async def _write(self, op: ops.Op[Any], params: dict[str, Any]) -> Any:
         """Send the write ``op``; an uncertain outcome is reconciled by a read (``_writes``)."""
         return await _writes.send_once(
             self,
             op,
             params,
             send=lambda sending: self._call(op, params, write=sending),
-            convert=convert,
+            convert=self._result,
             within=self._options.call_timeout,
             attempts=self._require_open().max_attempts,
             region=self._region,
@@ -483,37 +496,17 @@ class LightsailClient:
     async def _one(self, op: ops.Op[_M], params: dict[str, Any]) -> _M:
         """Send ``op``; its result member is one object."""
         if op.writes:
-            written: _M = await self._write(op, params, self._convert_one)
+            written: _M = await self._write(op, params)
             return written
-        return self._convert_one(await self._call(op, params), op)
-
-    def _convert_one(self, response: Mapping[str, Any], op: ops.Op[_M]) -> _M:
-        data = self._member(response, op, Mapping)
-        try:
-            return op.model.from_api(data)
-        except ResponseError as exc:  # the models do not know the operation: name it
-            raise ResponseError(str(exc), operation=op.wire) from None
-        except Exception as exc:
-            raise _unfit(exc, op) from exc
-
-    def _convert_list(self, response: Mapping[str, Any], op: ops.Op[_M]) -> list[_M]:
-        # A missing list is an error, not an empty list: a page read as empty
-        # would end a listing early and lose every item after it.
-        items = self._member(response, op, list)
-        from_api = op.model.from_api
-        try:
-            return [from_api(item) for item in items]
-        except ResponseError as exc:  # the models do not know the operation: name it
-            raise ResponseError(str(exc), operation=op.wire) from None
-        except Exception as exc:
-            raise _unfit(exc, op) from exc
+        result, _ = await self._answer(op, params)
+        return result  # type: ignore[no-any-return]  # the op's model, by its answer type
 
     async def _list(self, op: ops.Op[_M], params: dict[str, Any]) -> list[_M]:
         """Send ``op``; its result member is a list."""
         if op.writes:
-            written: list[_M] = await self._write(op, params, self._convert_list)
-            return written
-        return self._convert_list(await self._call(op, params), op)
+            return list(await self._write(op, params))
+        result, _ = await self._answer(op, params)
+        return list(result)
 
     async def _page(
         self, op: ops.Op[_M], params: dict[str, Any], page_token: str | None
@@ -521,17 +514,13 @@ class LightsailClient:
         """Send ``op`` for the page at ``page_token`` (``None``: the first)."""
         if page_token is not None:
             params = {**params, "pageToken": page_token}
-        response = await self._call(op, params)
-        token = response.get("nextPageToken")
-        if token is not None and not isinstance(token, str):
-            raise ResponseError("nextPageToken is not a string", operation=op.wire)
+        items, token = await self._answer(op, params)
         if token and not check.sendable_token(token):
             # It could be neither followed nor handed back as a resume token.
             raise ResponseError(
                 "nextPageToken is blank or not UTF-8 text: it cannot be sent back",
                 operation=op.wire,
             )
-        items = tuple(self._convert_list(response, op))
         return Page(items=items, next_page_token=token or None)
 
     def _iterate(

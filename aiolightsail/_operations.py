@@ -8,9 +8,9 @@ and whether the operation changes anything. The table drives:
 
 * the client's plumbing (``LightsailClient._one/_list/_page``: which member,
   which model, how a page's token is read);
-* the lean response parser (which output shapes it reads, ``_botocore``);
+* the decoding of answers (which member holds the result, as which model: ``_models``);
 * the trimming of the shared botocore loader (which operations and shapes are
-  kept, ``_botocore``) and the models whose converters are compiled ahead;
+  kept, ``_botocore``);
 * the tests: every entry has a client method, a botocore operation with that
   output member, and an emulator handler.
 
@@ -35,15 +35,15 @@ from aiolightsail._models import (
     InstanceSnapshot,
     InstanceState,
     MetricDatapoint,
+    Model,
     Operation,
     Region,
-    _Model,
 )
 from aiolightsail._repr import SafeRepr
 
 __all__ = ["OPERATIONS", "Op"]
 
-M = TypeVar("M", bound=_Model)
+M = TypeVar("M", bound=Model)
 
 #: How the result member holds the result: one object, a list, or a list with ``nextPageToken``.
 Shape = Literal["one", "list", "page"]

@@ -417,7 +417,7 @@ async def send_once(
     params: Params,
     *,
     send: Callable[[_botocore.Sending], Awaitable[Mapping[str, Any]]],
-    convert: Callable[[Mapping[str, Any], ops.Op[Any]], Any],
+    convert: Callable[[Mapping[str, Any], ops.Op[Any]], Awaitable[Any]],
     within: float | None,
     attempts: int,
     region: str | None,
@@ -465,7 +465,7 @@ async def send_once(
                     cause = _uncertainty(uncertain, op, region)
                 else:
                     try:
-                        return convert(response, op)
+                        return await convert(response, op)
                     except ResponseError as exc:  # a success the models could not read
                         cause = exc
                 reconciling = True

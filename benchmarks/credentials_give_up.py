@@ -1,7 +1,7 @@
 """How long the library and the command line take to give up on credentials that never come.
 
-``python -m benchmarks.credentials_give_up [--timeout 5] [--sweeps 10]``
-(about a minute and a half with the defaults; the cases run at once):
+``python -m benchmarks.credentials_give_up [--timeout 5] [--sweeps 10] [--cli-defaults]``
+(about a minute and a half; three minutes with ``--cli-defaults``):
 
 * ``hung helper``: a profile whose ``credential_process`` starts a child and
   sleeps forever;
@@ -10,13 +10,14 @@
 * ``407 proxy``: every request through an HTTPS proxy that answers
   ``407 Proxy Authentication Required``.
 
-Each is run with every default (``LightsailClient``, ``Fleet``) and through
-the command line (``aiolightsail instances``, ``stop --wait``) with
-``--timeout``. It prints the seconds until each gave up, and what it raised or
-printed. Then it runs ``--sweeps`` fleets in a row whose one target's helper
-hangs, each given up at a short ``target_timeout``, and counts the helper
-processes (and their children) still running: while the fleets are open, and
-after they closed. ``docs/reliability.md`` records a run.
+Each is run with every default (``LightsailClient``, ``Fleet``; with
+``--cli-defaults`` also ``aiolightsail instances``) and through the command
+line (``aiolightsail instances``, ``stop --wait``) with ``--timeout``. It
+prints the seconds until each gave up, and what it raised or printed. Then
+it runs ``--sweeps`` fleets in a row whose one target's helper hangs, each
+given up at a short ``target_timeout``, and counts the helper processes (and
+their children) still running: while the fleets are open, and after they
+closed. ``docs/reliability.md`` records a run.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def _configure() -> str:
     return marker
 
 
-async def give_up(cli_timeout: float) -> dict[str, dict[str, Any]]:
+async def give_up(cli_timeout: float, *, cli_defaults: bool) -> dict[str, dict[str, Any]]:
     """Time each case (see the module) at once: its seconds and outcome, by case."""
     _configure()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HTTP_", "HTTPS_"))}
@@ -163,20 +164,27 @@ async def give_up(cli_timeout: float) -> dict[str, dict[str, Any]]:
             _ = [item async for item in stream]
         return ", ".join(f"{type(f.error).__name__}: {f.error}" for f in stream.failures)
 
-    # The library's cases run at once; the commands one after another, so that their
-    # start-up (measured by the baseline, last) is not multiplied by the machine's load.
-    library = {
-        "hung helper, LightsailClient (defaults)": hung_client,
-        "hung helper, Fleet stream (defaults)": hung_fleet,
-        "silent STS, Fleet.account_id (defaults)": silent_identity,
-        "407 proxy, LightsailClient (defaults)": proxy_client,
-    }
-    limit = ["--timeout", str(cli_timeout)]
     keys_env = {
         **env,
         "AWS_ACCESS_KEY_ID": KEYS["aws_access_key_id"],
         "AWS_SECRET_ACCESS_KEY": KEYS["aws_secret_access_key"],
     }
+    # The library's cases run at once; the commands one after another, so that their
+    # start-up (measured by the baseline, last) is not multiplied by the machine's load.
+    library: dict[str, Callable[[], Awaitable[str]]] = {
+        "hung helper, LightsailClient (defaults)": hung_client,
+        "hung helper, Fleet stream (defaults)": hung_fleet,
+        "silent STS, Fleet.account_id (defaults)": silent_identity,
+        "407 proxy, LightsailClient (defaults)": proxy_client,
+    }
+    if cli_defaults:  # minutes each: with the library's cases, at once
+        library["hung helper, `instances` (defaults)"] = lambda: _cli(
+            ["instances", "-p", "hung", "-r", "eu-west-1", "--endpoint-url", silent_url], env
+        )
+        library["silent endpoint (STS and Lightsail), `instances` (defaults)"] = lambda: _cli(
+            ["instances", "-r", "eu-west-1", "--endpoint-url", silent_url], keys_env
+        )
+    limit = ["--timeout", str(cli_timeout)]
     commands: dict[str, Callable[[], Awaitable[str]]] = {
         f"hung helper, `instances --timeout {cli_timeout:g}`": lambda: _cli(
             ["instances", "-p", "hung", "-r", "eu-west-1", "--endpoint-url", silent_url, *limit],
@@ -250,10 +258,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sweeps", type=int, default=10, help="abandoned sweeps to count after")
     parser.add_argument("--only", choices=["give-up", "sweeps"], help="run one part only")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--cli-defaults",
+        action="store_true",
+        help="also time `instances` without --timeout (about three minutes)",
+    )
     args = parser.parse_args(argv)
     found: dict[str, Any] = {}
     if args.only in (None, "give-up"):
-        found["give_up"] = asyncio.run(give_up(args.timeout))
+        found["give_up"] = asyncio.run(give_up(args.timeout, cli_defaults=args.cli_defaults))
     if args.only in (None, "sweeps"):
         found["sweeps"] = asyncio.run(sweeps(args.sweeps))
     if args.json:

@@ -186,6 +186,24 @@ def plan(*, quick: bool) -> list[Workload]:
             max_variant={"aiobotocore-fresh": 64 if quick else 128},
         ),
         Workload(
+            name="held_inventory",
+            title="A held inventory: one full gc.collect() with 10 000 listed realistic "
+            "instances held, minus without",
+            server=ServerSpec(instances=scan_items, page_size=AWS_PAGE_SIZE),
+            contenders=("aiolightsail", "aiobotocore-shared"),
+            repeats=2 if quick else 3,
+            params={"held": 10 * scan_items},
+        ),
+        Workload(
+            name="sweep_held",
+            title="Fleet sweep while the process holds 100 000 realistic instances "
+            "from earlier sweeps (a service)",
+            server=sweep_server,
+            contenders=("aiolightsail",),
+            repeats=1 if quick else 3,
+            params={**sweep_params, "held": 100_000},
+        ),
+        Workload(
             name="streaming",
             title="Streaming memory: one region of 100 000 instances, pages of 100",
             server=ServerSpec(instances=100_000, page_size=100),

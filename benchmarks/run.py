@@ -167,10 +167,28 @@ def run_workload(
     return records
 
 
+def _import_env() -> dict[str, str]:
+    """The environment of the import timings, bytecode written: an installed package
+    imports from compiled ``.pyc`` files, so a stale one must not add compiling to the
+    figure (``PYTHONDONTWRITEBYTECODE`` would make every run compile anew)."""
+    env = isolated_env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def time_imports(runs: int) -> list[dict[str, Any]]:
-    """``import X`` in a fresh interpreter, ``runs`` times each, interleaved."""
+    """``import X`` in a fresh interpreter, ``runs`` times each, interleaved (after one
+    import of each that writes its bytecode)."""
     print(f"\n== import time, {runs} fresh interpreters per module")
     records: list[dict[str, Any]] = []
+    for module in IMPORTS:
+        subprocess.run(  # noqa: S603 - our own interpreter
+            [sys.executable, "-c", f"import {module}"],
+            capture_output=True,
+            env=_import_env(),
+            cwd=REPO_ROOT,
+            check=False,
+        )
     for repeat in range(runs):
         for module in IMPORTS:
             code = (
@@ -180,7 +198,7 @@ def time_imports(runs: int) -> list[dict[str, Any]]:
             done = subprocess.run(  # noqa: S603 - our own interpreter
                 [sys.executable, "-c", code],
                 capture_output=True,
-                env=isolated_env(),
+                env=_import_env(),
                 cwd=REPO_ROOT,
                 text=True,
                 check=False,
@@ -199,6 +217,16 @@ def time_imports(runs: int) -> list[dict[str, Any]]:
                     "result": result,
                 }
             )
+    records += [
+        {
+            "workload": "import_self",
+            "contender": "aiolightsail",
+            "variant": 0,
+            "repeat": repeat,
+            "result": own_import_time(),
+        }
+        for repeat in range(runs)
+    ]
     for module in IMPORTS:
         times = [
             r["result"]["import_ms"]
@@ -207,7 +235,36 @@ def time_imports(runs: int) -> list[dict[str, Any]]:
         ]
         shown = f"{statistics.median(times):.0f} ms" if times else "failed"
         print(f"  import {module:22} median {shown}")
+    own = [r["result"]["self_ms"] for r in records if "self_ms" in r["result"]]
+    shown = f"{statistics.median(own):.1f} ms" if own else "failed"
+    print(f"  aiolightsail's own modules (self time)  median {shown}")
     return records
+
+
+def own_import_time() -> dict[str, Any]:
+    """``-X importtime`` of ``import aiolightsail`` in a fresh interpreter: the self time
+    of aiolightsail's own modules (what the library itself costs to import), in total
+    and for the five costliest."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import aiolightsail"],
+        capture_output=True,
+        env=_import_env(),
+        cwd=REPO_ROOT,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1][:300]}
+    own: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        # "import time:   self [us] |  cumulative | imported package"
+        head, _, name = line.rpartition("|")
+        fields = head.removeprefix("import time:").split("|")
+        name = name.strip()
+        if (name == "aiolightsail" or name.startswith("aiolightsail.")) and fields[0].strip():
+            own[name] = int(fields[0]) / 1e3
+    top = sorted(own.items(), key=lambda item: -item[1])[:5]
+    return {"self_ms": sum(own.values()), "top": [[name, ms] for name, ms in top]}
 
 
 def time_credentials_give_up() -> list[dict[str, Any]]:
@@ -243,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sweep_busy",
             "scaling",
             "streaming",
+            "held_inventory",
+            "sweep_held",
             "scale",
             "import",
             "credentials_give_up",

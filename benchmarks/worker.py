@@ -29,6 +29,7 @@ from benchmarks.harness import (
     read_job,
     rss_bytes,
 )
+from benchmarks.held import held_inventory, sweep_held
 
 __all__ = ["WORKLOADS", "main"]
 
@@ -204,6 +205,8 @@ WORKLOADS: dict[str, Callable[[Contender, Job], Coroutine[Any, Any, Result]]] = 
     "sweep_busy": sweep,
     "scaling": sweep,
     "streaming": streaming,
+    "held_inventory": held_inventory,
+    "sweep_held": sweep_held,
     "scale": scale.run,
 }
 

@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from aiolightsail import LightsailClient, ValidationError, _gate, get_cpu_budget, set_cpu_budget
+from aiolightsail import (
+    LightsailClient,
+    ValidationError,
+    _client,
+    _gate,
+    get_cpu_budget,
+    set_cpu_budget,
+)
 from aiolightsail._gate import take_turn
 from aiolightsail._once import forget, run_once
 from aiolightsail.emulator import Emulator
@@ -38,16 +45,16 @@ async def _iterations() -> AsyncIterator[list[int]]:
         await ticker
 
 
-def _record_conversions(client: LightsailClient, counter: list[int]) -> list[int]:
-    """Note the loop iteration in which each answer of ``client`` is turned into models."""
+def _record_conversions(monkeypatch: pytest.MonkeyPatch, counter: list[int]) -> list[int]:
+    """Note the loop iteration in which each answer is decoded into models."""
     converted: list[int] = []
-    many = client._convert_list
+    from aiolightsail._models._answers import decode_answer as decode
 
-    def recording_many(*args: Any) -> Any:
+    def recording(*args: Any) -> Any:
         converted.append(counter[0])
-        return many(*args)
+        return decode(*args)
 
-    client._convert_list = recording_many  # type: ignore[method-assign,assignment]
+    monkeypatch.setattr(_client, "decode_answer", recording)
     return converted
 
 
@@ -318,7 +325,9 @@ async def test_many_clients_open_without_piling_up(
 
 
 @pytest.mark.usefixtures("one_step_per_iteration")
-async def test_concurrent_pages_take_turns(wire: Wire, client: LightsailClient) -> None:
+async def test_concurrent_pages_take_turns(
+    wire: Wire, client: LightsailClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Sixteen requests started together are built, and their answers turned into
     models, each in its own loop iteration, so the loop serves timers in between."""
     wire.reply({"instances": [INSTANCE] * 20}, repeat=True)
@@ -332,7 +341,7 @@ async def test_concurrent_pages_take_turns(wire: Wire, client: LightsailClient) 
 
     async with _iterations() as counter:
         transport._sign = signing  # type: ignore[method-assign]
-        converted = _record_conversions(client, counter)
+        converted = _record_conversions(monkeypatch, counter)
         pages = await asyncio.gather(*(client.get_instances() for _ in range(16)))
     assert [len(page.items) for page in pages] == [20] * 16
     _assert_spread(built, "requests built")
@@ -340,7 +349,9 @@ async def test_concurrent_pages_take_turns(wire: Wire, client: LightsailClient) 
 
 
 @pytest.mark.usefixtures("one_step_per_iteration")
-async def test_answers_arriving_together_are_converted_in_turns(emulator: Emulator) -> None:
+async def test_answers_arriving_together_are_converted_in_turns(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Answers that land in the same loop iteration (the emulator holds all sixteen
     for 50 ms) are each parsed and converted in an iteration of their own."""
     emulator.seed_instances(ACCOUNTS[0][0], "eu-west-1", count=PAGE_SIZE)
@@ -349,7 +360,7 @@ async def test_answers_arriving_together_are_converted_in_turns(emulator: Emulat
         "eu-west-1", endpoint_url=emulator.endpoint_url, max_pool_connections=16, **keys(0)
     )
     async with client, _iterations() as counter:
-        converted = _record_conversions(client, counter)
+        converted = _record_conversions(monkeypatch, counter)
         pages = await asyncio.gather(*(client.get_instances() for _ in range(16)))
     assert [len(page.items) for page in pages] == [PAGE_SIZE] * 16
     _assert_spread(converted, "answers converted")

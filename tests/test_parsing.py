@@ -1,9 +1,10 @@
-"""The lean reading and botocore's own parser yield identical models for every operation."""
+"""Answers decoded from bytes and botocore's own parser yield the same models, every operation."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 import botocore.session
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import aiolightsail
-from aiolightsail._botocore._parsing import read_lean
+from aiolightsail._models._answers import convert_answer, decode_answer
 from aiolightsail._operations import OPERATIONS as TABLE
 
 MODEL = botocore.session.get_session().get_service_model("lightsail")
@@ -51,10 +52,6 @@ def _strategy(shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
     raise AssertionError(f"no strategy for {kind}")
 
 
-def _lean(body: bytes) -> dict[str, Any]:
-    return asyncio.run(read_lean(body))
-
-
 def _parse(factory: Any, body: bytes, shape: Shape) -> dict[str, Any]:
     parser = factory.create_parser("json")
     response = {"body": body, "headers": {"x-amzn-requestid": "r-1"}, "status_code": 200}
@@ -62,21 +59,12 @@ def _parse(factory: Any, body: bytes, shape: Shape) -> dict[str, Any]:
     return parsed
 
 
-def _models(parsed: dict[str, Any], shape: Shape) -> dict[str, Any]:
-    """Convert each member of an output the way the client does: structures become models."""
-    out: dict[str, Any] = {}
-    for name, member in shape.members.items():  # type: ignore[attr-defined]
-        value = parsed.get(name)
-        if value is None:
-            out[name] = None
-        elif member.type_name == "structure":
-            out[name] = getattr(aiolightsail, member.name).from_api(value)
-        elif member.type_name == "list" and member.member.type_name == "structure":
-            model = getattr(aiolightsail, member.member.name)
-            out[name] = [model.from_api(item) for item in value]
-        else:
-            out[name] = value
-    return out
+def _outcome(read: Callable[[], Any]) -> Any:
+    """The models and token read, or the refusal (a ResponseError's class)."""
+    try:
+        return read()
+    except aiolightsail.ResponseError as exc:
+        return type(exc)
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
@@ -88,42 +76,33 @@ def test_lean_parse_matches_botocore(operation: str, data: st.DataObject) -> Non
     assert shape is not None
     body = json.dumps(data.draw(_strategy(shape))).encode()
     reference = _parse(AioResponseParserFactory(), body, shape)
-    assert _models(_lean(body), shape) == _models(reference, shape)
-
-
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe"])
-def test_lean_parser_refuses_unreadable_bodies(body: bytes) -> None:
-    """A body that is not a JSON object raises botocore's ResponseParserError (mapped upstream)."""
-    from botocore.parsers import ResponseParserError
-
-    with pytest.raises(ResponseParserError):
-        _lean(body)
+    op = TABLE[operation]
+    decoded = _outcome(lambda: decode_answer(op, body))
+    assert decoded == _outcome(lambda: convert_answer(op, reference))
+    if op.member in reference:  # an answer without its result member is refused
+        assert decoded != aiolightsail.ResponseError
 
 
 @pytest.mark.parametrize(
     "body",
     [
         b'{"instances": [], "nextPageToken": "t\\u00e9"}',
-        b'{"x": NaN, "y": -Infinity}',  # orjson refuses these; json reads them
-        b'{"x": "\\ud800"}',  # a lone surrogate
-        b'{"x": 1, "x": 2}',  # a repeated key: the last wins
+        b'{"instances": [{"name": "\\ud83d\\ude00"}], "x": 1, "x": 2}',  # a pair; a repeated key
+        b'{"instances": [{"name": "a", "name": "b"}]}',  # the last wins, as in json.loads
     ],
 )
 def test_decoding_matches_json(body: bytes) -> None:
-    """The fast decoder gives what json.loads gives, including where orjson would refuse."""
-    from aiolightsail._botocore._parsing import _loads
-
-    decoded, expected = _loads(body), json.loads(body)
-    assert repr(decoded) == repr(expected)  # repr: NaN != NaN
+    """The decoder reads what json.loads reads (escapes, surrogate pairs, repeated keys)."""
+    op = TABLE["GetInstances"]
+    assert decode_answer(op, body) == convert_answer(op, json.loads(body))
 
 
-def test_integers_beyond_64_bits_become_floats_and_models_refuse_them() -> None:
-    """The one place the decoder differs from json.loads: orjson reads an integer beyond
-    64 bits as a float. No Lightsail integer member can hold one (all are 32-bit in
-    the model), and a model refuses it rather than keep a rounded count."""
-    from aiolightsail._botocore._parsing import _loads
-
+def test_integers_beyond_64_bits_are_refused_not_rounded() -> None:
+    """No Lightsail integer member can hold an integer beyond 32 bits; one beyond 64 bits is
+    read exactly, and a float where an integer is expected is refused, never rounded."""
+    op = TABLE["GetInstance"]
     huge = 123456789012345678901234567890
-    assert _loads(b'{"x": %d}' % huge) == {"x": float(huge)}
-    with pytest.raises(aiolightsail.ResponseError, match="cpu_count: expected an integer"):
-        aiolightsail.InstanceHardware.from_api(_loads(b'{"cpuCount": %d}' % huge))
+    one, _ = decode_answer(op, b'{"instance": {"hardware": {"cpuCount": %d}}}' % huge)
+    assert one.hardware.cpu_count == huge
+    with pytest.raises(aiolightsail.ResponseError, match=r"cpu_count: expected `int \| null`"):
+        decode_answer(op, b'{"instance": {"hardware": {"cpuCount": 2.0}}}')

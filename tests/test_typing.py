@@ -7,6 +7,7 @@ import re
 import typing
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 
 import aiolightsail
 from aiolightsail import Fleet, LightsailClient
@@ -67,3 +68,65 @@ def test_across_takes_exactly_the_fleets_keyword_arguments() -> None:
     options = typing.get_type_hints(_FleetOptions)
     assert set(options) == keywords
     assert options == {name: fleet_hints[name] for name in keywords}
+
+
+#: User code of the wire models, as mypy --strict must read it: each line ending in
+#: "# error" must be an error, every other line clean.
+_MODEL_USE = """
+from datetime import UTC, datetime
+
+import msgspec
+
+from aiolightsail import (
+    Instance,
+    InstanceStateName,
+    Operation,
+    OperationStatus,
+    Page,
+    to_dict,
+)
+
+instance = Instance(name="web-1", created_at=datetime.now(UTC))
+created: datetime | None = instance.created_at
+name: str | None = instance.name
+state: InstanceStateName | str | None = instance.state_name
+tags: tuple[str | None, ...] = tuple(tag.key for tag in instance.tags)
+running: bool = instance.state_name == InstanceStateName.RUNNING
+operation = Operation.from_api({"status": "Succeeded"})
+if isinstance(operation.status, OperationStatus):
+    over: bool = operation.status.is_final
+page: Page[Instance] = Page(items=(instance,), next_page_token=None)
+plain: dict[str, object] = to_dict(instance)
+later = msgspec.structs.replace(instance, name="web-2")
+renamed: Instance = later
+seconds: float | None = instance.created_at  # error
+instance.name = "web-3"  # error
+Instance("web-1")  # error
+"""
+
+
+def test_user_code_of_the_models_type_checks_strictly(tmp_path: Path) -> None:
+    """Timestamps read as datetimes, enumerated members as the member or str, models as
+    frozen keyword-only values: mypy --strict accepts the uses and refuses the mistakes."""
+    import mypy.api
+
+    (tmp_path / "use.py").write_text(_MODEL_USE, encoding="utf-8")
+    (tmp_path / "mypy.ini").write_text("[mypy]\n", encoding="utf-8")
+    stdout, stderr, status = mypy.api.run(
+        [
+            "--strict",
+            "--python-version=3.11",
+            f"--config-file={tmp_path / 'mypy.ini'}",
+            f"--cache-dir={tmp_path / 'cache'}",
+            "--no-error-summary",
+            str(tmp_path / "use.py"),
+        ]
+    )
+    assert status in (0, 1), stdout + stderr
+    flagged = {int(line.split(":")[1]) for line in stdout.splitlines() if ": error:" in line}
+    expected = {
+        number
+        for number, line in enumerate(_MODEL_USE.splitlines(), start=1)
+        if line.endswith("# error")
+    }
+    assert flagged == expected, stdout

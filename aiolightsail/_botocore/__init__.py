@@ -5,7 +5,8 @@ emulator, a separate server, uses botocore's public signer). Everything the
 library needs from them goes through the names below: shared sessions and
 their one-time set-up, what the AWS configuration says (region, retries,
 application id: ``_settings``), assumed roles and caller identities, opening
-a Lightsail transport and calling it by wire name, and translating their
+a Lightsail transport and calling it by wire name (a success's bytes come
+back undecoded, as a :class:`Body`, for the models), and translating their
 failures. The private members this package relies on are listed in
 :data:`_compat.PRIVATE_MEMBERS`; importing it checks them and the aiobotocore
 version, and fails with one clear sentence (:class:`UnsupportedBotocoreError`)
@@ -23,6 +24,7 @@ from botocore.config import Config  # noqa: E402 - the type of the public config
 from aiolightsail._botocore._client import TransportOptions, open_lightsail  # noqa: E402
 from aiolightsail._botocore._credentials import within  # noqa: E402
 from aiolightsail._botocore._observe import observe_requests  # noqa: E402
+from aiolightsail._botocore._parsing import Body  # noqa: E402
 from aiolightsail._botocore._sessions import (  # noqa: E402
     clear,
     configured_region,
@@ -47,6 +49,7 @@ from aiolightsail._botocore._transport import Sending, Transport, UncertainWrite
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
     "RETRY_MODES",
+    "Body",
     "Config",
     "RetryMode",
     "RoleSession",

@@ -25,7 +25,6 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from aiolightsail._botocore import _credentials, _settings
-from aiolightsail._models import compile_converters
 from aiolightsail._once import forget, run_once
 from aiolightsail._operations import OPERATIONS
 
@@ -92,7 +91,6 @@ def _warm(session: AioSession) -> None:
     warm_up("sts")
     if uses_shared_loader(session):  # ours, never a caller's session
         _trim_loaded_data(_loader)
-    compile_converters(op.model for op in OPERATIONS.values())
 
 
 def uses_shared_loader(session: AioSession) -> bool:

@@ -19,8 +19,8 @@ path"). A :class:`Transport` does only what a Lightsail (JSON 1.1) or STS
   or environment proxies and one SSL context per verification setting;
 * **the logs**: each request and answer at DEBUG on ``botocore.endpoint`` and
   ``botocore.parsers``, with botocore's messages, redacted (``_logging``);
-* **the answer**: a success of the table's operations is decoded once and
-  handed to the models (``_parsing``); errors and STS answers are read by
+* **the answer**: a success of the table's operations is handed over
+  undecoded, for the models to decode (``_parsing``); errors and STS answers are read by
   botocore's parsers, after the rules of ``_error_answers`` (an unreadable
   error body is judged by its status; every 429 is a throttle);
 * **the retries**: botocore's own ``standard`` retry handler (its retryable

@@ -456,10 +456,10 @@ class _WithAccountId(Target):
 async def _with_account_ids(fleet: Fleet) -> dict[Target, Target]:
     """Each target of ``fleet`` as shown: with its 12-digit account id.
 
-    Learnt before the listing starts (:meth:`Fleet.account_id`: one
-    ``GetCallerIdentity`` per set of credentials, all at once), so no output
-    line waits for one. A target whose id cannot be learnt keeps its own
-    label; its listing fails too, and says why.
+    Learnt with :meth:`Fleet.account_id` (one ``GetCallerIdentity`` per set of
+    credentials, all at once), each within the target's ``--timeout``. A
+    target whose id cannot be learnt keeps its own label; its listing fails
+    too, and says why.
     """
 
     async def shown(target: Target) -> Target:
@@ -490,19 +490,31 @@ async def _inventory(
     its failure reported as soon as the stream records it.
     """
     async with fleet:
-        shown = await _with_account_ids(fleet)
-        async with listing.stream(fleet) as stream:
-            async for listed, item in stream:
-                target = shown[listed]
-                reporter.follow(stream, found=1)
-                if listing.output == "ndjson":
-                    # Blocking writes on the loop are fine here: the producers are
-                    # waiting on the network, and a pipeline wants lines early.
-                    write_ndjson_line(stdout, record(target, item))
-                    stdout.flush()
-                else:
-                    rows.append((target, item))
-            reporter.follow(stream)
+        learning = asyncio.create_task(_with_account_ids(fleet))
+        try:
+            # NDJSON writes each line at once, with its account id: the ids come first.
+            # The other formats print once every target is done: the ids are learnt
+            # meanwhile, so that a target's id and its listing share one --timeout.
+            shown = await learning if listing.output == "ndjson" else None
+            async with listing.stream(fleet) as stream:
+                async for listed, item in stream:
+                    reporter.follow(stream, found=1)
+                    if shown is not None:
+                        # Blocking writes on the loop are fine here: the producers are
+                        # waiting on the network, and a pipeline wants lines early.
+                        write_ndjson_line(stdout, record(shown[listed], item))
+                        stdout.flush()
+                    else:
+                        rows.append((listed, item))
+                reporter.follow(stream)
+            await learning
+        finally:
+            if learning.done() and not learning.cancelled():
+                known = learning.result()
+                rows[:] = [(known[target], item) for target, item in rows]
+            else:  # interrupted: the rows keep their targets' own labels
+                learning.cancel()
+                await asyncio.wait([learning])
 
 
 def _stdout_is_terminal() -> bool:

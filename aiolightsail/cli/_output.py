@@ -40,6 +40,7 @@ from types import NoneType, UnionType
 from typing import IO, Any
 
 import attrs
+import msgspec
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
@@ -57,6 +58,7 @@ from aiolightsail import (
     to_dict,
 )
 from aiolightsail._controls import json_text, neutralise
+from aiolightsail._models import Model, secret_fields
 from aiolightsail._repr import SafeRepr
 
 __all__ = [
@@ -155,22 +157,22 @@ def _unwrap_optional(hint: Any) -> Any:
     return hint
 
 
-def _leaf_paths(model: type, prefix: str = "") -> list[str]:
-    hints = typing.get_type_hints(model)
+def _leaf_paths(model: type[Model], prefix: str = "") -> list[str]:
+    secrets = secret_fields(model)
     paths: list[str] = []
-    for field in attrs.fields(model):
-        if field.metadata.get("secret", False):
+    for field in msgspec.structs.fields(model):
+        if field.name in secrets:
             continue
-        hint = _unwrap_optional(hints[field.name])
+        hint = _unwrap_optional(field.type)
         name = prefix + field.name
-        if isinstance(hint, type) and attrs.has(hint):
+        if isinstance(hint, type) and issubclass(hint, Model):
             paths += _leaf_paths(hint, name + ".")
         else:
             paths.append(name)
     return paths
 
 
-def csv_columns(model: type) -> list[str]:
+def csv_columns(model: type[Model]) -> list[str]:
     """The CSV header for a model: the target columns, then its leaf attributes, dotted.
 
     Args:

@@ -54,7 +54,7 @@ _log = _logging.logger("aiolightsail.watch")
 MAX_FAILURES = 1000
 
 ChangeKind = Literal["added", "removed", "changed"]
-_FIELDS = tuple(field.name for field in attrs.fields(Instance))
+_FIELDS = Instance.__struct_fields__
 #: The view of a target without instances.
 _NONE: Mapping[str, Instance] = {}
 

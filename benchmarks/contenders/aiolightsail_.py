@@ -49,6 +49,17 @@ class Aiolightsail:
 
     async def sweep(self, targets: Sequence[BenchTarget], *, concurrency: int) -> int:
         """``Fleet(targets, concurrency=...).iter_instances()``; a failed target is an error."""
+        return await self._sweep(targets, concurrency, None)
+
+    async def keep(self, targets: Sequence[BenchTarget], *, concurrency: int) -> list[Instance]:
+        """:meth:`sweep`, keeping every instance listed (``benchmarks/held.py``)."""
+        kept: list[Instance] = []
+        await self._sweep(targets, concurrency, kept)
+        return kept
+
+    async def _sweep(
+        self, targets: Sequence[BenchTarget], concurrency: int, kept: list[Instance] | None
+    ) -> int:
         fleet_targets = [
             Target(
                 t.region,
@@ -61,8 +72,10 @@ class Aiolightsail:
         count = 0
         async with Fleet(fleet_targets, concurrency=concurrency) as fleet:
             stream = fleet.iter_instances()
-            async for _target, _instance in stream:
+            async for _target, instance in stream:
                 count += 1
+                if kept is not None:
+                    kept.append(instance)
             if stream.failures:
                 raise RuntimeError(f"{len(stream.failures)} targets failed: {stream.failures[0]}")
         return count

@@ -50,7 +50,7 @@ from aiolightsail import (
 from aiolightsail.cli import _app
 from aiolightsail.emulator import Emulator
 from tests.reliability.conftest import ORG, static_keys
-from tests.reliability.hostile import Hostile, Trickler
+from tests.reliability.hostile import Hostile, Trickler, lightsail_json
 
 pytestmark = [
     pytest.mark.usefixtures("no_backoff"),
@@ -322,6 +322,48 @@ def test_the_command_line_gives_up_on_a_hung_helper_at_its_timeout(
     assert result.exit_code == 1, result.output
     assert "TimeoutError" in result.stderr
     assert _running_with(marker) == []
+
+
+async def test_the_listing_learns_account_ids_while_it_lists(hostile: Hostile) -> None:
+    """`instances -o json` asks for the account ids and the instances at once (so the two
+    share one --timeout): a server that answers only once both requests have arrived gets
+    both, and the row shows the account id."""
+    from tests.test_operations import INSTANCE
+
+    both = asyncio.Event()
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        if len(hostile.seen) >= 2:
+            both.set()
+        await both.wait()
+        if request.headers.get("X-Amz-Target"):  # Lightsail's; STS's is a form
+            return lightsail_json({"instances": [INSTANCE]})
+        return web.Response(text=_IDENTITY, content_type="text/xml")
+
+    hostile.handler = answer
+    argv = ["instances", "-r", "eu-west-1", "-o", "json", "--timeout", "30"]
+    argv += ["--endpoint-url", hostile.url]
+    env = {
+        "AWS_ACCESS_KEY_ID": KEYS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": KEYS["aws_secret_access_key"],
+    }
+    # In a thread: the command runs its own event loop, and this one serves it.
+    result = await asyncio.to_thread(
+        CliRunner(env=env).invoke, _app.cli, argv, catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert row["account"] == "123456789012"
+    assert sorted(seen.operation for seen in hostile.seen) == ["GetCallerIdentity", "GetInstances"]
+
+
+_IDENTITY = (
+    '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+    "<GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/hostile</Arn>"
+    "<UserId>AIDAHOSTILE</UserId><Account>123456789012</Account></GetCallerIdentityResult>"
+    "<ResponseMetadata><RequestId>hostile-1</RequestId></ResponseMetadata>"
+    "</GetCallerIdentityResponse>"
+)
 
 
 # -- silent STS: identity and role calls inside the deadlines -----------------------
