@@ -9,8 +9,8 @@ watch and every output format of the command line end with each healthy target's
 instances all listed, and the hostile target either listed or in ``failures``.
 
 The attack's own cases (JSON nested 100,000 deep in 200, 400 and 500 answers; an ISO
-timestamp with an offset; a 4 MiB message and ``__type``) are kept apart from the
-generated ones.
+timestamp with an offset; a 4 MiB message and ``__type``; a page amplified inside the
+size bound) are kept apart from the generated ones.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from aiolightsail import APIError, Fleet, LightsailError, ResponseError, Target
 from aiolightsail.emulator import Emulator
-from tests.reliability.conftest import ORG, current_arns, org_targets, sweep
+from tests.reliability.conftest import ORG, SweepResult, current_arns, org_targets
 from tests.reliability.hostile import Front, Seen, signed_region
 
 pytestmark = pytest.mark.usefixtures("no_backoff")
@@ -96,6 +96,16 @@ def targets_of(url: str) -> dict[Target, str]:
     return org_targets(url, regions=(HEALTHY_REGION, HOSTILE_REGION))
 
 
+async def sweep(fleet: Fleet) -> SweepResult:
+    """One pass over the fleet: (target, ARN) pairs (a hostile target's may be ``None``)
+    and failures."""
+    items: list[tuple[Target, str]] = []
+    async with fleet.iter_instances() as stream:
+        async for target, instance in stream:
+            items.append((target, str(instance.arn)))
+    return SweepResult(items, list(stream.failures))
+
+
 def is_hostile(target: Target) -> bool:
     return (
         target.region == HOSTILE_REGION
@@ -132,6 +142,9 @@ ISO_OFFSET_PAGE = json.dumps(
     {"instances": [{**INSTANCE, "createdAt": "0001-01-01T00:00:00+01:00"}]}
 ).encode()
 NOT_FOUND_4_MIB = json.dumps({"__type": "NotFoundException", "message": HUGE}).encode()
+#: Amplification inside the size bound: 100,002 empty items in 300 KB (the models' bound
+#: on values per answer makes it a ResponseError; here, that target's failure).
+AMPLIFIED_PAGE = b'{"instances":[' + b",".join([b"{}"] * 100_002) + b"]}"
 ATTACK: dict[str, tuple[int, bytes, type[LightsailError]]] = {
     "nested-array-200": (200, nested(100_000), ResponseError),
     "nested-object-200": (200, nested(100_000, "object"), ResponseError),
@@ -141,6 +154,7 @@ ATTACK: dict[str, tuple[int, bytes, type[LightsailError]]] = {
     "nested-object-500": (500, nested(100_000, "object"), APIError),
     "iso-timestamp-with-offset": (200, ISO_OFFSET_PAGE, ResponseError),
     "4-MiB-message": (400, NOT_FOUND_4_MIB, APIError),
+    "amplified-page": (200, AMPLIFIED_PAGE, ResponseError),
     "4-MiB-type": (400, json.dumps({"__type": HUGE, "message": "no"}).encode(), APIError),
 }
 
@@ -253,8 +267,8 @@ async def test_a_watch_keeps_every_healthy_target(
     ):
         async for change in watch:
             assert change.kind == "added"
-            assert change.after is not None and change.after.arn is not None
-            added.setdefault(change.target, []).append(change.after.arn)
+            assert change.after is not None
+            added.setdefault(change.target, []).append(str(change.after.arn))
         failed = {failure.target for failure in watch.failures}
     for target in targets:
         if is_hostile(target):

@@ -25,7 +25,7 @@ from tests.cli.test_listing import (
 )
 from tests.conftest import ACCOUNTS, PAGE_SIZE
 from tests.reliability.hostile import Front, Seen, signed_region
-from tests.reliability.test_one_target import ISO_OFFSET_PAGE, answer, nested
+from tests.reliability.test_one_target import AMPLIFIED_PAGE, ISO_OFFSET_PAGE, answer, nested
 
 pytestmark = pytest.mark.usefixtures("no_backoff")
 
@@ -35,6 +35,7 @@ HOSTILE: dict[str, tuple[int, bytes]] = {
     "nested-200": (200, nested(100_000)),
     "nested-500": (500, nested(100_000, "object")),
     "iso-offset": (200, ISO_OFFSET_PAGE),
+    "amplified": (200, AMPLIFIED_PAGE),
 }
 
 
