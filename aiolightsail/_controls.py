@@ -108,6 +108,8 @@ def json_text(document: str) -> str:
     Returns:
         The same document, safe on a terminal and encodable as UTF-8.
     """
+    if document.isascii() and "\x7f" not in document:
+        return document  # the common case: json.dumps has escaped every other control
     return _CANDIDATES.sub(
         lambda match: _json_escape(match.group()) if unsafe(match.group()) else match.group(),
         document,

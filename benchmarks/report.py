@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from benchmarks import dask_sweep
 from benchmarks.contenders import CONTENDERS
 from benchmarks.harness import REPO_ROOT
 from benchmarks.plan import IMPORTS, Workload
@@ -770,6 +771,8 @@ def write(
             *_section_credentials_give_up(records),
             "",
         ]
+    if any(r["workload"] == "dask" for r in records):
+        lines += dask_sweep.section(records)
     done = ", ".join(
         f"{w.name} {repeats or w.repeats}"
         + (f" ({', '.join(sorted(w.single))} once)" if w.single and not repeats else "")
@@ -779,8 +782,9 @@ def write(
     lines += [
         "## How this was run",
         "",
-        f"Repeats per workload: {done}. Full runs take about twenty minutes on "
-        "2 cores, `--quick` about four; sizes and repeats are set in `benchmarks/plan.py`.",
+        f"Repeats per workload: {done}. Full runs take about half an hour on "
+        "2 busy cores, `--quick` about five minutes; sizes and repeats are set in "
+        "`benchmarks/plan.py`.",
         "",
     ]
     (out / "RESULTS.md").write_text("\n".join(lines))

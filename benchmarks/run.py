@@ -25,7 +25,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import report, scale
+from benchmarks import dask_sweep, report, scale
 from benchmarks.harness import REPO_ROOT, BenchTarget, Job, isolated_env
 from benchmarks.plan import ALL_CONTENDERS, IMPORTS, Workload, plan
 from benchmarks.server import ServerSpec
@@ -305,6 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "scale",
             "import",
             "credentials_give_up",
+            "dask",
         ],
         help="run only this workload (repeatable)",
     )
@@ -330,9 +331,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.only is None or workload.name in args.only:
             records += run_workload(workload, contenders, args.repeats)
     if args.only is None or "import" in args.only:
-        records += time_imports(args.repeats or (5 if args.quick else 15))
+        records += time_imports(args.repeats or (5 if args.quick else 10))
     if args.only is None or "credentials_give_up" in args.only:
         records += time_credentials_give_up()
+    if args.only is None or "dask" in args.only:
+        records += dask_sweep.run(quick=args.quick, repeats=args.repeats)
     elapsed = time.perf_counter() - started
 
     machine["load_after"] = report.load_average()

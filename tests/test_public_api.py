@@ -23,8 +23,8 @@ def test_all_is_sorted_and_complete() -> None:
 
 
 def test_import_is_light() -> None:
-    """`import aiolightsail` loads no click, rich, aiohttp.web, emulator, command line or
-    OpenTelemetry."""
+    """`import aiolightsail` loads no click, rich, aiohttp.web, emulator, command line,
+    OpenTelemetry, Dask or Arrow."""
     heavy = (
         "click",
         "rich",
@@ -33,6 +33,10 @@ def test_import_is_light() -> None:
         "aiolightsail.cli",
         "aiolightsail.otel",
         "opentelemetry",
+        "aiolightsail.dask",
+        "dask",
+        "distributed",
+        "pyarrow",
     )
     code = (
         "import sys, aiolightsail\n"

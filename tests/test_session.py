@@ -18,16 +18,17 @@ from aiolightsail.emulator import Emulator
 from tests.conftest import Wire
 
 
-async def test_shared_data_is_trimmed_to_lightsail_and_sts(
+async def test_shared_data_is_trimmed_to_lightsail_sts_and_organizations(
     client: LightsailClient, wire: Wire
 ) -> None:
-    """After a client opens, the shared loader keeps only what our clients read."""
+    """After a client opens, the shared loader keeps only what our clients read (the
+    endpoints of Lightsail, STS and Organizations, the Lightsail model's operations)."""
     wire.reply({"instances": []})
     await client.get_instances()
     loader = _session.get_session().get_component("data_loader")
     endpoints, _ = loader.load_data_with_path("endpoints")
     for partition in endpoints["partitions"]:
-        assert set(partition["services"]) <= {"lightsail", "sts"}
+        assert set(partition["services"]) <= {"lightsail", "organizations", "sts"}
     assert "lightsail" in endpoints["partitions"][0]["services"]
     model = ServiceModel(loader.load_service_model("lightsail", "service-2"), "lightsail")
     assert set(model.operation_names) == OPERATIONS.keys()

@@ -24,12 +24,14 @@ from botocore.config import Config  # noqa: E402 - the type of the public config
 from aiolightsail._botocore._client import TransportOptions, open_lightsail  # noqa: E402
 from aiolightsail._botocore._credentials import within  # noqa: E402
 from aiolightsail._botocore._observe import observe_requests  # noqa: E402
+from aiolightsail._botocore._organizations import organization_accounts  # noqa: E402
 from aiolightsail._botocore._parsing import Body  # noqa: E402
 from aiolightsail._botocore._sessions import (  # noqa: E402
     clear,
     configured_region,
     get_session,
     is_session,
+    prepare_session,
     resolve_credentials,
 )
 from aiolightsail._botocore._settings import (  # noqa: E402
@@ -67,6 +69,8 @@ __all__ = [
     "is_session",
     "observe_requests",
     "open_lightsail",
+    "organization_accounts",
+    "prepare_session",
     "reraise",
     "resolve_credentials",
     "translate",

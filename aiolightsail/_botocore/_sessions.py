@@ -52,7 +52,7 @@ _credential_locks: weakref.WeakKeyDictionary[
 _prepared: weakref.WeakSet[AioSession] = weakref.WeakSet()
 _loader: Any = None
 #: The only services our sessions build clients for.
-_SERVICES = frozenset({"lightsail", "sts"})
+_SERVICES = frozenset({"lightsail", "organizations", "sts"})
 
 
 def new_session(profile: str | None = None) -> AioSession:

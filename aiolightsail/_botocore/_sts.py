@@ -77,12 +77,15 @@ class RoleSession:
 async def _sts(
     base: AioSession,
     *,
+    service: str = "sts",
     region: str,
     endpoint_url: str | None,
     access_key: tuple[str, str, str | None] | None,
     options: TransportOptions,
 ) -> AsyncIterator[Transport]:
     """An STS transport of ``base`` (or ``access_key``), configured as Lightsail ones are.
+
+    (Or of another global service called the same way: ``service="organizations"``.)
 
     STS is called at its regional endpoint in ``region`` (or at
     ``endpoint_url``, or the profile's or environment's STS endpoint),
@@ -110,7 +113,7 @@ async def _sts(
     )
     sts = await open_transport(
         base,
-        "sts",
+        service,
         region=region,
         endpoint_url=endpoint_url,
         credentials=credentials,

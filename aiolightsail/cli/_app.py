@@ -79,6 +79,7 @@ from aiolightsail.cli._streams import (
     stderr_console,
     stdout_console,
 )
+from aiolightsail.cli._targets import organization_fleet, read_targets_file, with_external_id
 
 __all__ = ["build_fleet", "cli"]
 
@@ -210,6 +211,20 @@ _FLEET_OPTIONS: tuple[Callable[[Callable[..., Any]], Callable[..., Any]], ...] =
         "Default: the default credential chain.",
     ),
     click.option(
+        "--targets-file", type=click.File("r"), metavar="FILE",
+        help="Accounts, one a line: a profile, a role ARN or ACCOUNT_ID:ROLE "
+        "(- for standard input).",
+    ),
+    click.option(
+        "--organization-role", metavar="NAME",
+        help="Assume role NAME in every active account of the AWS Organization "
+        "(listed with --role-source-profile's credentials).",
+    ),
+    click.option(
+        "--external-id", metavar="ID",
+        help="The external id that the roles' trust policies require.",
+    ),
+    click.option(
         "--endpoint-url", metavar="URL", callback=_check_endpoint,
         help="Send every request here instead of AWS (e.g. `aiolightsail emulator`).",
     ),
@@ -292,8 +307,12 @@ def build_fleet(
     endpoint_url: str | None,
     concurrency: int,
     target_timeout: float | None,
+    targets_file: IO[str] | None = None,
+    organization_role: str | None = None,
+    external_id: str | None = None,
 ) -> Fleet:
-    """The fleet of a list command: every account × every region, through :meth:`Fleet.across`.
+    """The fleet of a list command: every account × every region, through :meth:`Fleet.across`
+    (or :meth:`Fleet.from_organization` with ``organization_role``).
 
     Accounts are the profiles and the roles (assumed with
     ``role_source_profile``); with neither, the default credential chain.
@@ -310,6 +329,9 @@ def build_fleet(
         endpoint_url: ``--endpoint-url``.
         concurrency: ``--concurrency``.
         target_timeout: ``--timeout``.
+        targets_file: ``--targets-file``: more profiles and roles.
+        organization_role: ``--organization-role``: the organization's accounts instead.
+        external_id: ``--external-id``, for every role.
 
     Returns:
         The fleet (not yet entered); its targets are accounts in the order
@@ -322,6 +344,14 @@ def build_fleet(
     if regions and all_regions:
         raise click.UsageError("give --region or --all-regions, not both")
     check_regions(regions, endpoint_url=endpoint_url)
+    if targets_file is not None:
+        listed_profiles, listed_roles = read_targets_file(targets_file)
+        profiles, role_arns = [*profiles, *listed_profiles], [*role_arns, *listed_roles]
+    if organization_role is not None and (profiles or role_arns):
+        raise click.UsageError(
+            "--organization-role names the accounts: leave out --profile, --role-arn "
+            "and --targets-file"
+        )
     known = _known_profiles()
     listed = ", ".join(sorted(known)) or "none"
     for profile in [*profiles, *([role_source_profile] if role_source_profile else [])]:
@@ -339,8 +369,18 @@ def build_fleet(
                     f"{variable}={named!r} names no profile in the AWS config files "
                     f"(found: {listed})"
                 )
+    if organization_role is not None:
+        return organization_fleet(
+            organization_role,
+            regions=list(LIGHTSAIL_REGIONS) if all_regions else (list(regions) or None),
+            profile=role_source_profile,
+            external_id=external_id,
+            endpoint_url=endpoint_url,
+            concurrency=concurrency,
+            target_timeout=target_timeout,
+        )
     try:
-        return Fleet.across(
+        fleet = Fleet.across(
             "all" if all_regions else (list(regions) or None),
             profiles=profiles,
             role_arns=role_arns,
@@ -351,6 +391,7 @@ def build_fleet(
         )
     except ValidationError as exc:
         raise _usage_error(exc) from None
+    return with_external_id(fleet, external_id)
 
 
 def _usage_error(exc: ValidationError) -> click.UsageError:
@@ -557,6 +598,9 @@ def _run_listing(kind: Kind, options: dict[str, Any]) -> None:
         endpoint_url=options["endpoint_url"],
         concurrency=options["concurrency"],
         target_timeout=options["target_timeout"],
+        targets_file=options["targets_file"],
+        organization_role=options["organization_role"],
+        external_id=options["external_id"],
     )
     # The default credential chain may read keys from the environment; make
     # sure no failure line can ever echo them.

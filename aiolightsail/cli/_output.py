@@ -33,8 +33,10 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import signal
+import threading
 import typing
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import NoneType, UnionType
 from typing import IO, Any
@@ -43,7 +45,7 @@ import attrs
 import msgspec
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -389,15 +391,27 @@ KINDS = {kind.name: kind for kind in (INSTANCES, BLUEPRINTS, SNAPSHOTS)}
 _GAP = 2
 
 
+#: Rows drawn at a time: each chunk is out before the next is rendered, so Ctrl-C
+#: while a long table is drawn leaves the rows drawn so far on the screen.
+_CHUNK = 200
+
+
 def _table(
     columns: Sequence[Column],
     rows: Iterable[tuple[Target, Any]],
     widths: Sequence[int | None] | None = None,
     *,
     fits: bool = True,
+    header: bool = True,
 ) -> Table:
     # A rule under the header, no borders, two spaces between columns.
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, _GAP - 1, 0, 0), pad_edge=False, show_edge=False)
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        padding=(0, _GAP - 1, 0, 0),
+        pad_edge=False,
+        show_edge=False,
+        show_header=header,
+    )
     for column, width in zip(columns, widths or [None] * len(columns), strict=True):
         # Folding is the last resort on a very narrow terminal: a cut name
         # would name another instance, a folded one is still whole.
@@ -435,54 +449,124 @@ def summary(kind: Kind, *, found: int, targets: int, failed: int) -> str:
     return f"{found} {kind.name} from {where}."
 
 
-def write_table(console: Console, kind: Kind, rows: Sequence[tuple[Target, Any]]) -> None:
-    """Print rows as a table that fits the console's width; nothing for no rows.
+def table_parts(
+    width: int, kind: Kind, rows: Sequence[tuple[Target, Any]]
+) -> Iterator[tuple[RenderableType, int]]:
+    """The table of ``rows`` for a console ``width`` wide, in parts drawn one after another,
+    each with how many rows it holds.
 
     When every column fits, one table; otherwise one table per target under
     an ``account · region`` heading, the account and region columns dropped,
     every group's columns aligned. Twelve-digit account ids, region names and
     addresses do not fit seven columns in 80; grouping keeps every value whole.
-    A console of unlimited width (stdout piped) always gets the one table,
-    one line per row.
+    Either way a table comes in chunks of rows with the same column widths,
+    its header on the first.
+
+    Args:
+        width: the console's width.
+        kind: what the rows are.
+        rows: ``(target, item)`` pairs, sorted by account and region.
+
+    Yields:
+        ``(renderable, rows in it)``: a heading holds no rows.
+    """
+    if not rows:
+        return
+    natural = [
+        max(cell_len(column.header), *(cell_len(column.cell(*row)) for row in rows))
+        for column in kind.columns
+    ]
+    if sum(natural) + _GAP * (len(natural) - 1) <= width:
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            yield _table(kind.columns, chunk, natural, header=start == 0), len(chunk)
+        return
+    columns = [c for c in kind.columns if c not in (_ACCOUNT, _REGION)]
+    texts = [[column.header, *(column.cell(*row) for row in rows)] for column in columns]
+    widths: list[int | None] = [
+        # Prose may wrap, so it needs only its longest word; the rest
+        # get their widest value, the same in every group so they align.
+        None if column.wrap else max(map(cell_len, cells))
+        for column, cells in zip(columns, texts, strict=True)
+    ]
+    least = [
+        max(cell_len(word) for cell in cells for word in cell.split() or [""])
+        if each is None
+        else each
+        for each, cells in zip(widths, texts, strict=True)
+    ]
+    fits = sum(least) + _GAP * (len(least) - 1) <= width
+    if not fits:
+        # A very narrow terminal: let each group fit on its own, folding
+        # identifiers rather than cutting them.
+        widths = [None] * len(columns)
+    elif None in widths:
+        # Prose gets what is left, shared alike, so that every chunk is as wide.
+        fixed = sum(w for w in widths if w is not None) + _GAP * (len(widths) - 1)
+        share = max((width - fixed) // widths.count(None), 1)
+        widths = [
+            min(share, max(map(cell_len, cells))) if w is None else w
+            for w, cells in zip(widths, texts, strict=True)
+        ]
+    groups = itertools.groupby(rows, key=lambda row: (row[0].account, row[0].region))
+    for (account, region), group in groups:
+        members = list(group)
+        heading = Text.assemble((neutralise(account), "bold"), " · ", (neutralise(region), "bold"))
+        heading.append(f" · {len(members)} {kind.name}", style="dim")
+        yield heading, 0
+        for start in range(0, len(members), _CHUNK):
+            chunk = members[start : start + _CHUNK]
+            yield _table(columns, chunk, widths, fits=fits, header=start == 0), len(chunk)
+
+
+def _write_plain(stream: IO[str], kind: Kind, rows: Sequence[tuple[Target, Any]]) -> None:
+    """Rows as plain aligned text, every column, one line each: fast, for the rest of a
+    table whose drawing was interrupted."""
+    cells = [[column.cell(*row) for column in kind.columns] for row in rows]
+    widths = [max(map(cell_len, column), default=0) for column in zip(*cells, strict=True)]
+    for line in cells:
+        shown = (
+            cell.rjust(w) if column.justify == "right" else cell.ljust(w)
+            for column, cell, w in zip(kind.columns, line, widths, strict=True)
+        )
+        stream.write((" " * _GAP).join(shown).rstrip() + "\n")
+    stream.flush()
+
+
+def write_table(console: Console, kind: Kind, rows: Sequence[tuple[Target, Any]]) -> None:
+    """Print rows as a table that fits the console's width (:func:`table_parts`); nothing
+    for no rows.
+
+    A console of unlimited width (stdout piped) always gets the one table, one
+    line per row. Ctrl-C while the table is drawn still prints every row: the
+    chunk being drawn is finished, the rows not drawn yet follow as plain aligned
+    lines, at once; then the interruption goes on. (Ctrl-C is noted, not raised,
+    while drawing: raised, it could land in a garbage-collection callback, where
+    Python drops it.)
 
     Args:
         console: where to print.
         kind: what the rows are.
         rows: ``(target, item)`` pairs, sorted by account and region.
+
+    Raises:
+        KeyboardInterrupt: Ctrl-C came while drawing (after every row is out).
     """
-    if not rows:
-        return
-    flat = _table(kind.columns, rows)
-    # measure() clamps to the console's width; ask for the natural width instead.
-    natural = console.measure(flat, options=console.options.update_width(1_000_000))
-    if natural.maximum <= console.width:
-        console.print(flat)
-    else:
-        columns = [c for c in kind.columns if c not in (_ACCOUNT, _REGION)]
-        texts = [[column.header, *(column.cell(*row) for row in rows)] for column in columns]
-        widths: list[int | None] = [
-            # Prose may wrap, so it needs only its longest word; the rest
-            # get their widest value, the same in every group so they align.
-            None if column.wrap else max(map(cell_len, cells))
-            for column, cells in zip(columns, texts, strict=True)
-        ]
-        least = [
-            max(cell_len(word) for cell in cells for word in cell.split() or [""])
-            if width is None
-            else width
-            for width, cells in zip(widths, texts, strict=True)
-        ]
-        fits = sum(least) + _GAP * (len(least) - 1) <= console.width
-        if not fits:
-            # A very narrow terminal: let each group fit on its own, folding
-            # identifiers rather than cutting them.
-            widths = [None] * len(columns)
-        groups = itertools.groupby(rows, key=lambda row: (row[0].account, row[0].region))
-        for (account, region), group in groups:
-            members = list(group)
-            heading = Text.assemble(
-                (neutralise(account), "bold"), " · ", (neutralise(region), "bold")
-            )
-            heading.append(f" · {len(members)} {kind.name}", style="dim")
-            console.print(heading)
-            console.print(_table(columns, members, widths, fits=fits))
+    noted: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    previous = (
+        signal.signal(signal.SIGINT, lambda number, _: noted.append(number)) if main else None
+    )
+    drawn = 0
+    try:
+        for part, count in table_parts(console.width, kind, rows):
+            if noted:
+                break
+            console.print(part)
+            drawn += count
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
+    if noted:
+        _write_plain(console.file, kind, rows[drawn:])
+        raise KeyboardInterrupt

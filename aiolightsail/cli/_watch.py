@@ -42,7 +42,13 @@ from aiolightsail import (
 )
 from aiolightsail.cli._app import _FLEET_OPTIONS, _OUTPUT_OPTION, _with_account_ids, build_fleet
 from aiolightsail.cli._guidance import credentials_hint
-from aiolightsail.cli._output import KINDS, _table, describe_failure, record, write_ndjson_line
+from aiolightsail.cli._output import (
+    KINDS,
+    describe_failure,
+    record,
+    table_parts,
+    write_ndjson_line,
+)
 from aiolightsail.cli._streams import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -80,11 +86,13 @@ def event(change: InstanceChange, shown: Target | None = None) -> dict[str, Any]
 
 
 class _View:
-    """The current instances of every target, built from the feed, and its table."""
+    """The current instances of every target, built from the feed, and its table (fitted to
+    the console's width as the listings' tables are: grouped by target when narrow)."""
 
-    def __init__(self, targets: int) -> None:
+    def __init__(self, targets: int, console: Console) -> None:
         self.rows: dict[tuple[Target, str], Instance] = {}
         self.targets = targets
+        self.console = console
 
     def apply(self, change: InstanceChange, shown: Target) -> None:
         key = (shown, change.instance.arn or str(change.instance.name))
@@ -101,7 +109,8 @@ class _View:
             f"{len(rows)} instances in {self.targets} targets · sweep {watch.sweeps}{failing}",
             style="bold",
         )
-        return Group(heading, _table(kind.columns, rows))
+        parts = (part for part, _ in table_parts(self.console.width, kind, rows))
+        return Group(heading, *parts)
 
 
 class _FailureReporter:
@@ -149,9 +158,9 @@ async def _follow(
         reporting = asyncio.create_task(reporter.run())
         try:
             if table:
-                view = _View(len(fleet.targets))
                 # Piped, a row is one line whatever its width, as in the listings.
                 console = stdout_console(terminal=is_terminal(out), file=out)
+                view = _View(len(fleet.targets), console)
                 with Live(view.render(watch), console=console, auto_refresh=False) as live:
                     async for change in watch:
                         view.apply(change, shown.get(change.target, change.target))

@@ -12,7 +12,8 @@ against it by pointing their endpoint URL at :attr:`Emulator.endpoint_url`::
 It speaks Lightsail's instance operations (JSON 1.1: listing, creating,
 snapshotting, starting, stopping and rebooting instances, their firewall,
 their operations, regions and bundles) and STS
-(``AssumeRole``, ``GetCallerIdentity``), verifies SigV4 signatures, keeps
+(``AssumeRole``, ``GetCallerIdentity``) and Organizations (``ListAccounts``,
+``DescribeOrganization``), verifies SigV4 signatures, keeps
 every (account, region) apart, paginates with signed tokens and injects
 faults on command. Importing it imports ``aiohttp.web``;
 ``import aiolightsail`` never does.
@@ -25,7 +26,9 @@ from aiolightsail.emulator._catalogue import BLUEPRINTS, BUNDLES, Blueprint, Bun
 from aiolightsail.emulator._clock import Clock
 from aiolightsail.emulator._errors import ServiceError
 from aiolightsail.emulator._faults import AssumeRoleCall, FaultKind, Faults, Stats
+from aiolightsail.emulator._organizations import Member, Organization
 from aiolightsail.emulator._pagination import DEFAULT_PAGE_SIZE
+from aiolightsail.emulator._quotas import Quotas
 from aiolightsail.emulator._server import DEFAULT_ACCOUNT, ClientKwargs, Emulator
 from aiolightsail.emulator._state import (
     InstanceRecord,
@@ -54,9 +57,12 @@ __all__ = [
     "FaultKind",
     "Faults",
     "InstanceRecord",
+    "Member",
     "OperationRecord",
+    "Organization",
     "PortRule",
     "Principal",
+    "Quotas",
     "RegionState",
     "ServiceError",
     "SnapshotRecord",

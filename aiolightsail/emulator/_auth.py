@@ -93,12 +93,14 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_CLOCK_SKEW = 15 * 60
 
 #: The credential-scope services the emulator answers.
-SIGNING_SERVICES = frozenset({"lightsail", "sts"})
+SIGNING_SERVICES = frozenset({"lightsail", "organizations", "sts"})
 
 # The messages AWS sends, verbatim: clients and their users match on them.
 _MSG_NO_CREDENTIALS = "Request is missing Authentication Token"
 _MSG_UNKNOWN_CREDENTIALS = "The security token included in the request is invalid."
 _MSG_EXPIRED_SESSION = "The security token included in the request is expired"
+#: How long an expired session is still recognised (and answered "expired"), in seconds.
+EXPIRED_KEPT = 86_400.0
 _MSG_SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your AWS Secret Access Key and signing method. "
@@ -209,7 +211,8 @@ class Principal(SafeRepr):
         account_id: The account the credentials act in.
         access_key_id: The access key that signed the request.
         region: The region from the credential scope.
-        service: The service from the credential scope (``lightsail`` or ``sts``).
+        service: The service from the credential scope (``lightsail``, ``sts`` or
+            ``organizations``).
         arn: ``arn:aws:iam::<account>:user/<name>`` for long-term keys,
             ``arn:aws:sts::<account>:assumed-role/<role>/<session>`` for STS ones.
         session_token: The session token of temporary credentials, else ``None``
@@ -310,15 +313,20 @@ class CredentialStore:
         *,
         clock: Callable[[], float],
         session_ttl: float = 3600.0,
+        max_sessions: int = 10_000,
     ) -> None:
         if not (session_ttl > 0 and math.isfinite(session_ttl)):  # NaN: sessions never expire
             raise ValueError(f"session_ttl must be a finite number > 0, got {session_ttl!r}")
+        if isinstance(max_sessions, bool) or not isinstance(max_sessions, int) or max_sessions < 1:
+            raise ValueError(f"max_sessions must be a positive int, got {max_sessions!r}")
         self._clock = clock
         self._session_ttl = session_ttl
+        self._max_sessions = max_sessions
         self._accounts: dict[str, Account] = {}
         self._long_term_keys: dict[str, Account] = {}
-        # Expired sessions are kept so that their use is answered with
-        # ExpiredTokenException, as AWS does, rather than an unknown-key error.
+        # Expired sessions are kept for a while (EXPIRED_KEPT) so that their use
+        # is answered with ExpiredTokenException, as AWS does, rather than an
+        # unknown-key error; then forgotten, as are the oldest past max_sessions.
         self._sessions: dict[str, SessionCredentials] = {}
         self.accounts: Mapping[str, Account] = types.MappingProxyType(self._accounts)
         for account in accounts:
@@ -404,7 +412,25 @@ class CredentialStore:
             assumed_role_id=unique_id_for(arn),
         )
         self._sessions[access_key_id] = credentials
+        self._prune()
         return credentials
+
+    def _prune(self) -> None:
+        """Forget sessions expired more than :data:`EXPIRED_KEPT` ago, and the oldest ones
+        past ``max_sessions`` (sessions are kept in the order they were issued)."""
+        sessions = self._sessions
+        forgotten = self._clock() - EXPIRED_KEPT
+        while sessions:
+            oldest_key = next(iter(sessions))
+            oldest = sessions[oldest_key]
+            if len(sessions) <= self._max_sessions and oldest.expiration > forgotten:
+                break
+            del sessions[oldest_key]
+
+    @property
+    def session_count(self) -> int:
+        """How many sessions are kept (live, or expired less than a day ago)."""
+        return len(self._sessions)
 
     def _new_session_key(self) -> str:
         while True:

@@ -25,6 +25,7 @@ __all__ = [
     "BUNDLES_BY_ID",
     "BUNDLE_JSON",
     "METRIC_UNITS",
+    "RESEARCH_BUNDLES",
     "Blueprint",
     "Bundle",
     "availability_zones",
@@ -94,6 +95,8 @@ class Bundle(SafeRepr):
     is_active: bool = True
     #: IPv6-only bundles get no public IPv4 address.
     ipv6_only: bool = False
+    #: ``LfR``: a Lightsail for Research plan, listed only when that category is asked for.
+    app_category: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
         """Return the ``Bundle`` shape as JSON-ready data."""
@@ -110,7 +113,7 @@ class Bundle(SafeRepr):
             "ramSizeInGb": self.ram_size_in_gb,
             "transferPerMonthInGb": self.transfer_per_month_in_gb,
             "supportedPlatforms": sorted(self.platforms),
-            "supportedAppCategories": [],
+            "supportedAppCategories": [self.app_category] if self.app_category else [],
             "publicIpv4AddressCount": 0 if self.ipv6_only else 1,
         }
 
@@ -314,11 +317,37 @@ BUNDLES: tuple[Bundle, ...] = (
     ),
 )
 
-BUNDLES_BY_ID: Mapping[str, Bundle] = {b.bundle_id: b for b in BUNDLES}
+
+def _research_bundle(
+    bundle_id: str, name: str, cpu: int, ram: float, disk: int, power: int, price: float
+) -> Bundle:
+    return Bundle(
+        bundle_id=bundle_id,
+        name=name,
+        cpu_count=cpu,
+        ram_size_in_gb=ram,
+        disk_size_in_gb=disk,
+        transfer_per_month_in_gb=1024,
+        power=power,
+        price=price,
+        app_category="LfR",
+    )
+
+
+#: Lightsail for Research's plans (standard and GPU), for its blueprints.
+RESEARCH_BUNDLES: tuple[Bundle, ...] = (
+    _research_bundle("app_standard_xl_1_0", "Standard XL", 4, 8.0, 50, 4000, 41.0),
+    _research_bundle("app_standard_2xl_1_0", "Standard 2XL", 8, 16.0, 50, 5000, 80.0),
+    _research_bundle("app_standard_4xl_1_0", "Standard 4XL", 16, 32.0, 50, 6000, 164.0),
+    _research_bundle("gpu_nvidia_xl_1_0", "GPU XL", 4, 16.0, 50, 7000, 383.0),
+    _research_bundle("gpu_nvidia_2xl_1_0", "GPU 2XL", 8, 32.0, 50, 8000, 547.0),
+)
+BUNDLES_BY_ID: Mapping[str, Bundle] = {b.bundle_id: b for b in (*BUNDLES, *RESEARCH_BUNDLES)}
 
 #: Each bundle's wire JSON, serialised once.
 BUNDLE_JSON: Mapping[str, str] = {
-    b.bundle_id: json.dumps(b.to_wire(), separators=(",", ":")) for b in BUNDLES
+    b.bundle_id: json.dumps(b.to_wire(), separators=(",", ":"))
+    for b in (*BUNDLES, *RESEARCH_BUNDLES)
 }
 
 #: Zone letters per region where they differ from the usual ``a``-``c``

@@ -19,6 +19,7 @@ from aiolightsail.emulator import _validation as v
 from aiolightsail.emulator._errors import invalid_input
 from aiolightsail.emulator._faults import Faults
 from aiolightsail.emulator._pagination import PageTokens
+from aiolightsail.emulator._quotas import Quotas
 from aiolightsail.emulator._state import OperationRecord, RegionState, Timings
 
 __all__ = [
@@ -47,6 +48,8 @@ class Context(SafeRepr):
     timings: Timings
     #: The fault plan, for operations scripted to fail (``Faults.fail_operations``).
     faults: Faults | None = None
+    #: The service's quotas.
+    quotas: Quotas = attrs.field(factory=Quotas)
 
 
 Handler = Callable[[Context, Mapping[str, Any]], str]

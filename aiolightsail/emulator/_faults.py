@@ -297,9 +297,10 @@ class Stats(SafeRepr):
         faults: Faults injected, by :class:`FaultKind` value or scripted error type.
         sts_requests: STS calls answered.
         sts_actions: STS calls answered, by ``Action`` (``AssumeRole``, ``GetCallerIdentity``).
-        assume_role_calls: every ``AssumeRole`` request's parameters, in order
-            (refused ones included).
+        assume_role_calls: the ``AssumeRole`` requests' parameters, in order
+            (refused ones included): the newest ``call_log`` of them.
         auth_failures: Requests refused by authentication.
+        call_log: How many ``AssumeRole`` calls are kept (``Quotas.call_log``).
     """
 
     requests: collections.Counter[str] = attrs.field(factory=collections.Counter)
@@ -309,6 +310,15 @@ class Stats(SafeRepr):
     sts_actions: collections.Counter[str] = attrs.field(factory=collections.Counter)
     assume_role_calls: list[AssumeRoleCall] = attrs.field(factory=list)
     auth_failures: int = 0
+    call_log: int = attrs.field(default=10_000, kw_only=True)
+
+    def log_assume_role(self, call: AssumeRoleCall) -> None:
+        """Record an ``AssumeRole`` call, forgetting the oldest past ``call_log``."""
+        calls = self.assume_role_calls
+        calls.append(call)
+        if len(calls) > self.call_log:
+            # In chunks of a tenth, so that a long run pays once per many calls.
+            del calls[: len(calls) - self.call_log + self.call_log // 10]
 
     @property
     def total_requests(self) -> int:

@@ -31,6 +31,7 @@ from aiolightsail.emulator._context import (
     scripted_failure,
 )
 from aiolightsail.emulator._errors import invalid_input
+from aiolightsail.emulator._seed import public_ipv4
 from aiolightsail.emulator._state import STATE_CODES, InstanceRecord, Transition
 
 __all__ = ["LIFECYCLE_HANDLERS"]
@@ -88,6 +89,9 @@ def start_instance(ctx: Context, params: Mapping[str, Any]) -> str:
     state = record.state_name(ctx.now)
     if state != "stopped":
         _refuse(record, state, "started", ("stopped",))
+    if record.public_ip_address is not None and not record.is_static_ip:
+        # A dynamic address is released at the stop: the start attaches a new one.
+        record.public_ip_address = public_ipv4(ctx.state.rng)
     return _transition(
         ctx,
         record,

@@ -12,6 +12,7 @@ operations are what benchmarks measure.
 from __future__ import annotations
 
 import bisect
+import collections
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,7 @@ from aiolightsail.emulator._catalogue import (
     BUNDLES,
     BUNDLES_BY_ID,
     METRIC_UNITS,
+    RESEARCH_BUNDLES,
     Blueprint,
     Bundle,
     availability_zones,
@@ -41,7 +43,7 @@ from aiolightsail.emulator._context import (
     page,
     scripted_failure,
 )
-from aiolightsail.emulator._errors import invalid_input
+from aiolightsail.emulator._errors import invalid_input, not_found
 from aiolightsail.emulator._lifecycle import LIFECYCLE_HANDLERS
 from aiolightsail.emulator._seed import (
     access_details,
@@ -53,8 +55,6 @@ from aiolightsail.emulator._state import InstanceRecord, PortRule
 
 __all__ = ["HANDLERS", "Context", "Handler"]
 
-#: How many instances one CreateInstances call may name (the console's limit).
-MAX_INSTANCES_PER_CALL = 20
 #: CloudWatch's limit on datapoints per request, which Lightsail metrics inherit.
 MAX_DATAPOINTS = 1440
 _STATISTICS = ("Minimum", "Maximum", "Sum", "Average", "SampleCount")
@@ -207,14 +207,11 @@ def _instance_names(ctx: Context, params: Mapping[str, Any]) -> list[str]:
     names = v.string_list(params, "instanceNames", required_=True)
     if not names:
         raise invalid_input("The instanceNames parameter must name at least one instance.")
-    if len(names) > MAX_INSTANCES_PER_CALL:
-        raise invalid_input(
-            f"The instanceNames parameter names {len(names)} instances; "
-            f"at most {MAX_INSTANCES_PER_CALL} are allowed per call."
-        )
+    # The account's quota bounds a call: no limit of its own (none in the model).
+    ctx.quotas.check_instances(len(ctx.state.instances), len(names), ctx.region)
     for name in names:
         v.check_resource_name(name, "instance name")
-    repeated = sorted({n for n in names if names.count(n) > 1})
+    repeated = sorted(name for name, count in collections.Counter(names).items() if count > 1)
     if repeated:
         raise invalid_input(f"The instanceNames parameter repeats: {', '.join(repeated)}.")
     taken = [n for n in names if n in ctx.state.instances]
@@ -302,6 +299,8 @@ def _create(
     key_pair = params.get("keyPairName")
     if key_pair is not None:
         v.resource_name(params, "keyPairName")
+        if key_pair not in ctx.state.key_pairs:
+            raise not_found("KeyPair", key_pair)
     v.optional_str(params, "userData")
     tags = v.tags(params)
     add_ons = _add_ons(params)
@@ -612,8 +611,9 @@ def get_bundles(ctx: Context, params: Mapping[str, Any]) -> str:
     include_inactive = bool(v.optional_bool(params, "includeInactive"))
     research = v.enum(params, "appCategory", ("LfR",)) == "LfR"
     after = cursor(ctx, params, "GetBundles", str)
-    # The catalogue has no Lightsail-for-Research bundles: that category is empty.
-    chosen = [] if research else [b for b in BUNDLES if include_inactive or b.is_active]
+    # Lightsail for Research's plans are listed only when that category is asked for.
+    offered = RESEARCH_BUNDLES if research else BUNDLES
+    chosen = [b for b in offered if include_inactive or b.is_active]
     chosen.sort(key=lambda b: b.bundle_id)
     ids = [b.bundle_id for b in chosen]
     start = 0 if after is None else bisect.bisect_right(ids, after)

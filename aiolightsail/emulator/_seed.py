@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "make_instance",
     "make_snapshot",
     "metric_datapoints",
+    "public_ipv4",
     "seed_instances",
     "seed_snapshots",
 ]
@@ -57,6 +59,14 @@ def _digest(*parts: object, size: int = 32) -> bytes:
 
 def _fraction(*parts: object) -> float:
     return int.from_bytes(_digest(*parts, size=8), "big") / 2**64
+
+
+def public_ipv4(rng: random.Random) -> str:
+    """A public IPv4 address from AWS's ranges, drawn from ``rng``."""
+    return (
+        f"{rng.choice(_PUBLIC_FIRST_OCTETS)}.{rng.randrange(256)}."
+        f"{rng.randrange(256)}.{rng.randrange(1, 255)}"
+    )
 
 
 def make_instance(
@@ -106,12 +116,7 @@ def make_instance(
         ip_address_type = "ipv6" if bundle.ipv6_only else "dualstack"
     prefix = _IPV6_PREFIXES.get(state.region, "2a05:d01c")
     ipv6 = ":".join([prefix, *(f"{rng.getrandbits(16):x}" for _ in range(6))])
-    public = (
-        None
-        if ip_address_type == "ipv6"
-        else f"{rng.choice(_PUBLIC_FIRST_OCTETS)}.{rng.randrange(256)}."
-        f"{rng.randrange(256)}.{rng.randrange(1, 255)}"
-    )
+    public = None if ip_address_type == "ipv6" else public_ipv4(rng)
     if ports is None:
         ports = [
             PortRule(from_port=f, to_port=t, protocol=p) for f, t, p in blueprint.default_ports

@@ -24,17 +24,23 @@ from typing import Any, Self, TypedDict
 
 import attrs
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 
 from aiolightsail._regions import LIGHTSAIL_REGIONS
-from aiolightsail.emulator._auth import Account, AuthError, CredentialStore
+from aiolightsail.emulator._auth import Account, AuthError, CredentialStore, Principal
 from aiolightsail.emulator._catalogue import BLUEPRINTS_BY_ID, BUNDLES_BY_ID, availability_zones
 from aiolightsail.emulator._clock import Clock
 from aiolightsail.emulator._context import Handler
 from aiolightsail.emulator._errors import ServiceError, bounded, invalid_input
 from aiolightsail.emulator._faults import FaultKind, Faults, Stats
 from aiolightsail.emulator._operations import HANDLERS, Context
+from aiolightsail.emulator._organizations import (
+    Organization,
+    answer_organizations,
+    new_organization,
+)
 from aiolightsail.emulator._pagination import DEFAULT_PAGE_SIZE, PageTokens
+from aiolightsail.emulator._quotas import Quotas
 from aiolightsail.emulator._seed import make_instance, make_snapshot, seed_instances, seed_snapshots
 from aiolightsail.emulator._state import (
     InstanceRecord,
@@ -260,6 +266,8 @@ class Emulator:
             one is closed (slow-loris).
         body_timeout: Seconds a request has to deliver its body once its
             headers arrived; a slower one is answered 408 and closed.
+        quotas: The service's quotas (AWS's by default) and the bounds on what
+            the emulator keeps (:class:`~aiolightsail.emulator.Quotas`).
     """
 
     def __init__(
@@ -276,6 +284,7 @@ class Emulator:
         timings: Timings | None = None,
         header_timeout: float = HEADER_TIMEOUT,
         body_timeout: float = BODY_TIMEOUT,
+        quotas: Quotas | None = None,
     ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size!r}")
@@ -289,16 +298,24 @@ class Emulator:
             raise ValueError("an Emulator needs at least one account")
         self.clock = clock if clock is not None else Clock()
         self.faults = faults if faults is not None else Faults(seed=seed)
-        self.stats = Stats()
+        self.quotas = quotas if quotas is not None else Quotas()
+        self.stats = Stats(call_log=self.quotas.call_log)
         self.page_size = page_size
         self.timings = timings if timings is not None else Timings()
         self.seed = seed
-        self.credentials = CredentialStore(accounts, clock=self.clock.now, session_ttl=session_ttl)
+        self.credentials = CredentialStore(
+            accounts,
+            clock=self.clock.now,
+            session_ttl=session_ttl,
+            max_sessions=self.quotas.sessions,
+        )
         self._default_account_id = accounts[0].account_id
         self._host = host
         self._port = port
         self._states = StateStore(seed)
         self._tokens = PageTokens.from_seed(seed)
+        #: The organization the accounts belong to (``create_organization``), if any.
+        self.organization: Organization | None = None
         self._runner: web.ServerRunner | None = None
         self._closed = False
         self._closing = asyncio.Event()
@@ -448,6 +465,37 @@ class Emulator:
         self.page_size = self._initial_page_size
         self.timings = self._initial_timings
         self._states = StateStore(self.seed)
+        self.organization = None
+
+    def create_organization(
+        self,
+        management_account_id: str | None = None,
+        *,
+        members: Iterable[str] | None = None,
+        delegated_administrators: Iterable[str] = (),
+    ) -> Organization:
+        """Put accounts in an AWS Organization, which ``ListAccounts`` then lists.
+
+        Until this is called, Organizations answers every account with
+        ``AWSOrganizationsNotInUseException``. Add suspended or unknown
+        accounts with :meth:`Organization.add_member
+        <aiolightsail.emulator.Organization.add_member>`.
+
+        Args:
+            management_account_id: the account that manages it; the default account when ``None``.
+            members: the other accounts' ids (default: every account the emulator knows).
+            delegated_administrators: members that may list the accounts too.
+
+        Returns:
+            The organization (live: edit it while the emulator runs).
+        """
+        management = management_account_id or self._default_account_id
+        self.organization = new_organization(
+            management,
+            self.accounts if members is None else members,
+            delegated_administrators=delegated_administrators,
+        )
+        return self.organization
 
     def state(self, account_id: str | None = None, region: str = "us-east-1") -> RegionState:
         """Return the live state of an account in a region, for assertions and edits.
@@ -507,6 +555,22 @@ class Emulator:
         """
         state = self.state(account_id, region)
         return seed_snapshots(state, count, now=self.clock.now(), timings=self.timings)
+
+    def add_key_pair(
+        self, name: str, account_id: str | None = None, region: str = "us-east-1"
+    ) -> None:
+        """Give an account a key pair in a region, for ``CreateInstances(keyPairName=...)``.
+
+        Every region has ``LightsailDefaultKeyPair`` from the start; a name the
+        region does not hold is refused with ``NotFoundException``, as the service
+        refuses it.
+
+        Args:
+            name: The key pair's name.
+            account_id: The account; the default account when ``None``.
+            region: The region.
+        """
+        self.state(account_id, region).key_pairs.add(name)
 
     def add_instance(
         self,
@@ -684,6 +748,19 @@ class Emulator:
         except web.HTTPRequestEntityTooLarge as exc:
             error = ServiceError("SerializationException", exc.text or "", status=413)
             return self._error(error, request_id)
+        except RequestPayloadError:
+            # A Content-Encoding (gzip, deflate) whose bytes do not decode: the
+            # client's mistake, answered as AWS answers a body it cannot read.
+            encoding = bounded(request.headers.get("Content-Encoding", ""))
+            error = ServiceError(
+                "SerializationException",
+                f"The request body cannot be decoded as its Content-Encoding ({encoding!r}) says.",
+            )
+            # The rest of the body cannot be read past the bad bytes: the
+            # connection ends with this answer (Connection: close).
+            response = self._error(error, request_id)
+            response.force_close()
+            return response
         except ConnectionError:
             _log.info("a client from %s hung up before sending its body", request.remote)
             return self._drop(request)
@@ -724,9 +801,30 @@ class Emulator:
                 content_type="text/xml",
                 headers={"x-amzn-RequestId": request_id},
             )
+        if principal.service == "organizations":
+            return self._organizations(request, body, principal, request_id)
         return await self._lightsail(
             request, body, principal.account_id, principal.region, request_id
         )
+
+    def _organizations(
+        self, request: web.BaseRequest, body: bytes, principal: Principal, request_id: str
+    ) -> web.StreamResponse:
+        answer = answer_organizations(
+            self.organization,
+            principal=principal,
+            target=request.headers.get("X-Amz-Target", ""),
+            body=body,
+            page_size=self.page_size,
+            tokens=self._tokens,
+            faults=self.faults,
+            stats=self.stats,
+        )
+        if answer is None:
+            return self._drop(request)
+        if isinstance(answer, ServiceError):
+            return self._error(answer, request_id)
+        return _json_response(200, answer, request_id)
 
     async def _lightsail(
         self,
@@ -740,8 +838,15 @@ class Emulator:
         handler = HANDLERS.get(operation) if prefix == _TARGET_PREFIX else None
         if handler is None:
             self.stats.errors["UnknownOperationException"] += 1
+            target = bounded(request.headers.get("X-Amz-Target", ""))
             return _error_response(
-                ServiceError("UnknownOperationException", "", status=400), request_id
+                ServiceError(
+                    "UnknownOperationException",
+                    f"The operation {target!r} is not one this Lightsail endpoint serves "
+                    f"(X-Amz-Target must be {_TARGET_PREFIX}.<Operation>).",
+                    status=400,
+                ),
+                request_id,
             )
         self.stats.requests[operation] += 1
         delay = self.faults.delay(operation)
@@ -803,6 +908,7 @@ class Emulator:
             tokens=self._tokens,
             timings=self.timings,
             faults=self.faults,
+            quotas=self.quotas,
         )
         try:
             text = handler(context, params)

@@ -20,8 +20,9 @@ import bisect
 import hashlib
 import json
 import random
+import types
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -40,6 +41,12 @@ __all__ = [
     "Timings",
     "Transition",
 ]
+
+#: The key pair every region has from the start (the instances' default).
+DEFAULT_KEY_PAIR = "LightsailDefaultKeyPair"
+#: States in which a dynamic public IPv4 address is attached: none while the
+#: instance is pending (booting or starting) or stopped; a start attaches a new one.
+_ADDRESSED = frozenset({"running", "stopping", "rebooting"})
 
 _COMPACT = (",", ":")
 _R = TypeVar("_R")
@@ -244,7 +251,7 @@ class InstanceRecord(SafeRepr):
             "isStaticIp": self.is_static_ip,
             "privateIpAddress": self.private_ip_address,
         }
-        if self.public_ip_address is not None:
+        if self.public_ip_address is not None and (self.is_static_ip or state in _ADDRESSED):
             wire["publicIpAddress"] = self.public_ip_address
         wire.update(
             {
@@ -435,20 +442,27 @@ class _Ordered(Generic[_R]):
 class RegionState(SafeRepr):
     """Everything one account holds in one region.
 
+    :attr:`instances` and :attr:`snapshots` are read-only views: a resource is
+    added and removed through :meth:`add_instance`, :meth:`remove_instance` (and
+    the snapshot twins; the emulator's ``add_instance`` and ``seed_*`` build the
+    records), which keep the listings' order in step, so that ``GetInstances``
+    and ``GetInstance`` always agree. A record's own fields may be edited; call
+    its ``invalidate()`` afterwards.
+
     Attributes:
         account_id: The owning account.
         region: The region.
-        instances: Instances by name.
-        snapshots: Instance snapshots by name.
+        key_pairs: The key pairs' names (the region's default one to begin with).
         operations: Every operation recorded, oldest first.
     """
 
     account_id: str
     region: str
     rng: random.Random = attrs.field(repr=False)
-    instances: dict[str, InstanceRecord] = attrs.field(factory=dict, repr=False)
-    snapshots: dict[str, SnapshotRecord] = attrs.field(factory=dict, repr=False)
+    key_pairs: set[str] = attrs.field(factory=lambda: {DEFAULT_KEY_PAIR}, repr=False)
     operations: list[OperationRecord] = attrs.field(factory=list, repr=False)
+    _instances: dict[str, InstanceRecord] = attrs.field(factory=dict, init=False, repr=False)
+    _snapshots: dict[str, SnapshotRecord] = attrs.field(factory=dict, init=False, repr=False)
     _seq: int = attrs.field(default=0, init=False, repr=False)
     _operation_index: dict[str, int] = attrs.field(factory=dict, init=False, repr=False)
     _instance_order: _Ordered[InstanceRecord] = attrs.field(
@@ -457,6 +471,16 @@ class RegionState(SafeRepr):
     _snapshot_order: _Ordered[SnapshotRecord] = attrs.field(
         factory=_Ordered, init=False, repr=False
     )
+
+    @property
+    def instances(self) -> Mapping[str, InstanceRecord]:
+        """Instances by name (read-only: see the class)."""
+        return types.MappingProxyType(self._instances)
+
+    @property
+    def snapshots(self) -> Mapping[str, SnapshotRecord]:
+        """Instance snapshots by name (read-only: see the class)."""
+        return types.MappingProxyType(self._snapshots)
 
     def new_uuid(self) -> str:
         """Return a UUID4 string drawn from this state's seeded RNG."""
@@ -482,47 +506,47 @@ class RegionState(SafeRepr):
         Raises:
             ServiceError: ``InvalidInputException`` if the name is taken.
         """
-        if record.name in self.instances:
+        if record.name in self._instances:
             raise invalid_input(f"Some names are already in use: {record.name}", code="NameExists")
         record.seq = self._next_seq()
-        self.instances[record.name] = record
+        self._instances[record.name] = record
         self._instance_order.add(record.seq, record)
         return record
 
     def get_instance(self, name: str) -> InstanceRecord:
         """Return the instance called ``name``, or raise ``NotFoundException``."""
         try:
-            return self.instances[name]
+            return self._instances[name]
         except KeyError:
             raise not_found("Instance", name) from None
 
     def remove_instance(self, name: str) -> InstanceRecord:
         """Delete the instance called ``name``, or raise ``NotFoundException``."""
         record = self.get_instance(name)
-        del self.instances[name]
+        del self._instances[name]
         self._instance_order.remove(record.seq)
         return record
 
     def add_snapshot(self, record: SnapshotRecord) -> SnapshotRecord:
         """Store a new snapshot; ``InvalidInputException`` if the name is taken."""
-        if record.name in self.snapshots:
+        if record.name in self._snapshots:
             raise invalid_input(f"Some names are already in use: {record.name}", code="NameExists")
         record.seq = self._next_seq()
-        self.snapshots[record.name] = record
+        self._snapshots[record.name] = record
         self._snapshot_order.add(record.seq, record)
         return record
 
     def get_snapshot(self, name: str) -> SnapshotRecord:
         """Return the snapshot called ``name``, or raise ``NotFoundException``."""
         try:
-            return self.snapshots[name]
+            return self._snapshots[name]
         except KeyError:
             raise not_found("InstanceSnapshot", name) from None
 
     def remove_snapshot(self, name: str) -> SnapshotRecord:
         """Delete the snapshot called ``name``, or raise ``NotFoundException``."""
         record = self.get_snapshot(name)
-        del self.snapshots[name]
+        del self._snapshots[name]
         self._snapshot_order.remove(record.seq)
         return record
 

@@ -160,7 +160,7 @@ def handle_sts(
         stats.sts_actions[action] += 1
         if action == "AssumeRole":
             duration = params.get("DurationSeconds")
-            stats.assume_role_calls.append(
+            stats.log_assume_role(
                 AssumeRoleCall(
                     caller_account_id=principal.account_id,
                     role_arn=params.get("RoleArn"),

@@ -3,7 +3,8 @@
 One job per module: ``_scope`` (open state, owned tasks, clients lent to the
 targets in flight, per-account shared work), ``_engine`` (the per-target
 loop), ``_stream`` (``FleetStream``), ``_watch`` (``InstanceWatch``),
-``_across`` (accounts × regions), ``_failure`` (``FleetFailure``,
+``_across`` (accounts × regions), ``_organization`` (an organization's
+accounts as role targets), ``_failure`` (``FleetFailure``,
 ``FoundInstances``), ``_channel`` (the bounded channel), and ``_fleet``
 (``Fleet``, the public face). The public names are re-exported by
 ``aiolightsail``.

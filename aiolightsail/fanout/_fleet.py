@@ -34,6 +34,7 @@ from aiolightsail._target import Target
 from aiolightsail.fanout._across import expand
 from aiolightsail.fanout._engine import DEFAULT_TARGET_TIMEOUT, Budget, Engine
 from aiolightsail.fanout._failure import FleetFailure, FoundInstances
+from aiolightsail.fanout._organization import DEFAULT_ORGANIZATIONS_REGION, organization_targets
 from aiolightsail.fanout._scope import Scope
 from aiolightsail.fanout._stream import FleetStream, Produce, Send
 from aiolightsail.fanout._watch import InstanceWatch
@@ -204,6 +205,82 @@ class Fleet:
         )
         return cls(targets, **fleet_options)
 
+    @classmethod
+    async def from_organization(
+        cls,
+        role_name: str,
+        *,
+        regions: Iterable[str] | Literal["all"] = "all",
+        profile: str | None = None,
+        external_id: str | None = None,
+        role_session_name: str | None = None,
+        duration_seconds: int | None = None,
+        skip_management_account: bool = False,
+        include: Iterable[str] | None = None,
+        exclude: Iterable[str] | None = None,
+        endpoint_url: str | None = None,
+        organizations_region: str = DEFAULT_ORGANIZATIONS_REGION,
+        **fleet_options: Unpack[_FleetOptions],
+    ) -> Fleet:
+        """A fleet over every active account of an AWS Organization × ``regions``, by role.
+
+        Lists the organization's accounts (Organizations ``ListAccounts``,
+        every page) with ``profile``'s credentials, which must be the
+        management account's or a delegated administrator's, and builds one
+        target per active account and region that assumes
+        ``arn:<partition>:iam::<account>:role/<role_name>`` with those same
+        credentials.
+
+        Args:
+            role_name: the role every account has (``OrganizationAccountAccessRole``,
+                or your own), with its path if it has one.
+            regions: region names, or ``"all"`` for every Lightsail region.
+            profile: the profile that lists the accounts and assumes the roles
+                (``None``: the default credential chain).
+            external_id: AssumeRole's ``ExternalId``, for every role.
+            role_session_name: AssumeRole's ``RoleSessionName``, for every role.
+            duration_seconds: the roles' credentials' lifetime, 900 to 43200.
+            skip_management_account: leave out the account that manages the
+                organization (asked of ``DescribeOrganization``), which often
+                has no such role.
+            include: only these account ids (each must be an active account).
+            exclude: never these account ids.
+            endpoint_url: send every request here (Organizations, STS,
+                Lightsail), e.g. the emulator.
+            organizations_region: where Organizations is called: ``us-east-1``
+                in the ``aws`` partition.
+            **fleet_options: passed to :class:`Fleet`; its deadlines and
+                retries apply to the Organizations requests too.
+
+        Returns:
+            The fleet (not yet entered), its targets in the listing's account
+            order, each account's regions in the order given.
+
+        Raises:
+            ValidationError: a malformed argument (nothing is sent), or
+                ``include`` naming an account that is not an active one.
+            LightsailError: Organizations refused or failed; for instance
+                ``AccessDeniedError`` for a member account, an ``APIError``
+                with code ``AWSOrganizationsNotInUseException`` outside any
+                organization.
+        """
+        options = cls((), **fleet_options)  # checks the options before anything is sent
+        targets = await organization_targets(
+            role_name,
+            regions=regions,
+            profile=profile,
+            external_id=external_id,
+            role_session_name=role_session_name,
+            duration_seconds=duration_seconds,
+            skip_management_account=skip_management_account,
+            include=include,
+            exclude=exclude,
+            endpoint_url=endpoint_url,
+            organizations_region=organizations_region,
+            options=options._scope.options,
+        )
+        return cls(targets, **fleet_options)
+
     # -- lifecycle ------------------------------------------------------------
 
     def __repr__(self) -> str:
@@ -297,6 +374,7 @@ class Fleet:
             dispatch=self._dispatch,
             start=self._scope.start,
             require_open=self._scope.require_open,
+            prepare=self._scope.prepare,
             expected=expected,
         )
 
@@ -502,6 +580,7 @@ class Fleet:
             timer=self._timer,
             concurrency=self.concurrency,
             fail_fast=self.fail_fast,
+            prepare=self._scope.prepare,
         )
 
     async def _list_instances(self, target: Target) -> tuple[Instance, ...] | FleetFailure:

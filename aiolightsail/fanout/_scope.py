@@ -4,7 +4,7 @@ Per target, the scope holds nothing while the target is idle. A target's
 client is opened inside its turn and lent (:meth:`Scope.lease`) to whatever
 works on the target; when the last user hands it back, the client is closed
 and forgotten, so a fleet that swept ten thousand targets holds no more than
-one that swept a hundred (``docs/design.md``, "What a fleet holds per target"). Opening
+one that swept a hundred (``docs/design.md``, "The fleet at scale"). Opening
 it again next sweep costs about a millisecond: the shared session, its
 credentials, the endpoint, SSL context and service model are per account or
 per process, not per client. A client asked for by name
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -31,7 +32,14 @@ from aiolightsail._once import SharedTasks
 from aiolightsail._options import ClientOptions
 from aiolightsail._target import DEFAULT_ROLE_SESSION_NAME, Target
 
-__all__ = ["Scope", "Slot"]
+__all__ = ["Scope", "Slot", "on_client_open"]
+
+#: Called in a worker's task each time it has opened a target's client (or failed
+#: to, not cancelled): how a stream's workers start as set-ups end
+#: (``_stream.run_workers``). Unset outside a stream's worker (``Fleet.client``).
+on_client_open: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "on_client_open", default=None
+)
 
 R = TypeVar("R")
 
@@ -41,6 +49,12 @@ def static_keys(target: Target) -> tuple[str, str, str | None] | None:
     if target.aws_access_key_id and target.aws_secret_access_key:
         return (target.aws_access_key_id, target.aws_secret_access_key, target.aws_session_token)
     return None
+
+
+def _opened() -> None:
+    """Tell the worker's stream that a set-up has ended (``on_client_open``)."""
+    if (opened := on_client_open.get()) is not None:
+        opened()
 
 
 class Slot:
@@ -147,6 +161,17 @@ class Scope:
 
     # -- clients ---------------------------------------------------------------
 
+    async def prepare(self, target: Target) -> None:
+        """Do the process-wide set-up ``target``'s client will wait for (config files, model).
+
+        Every client of a profile waits for the same one-time set-up; done
+        ahead, the first targets' clients are built and sent on as soon as it
+        ends. A failure (a missing profile) is left for the target's own
+        client to report.
+        """
+        with contextlib.suppress(Exception):
+            await _botocore.prepare_session(_botocore.get_session(target.profile))
+
     @contextlib.asynccontextmanager
     async def lease(self, target: Target) -> AsyncIterator[Slot]:
         """``target``'s slot while the caller works on it; the last user out closes its client."""
@@ -178,7 +203,12 @@ class Scope:
             slot.opening = asyncio.Lock()
         async with slot.opening:
             if slot.client is None:
-                client = await self._open_client(target)
+                try:
+                    client = await self._open_client(target)
+                except Exception:
+                    _opened()
+                    raise
+                _opened()
                 if self.state != "open" or self._slots.get(target) is not slot:
                     await client.aclose()  # the fleet closed while it was opening
                     raise RuntimeError("this Fleet is closed; create a new Fleet")

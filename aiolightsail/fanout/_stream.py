@@ -29,10 +29,14 @@ from aiolightsail._errors import LightsailError
 from aiolightsail._target import Target
 from aiolightsail.fanout._channel import Channel, ChannelClosed, ChannelReader, EndOfChannel, stop
 from aiolightsail.fanout._failure import FleetFailure
+from aiolightsail.fanout._scope import on_client_open
 
 __all__ = ["FleetStream", "Produce", "Send", "run_workers"]
 
 T = TypeVar("T")
+
+#: Workers started at once; each that opens its target's client starts two more.
+_FIRST = 16
 
 #: What a producer sends to its stream: a target's items, or that it is done (and how).
 _Event = tuple[Literal["items", "done"], Target, Any]
@@ -43,23 +47,51 @@ Produce = Callable[[Target, Send], Awaitable[FleetFailure | None]]
 
 
 async def run_workers(
-    targets: Sequence[Target], workers: int, work: Callable[[Target], Coroutine[Any, Any, None]]
+    targets: Sequence[Target],
+    workers: int,
+    work: Callable[[Target], Coroutine[Any, Any, None]],
+    *,
+    prepare: Callable[[Target], Awaitable[None]] | None = None,
 ) -> None:
     """Run ``work(target)`` for every target, at most ``workers`` at once, in target order.
 
     A worker per slot, not a task per target: ten thousand targets cost as
     many tasks as the fleet's concurrency, and a target that has not started
     holds nothing. The first exception cancels the rest (a task group).
-    """
-    remaining: Iterator[Target] = iter(targets)
 
-    async def worker() -> None:
-        for target in remaining:
-            await work(target)
+    ``prepare(first target)`` runs first: the process-wide set-up every client
+    waits for (``Scope.prepare``). Then workers start as set-ups end (a slow
+    start): :data:`_FIRST` at once, and two more each time one of them has
+    opened its target's client (``Scope.client`` calls :data:`on_client_open`).
+    Started all at once, every worker would build its client in the same loop
+    iterations as the first targets' requests, and the first item would come
+    after every client was built.
+    """
+    if prepare is not None and targets:
+        await prepare(targets[0])
+    remaining: Iterator[Target] = iter(targets)
+    count = max(1, min(workers, len(targets)))
+    started = 0
 
     async with asyncio.TaskGroup() as group:
-        for _ in range(max(1, min(workers, len(targets)))):
-            group.create_task(worker())
+
+        def grow(more: int) -> None:
+            nonlocal started
+            while more and started < count:
+                try:
+                    group.create_task(worker())
+                except RuntimeError:  # the group is shutting down: start nothing
+                    return
+                started += 1
+                more -= 1
+
+        async def worker() -> None:
+            on_client_open.set(lambda: grow(2))
+            for target in remaining:
+                await work(target)
+                grow(2)  # a target done without opening a client makes room too
+
+        grow(_FIRST)
 
 
 class FleetStream(ChannelReader, Generic[T]):
@@ -85,6 +117,7 @@ class FleetStream(ChannelReader, Generic[T]):
         dispatch: _instrument.Dispatch | None,
         start: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]],
         require_open: Callable[[], object],
+        prepare: Callable[[Target], Awaitable[None]] | None = None,
         expected: tuple[type[LightsailError], ...] = (),
     ) -> None:
         self._targets = targets
@@ -94,6 +127,7 @@ class FleetStream(ChannelReader, Generic[T]):
         self._dispatch = dispatch
         self._start = start
         self._require_open = require_open
+        self._prepare = prepare
         #: Failures that are answers, not incidents (a name not in a target): logged at DEBUG.
         self._expected = expected
         # Pages waiting for the consumer: each worker also holds at most one page
@@ -162,7 +196,9 @@ class FleetStream(ChannelReader, Generic[T]):
             "the Fleet was closed while this stream was being read; its results are incomplete"
         )
         with self._channel.closing(cancelled):
-            await run_workers(self._targets, self._concurrency, self._produce_one)
+            await run_workers(
+                self._targets, self._concurrency, self._produce_one, prepare=self._prepare
+            )
 
     async def _produce_one(self, target: Target) -> None:
         if self._channel.closed:

@@ -172,6 +172,7 @@ class InstanceWatch(ChannelReader):
         timer: Timer,
         concurrency: int,
         fail_fast: bool,
+        prepare: Callable[[Target], Awaitable[None]] | None = None,
     ) -> None:
         self._targets = targets
         self._interval = interval
@@ -183,6 +184,7 @@ class InstanceWatch(ChannelReader):
         self._fail_fast = fail_fast
         # Batches of one target's changes; producers wait while it is full.
         self._concurrency = concurrency
+        self._prepare = prepare
         self._channel: Channel[tuple[InstanceChange, ...]] = Channel(
             max(1, min(len(targets), concurrency))
         )
@@ -250,6 +252,7 @@ class InstanceWatch(ChannelReader):
                     self._targets,
                     self._concurrency,
                     functools.partial(self._sweep, sweep=self.sweeps + 1),
+                    prepare=self._prepare,
                 )
                 self.sweeps += 1
                 _log.debug(

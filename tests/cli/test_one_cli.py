@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -25,6 +26,7 @@ from click.testing import CliRunner
 from aiolightsail.cli import _app
 from aiolightsail.emulator import Clock, FaultKind, Faults, ServiceError, Timings
 from tests.cli.test_listing import EmulatorThread, _accounts, write_aws_files
+from tests.cli.test_unix import _run_on_a_terminal
 from tests.conftest import ACCOUNTS, PAGE_SIZE
 
 A, B = ACCOUNTS[0][0], ACCOUNTS[1][0]
@@ -259,8 +261,15 @@ def test_piped_watch_says_the_sweep_and_the_old_values(aws_files: None) -> None:
     assert (added["kind"], added["sweep"], added["changed"], added["before"]) == (
         "added", 1, [], {},
     )  # fmt: skip
-    assert (changed["kind"], changed["sweep"], changed["changed"]) == ("changed", 2, ["state"])
-    assert changed["before"] == {"state": {"code": 16, "name": "running"}}
+    # Stopped, it has no public IP any more (dynamic addresses, as on Lightsail).
+    assert (changed["kind"], changed["sweep"], changed["changed"]) == (
+        "changed", 2, ["public_ip_address", "state"],
+    )  # fmt: skip
+    assert changed["before"] == {
+        "public_ip_address": added["public_ip_address"],
+        "state": {"code": 16, "name": "running"},
+    }
+    assert added["public_ip_address"] and changed["public_ip_address"] is None
     assert changed["state"] == {"code": 80, "name": "stopped"}
 
 
@@ -279,3 +288,60 @@ def test_a_wait_that_times_out_says_how_things_stood(aws_files: None) -> None:
     [line] = result.stderr.splitlines()
     assert line.startswith("error: WaitTimeoutError: operation ")
     assert line.endswith(": still Started after 10 s")
+
+
+# -- tables: Ctrl-C while drawing, and watch at 80 columns ------------------------------------
+
+
+def test_ctrl_c_while_a_table_is_drawn_prints_every_row(aws_files: None) -> None:
+    """SIGINT once the table has begun (its header is out) and while it is still being
+    drawn (3,000 rows are far more than a pipe holds, and the pipe is not read): every row
+    is printed, then the interruption's line, status 130."""
+    served = EmulatorThread(_accounts(), clock=Clock.manual())
+    try:
+        seeded = served.call(served.emulator.seed_instances, A, "us-east-1", 3000)
+        with subprocess.Popen(
+            [*COMMAND, "instances", "-r", "us-east-1", "--endpoint-url", served.url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ) as process:
+            assert process.stdout is not None and process.stderr is not None
+            header = process.stdout.readline()
+            process.send_signal(signal.SIGINT)
+            # Read on through the same buffered reader (what it holds is stdout too);
+            # stderr holds one line, so reading them in turn cannot block.
+            rest, stderr = process.stdout.read(), process.stderr.read()
+            process.wait(timeout=120)
+    finally:
+        served.close()
+    assert header.split()[:3] == [b"name", b"account", b"region"]
+    assert process.returncode == 130
+    assert stderr.decode().splitlines()[-1] == (
+        "Interrupted: 3000 instances listed, 1 of 1 targets complete."
+    )
+    shown = set(rest.decode().split())
+    assert {record.name for record in seeded} <= shown
+
+
+def test_watch_fits_80_columns_without_cutting_ids_regions_or_states(aws_files: None) -> None:
+    """On an 80-column terminal `watch` groups its table by target: every line fits, and
+    the account ids, regions, names and states are whole."""
+    served = EmulatorThread(_accounts(), clock=Clock.manual())
+    try:
+        for region in ("us-east-1", "ap-southeast-2"):
+            served.call(served.emulator.seed_instances, A, region, 3)
+        served.call(served.emulator.add_instance, A, "us-east-1", "off-1", state="stopped")
+        status, shown, stderr = _run_on_a_terminal(
+            ["watch", "-r", "us-east-1", "-r", "ap-southeast-2", "--sweeps", "1",
+             "--endpoint-url", served.url],
+            columns=80,
+        )  # fmt: skip
+    finally:
+        served.close()
+    assert status == 0, stderr
+    lines = shown.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert f"{A} · us-east-1 · 4 instances" in lines
+    assert f"{A} · ap-southeast-2 · 3 instances" in lines
+    words = set(shown.split())
+    assert {"off-1", "stopped", "running"} <= words

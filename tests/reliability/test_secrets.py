@@ -99,7 +99,7 @@ async def every_operation(client: LightsailClient, emulator: Emulator, account: 
         ),
         await client.delete_instance_snapshot("linux-1-snap"),
         await client.delete_instance("windows-1"),
-        await client.stop_instance("linux-1"),
+        stopped := await client.stop_instance("linux-1"),
         await client.get_instance_state("linux-1"),
         await client.open_instance_public_ports(
             "linux-1", PortInfo(from_port=443, to_port=443, protocol="tcp")
@@ -112,7 +112,7 @@ async def every_operation(client: LightsailClient, emulator: Emulator, account: 
         await client.get_regions(include_availability_zones=True),
         [b async for b in client.iter_bundles()],
     ]
-    results.append(await client.get_operation(str(results[-8][0].id)))
+    results.append(await client.get_operation(str(stopped[0].id)))
     emulator.clock.advance(emulator.timings.instance_stop)
     results.append(await client.start_instance("linux-1"))
     emulator.clock.advance(emulator.timings.instance_start)
