@@ -94,6 +94,7 @@ from aiolightsail.fanout import (
     FoundInstances,
     InstanceChange,
     InstanceWatch,
+    TargetHealthChange,
 )
 
 __version__ = "0.1.0"
@@ -168,6 +169,7 @@ __all__ = [
     "Tag",
     "Target",
     "TargetEvent",
+    "TargetHealthChange",
     "TargetTimeoutError",
     "ThrottledError",
     "TransportError",

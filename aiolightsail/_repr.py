@@ -8,6 +8,10 @@ of the real error. A class that inherits :class:`SafeRepr` keeps attrs'
 ``repr`` for complete objects, and for incomplete ones shows the attributes
 that are set, ``<unset>`` for the others, and still never the fields declared
 ``repr=False`` (the secrets).
+
+:func:`one_line` shortens outside text for the one-line ``str`` of an error
+or an event (a waiter's error, ``str(InstanceChange)``), which a bot posts as
+it is; the object keeps the whole value.
 """
 
 from __future__ import annotations
@@ -18,10 +22,17 @@ from typing import Any
 
 import attrs
 
-__all__ = ["UNSET", "SafeRepr", "partial_repr"]
+__all__ = ["UNSET", "SafeRepr", "one_line", "partial_repr"]
 
 #: How an attribute that is not set yet is shown.
 UNSET = "<unset>"
+
+
+def one_line(text: str, limit: int) -> str:
+    """``text`` on one line (each run of whitespace one space), cut to ``limit`` characters
+    with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def partial_repr(obj: object) -> str:

@@ -39,6 +39,7 @@ from aiolightsail._errors import (
     WaitTimeoutError,
 )
 from aiolightsail._models import Instance, InstanceSnapshot, Operation
+from aiolightsail._repr import one_line
 
 __all__ = [
     "LOOP_TIMER",
@@ -228,11 +229,6 @@ _CODE_SHOWN = 60
 _DETAILS_SHOWN = 80
 
 
-def _one_line(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def _operations_named(operations: Sequence[Operation]) -> str:
     ids = [str(o.id) for o in operations]
     if len(ids) <= _NAMED_IDS:
@@ -243,12 +239,12 @@ def _operations_named(operations: Sequence[Operation]) -> str:
 def _check_failed(operations: Sequence[Operation]) -> None:
     for operation in operations:
         if operation.status == OperationStatus.FAILED:
-            code = _one_line(operation.error_code or "no error code", _CODE_SHOWN)
+            code = one_line(operation.error_code or "no error code", _CODE_SHOWN)
             details = operation.error_details
             raise WaitFailedError(
                 f"operation {operation.id} ({operation.operation_type} of "
                 f"{operation.resource_name}) failed: {code}"
-                + (f": {_one_line(details, _DETAILS_SHOWN)}" if details else ""),
+                + (f": {one_line(details, _DETAILS_SHOWN)}" if details else ""),
                 last=operation,
             )
 

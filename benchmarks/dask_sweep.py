@@ -130,7 +130,8 @@ def _dask_job(targets: list[Any], expected: int) -> dict[str, Any]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            # The scheduler serves HTTP even without a dashboard (8787 by default).
+            dashboard_address="127.0.0.1:0",
         ) as cluster,
         Client(cluster) as client,
     ):

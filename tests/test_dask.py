@@ -65,7 +65,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
                 processes=True,
                 host="127.0.0.1",
                 scheduler_port=0,
-                dashboard_address=None,
+                # The scheduler serves HTTP even without a dashboard (8787 by default).
+                dashboard_address="127.0.0.1:0",
                 env=env,
             )
     with local:

@@ -159,12 +159,18 @@ async def test_populated_models_from_the_emulator_round_trip(emulator: Emulator)
 
 
 def test_value_classes_of_the_fan_out_round_trip() -> None:
-    """InstanceChange, FoundInstances (with its failures) and the instrumentation events pickle."""
+    """InstanceChange, TargetHealthChange, FoundInstances (with its failures) and the
+    instrumentation events pickle."""
     instance = al.Instance(name="web-1", created_at=datetime(2024, 1, 1, tzinfo=UTC))
     change = al.InstanceChange(
         target=_TARGET, kind="changed", before=instance, after=instance, changed=frozenset({"x"})
     )
     assert _round_trip(change) == change
+    failure = al.FleetFailure(target=_TARGET, error=al.PaginationError("loop"))
+    failing = al.TargetHealthChange(target=_TARGET, kind="failing", failure=failure, sweep=2)
+    back_failing = _round_trip(failing)
+    assert (back_failing.target, back_failing.kind, back_failing.sweep) == (_TARGET, "failing", 2)
+    assert str(back_failing) == str(failing)
     found = al.FoundInstances([(_TARGET, instance)])
     found.failures = [al.FleetFailure(target=_TARGET, error=al.PaginationError("loop"))]
     back = _round_trip(found)
@@ -185,6 +191,7 @@ def test_every_public_value_class_is_covered() -> None:
         al.Target,
         al.FleetFailure,
         al.InstanceChange,
+        al.TargetHealthChange,
         al.FoundInstances,
     }
     events = {al.PageEvent, al.RequestEvent, al.RetryEvent, al.TargetEvent}

@@ -337,3 +337,118 @@ async def test_a_name_recreated_between_sweeps_is_a_removal_and_an_addition(
         ("added", "web", new.arn),
         ("removed", "web", old.arn),
     ]
+
+
+@pytest.fixture
+def outage(second: Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
+    """While ``on``, the second emulator throttles every GetInstances call."""
+    state = {"on": False}
+    decide = Faults.decide
+
+    def throttled(self: Faults, operation: str) -> Any:
+        if self is second.faults and state["on"] and operation == "GetInstances":
+            return FaultKind.THROTTLE
+        return decide(self, operation)
+
+    monkeypatch.setattr(Faults, "decide", throttled)
+    return state
+
+
+@pytest.mark.parametrize("health", [True, False])
+async def test_health_events_say_when_a_target_starts_and_stops_failing(
+    emulator: Emulator, second: Emulator, outage: dict[str, bool], health: bool
+) -> None:
+    """With health=True, a target that fails in sweeps 2 and 3 yields one "failing" event (in
+    sweep 2, with its failure) and one "recovered" in sweep 4, besides its instance changes;
+    without it, only the instance changes."""
+    a, b = ACCOUNTS[0][0], ACCOUNTS[1][0]
+    emulator.add_instance(a, "us-east-1", "a-web")
+    second.add_instance(b, "us-east-1", "b-web")
+    target_a = Target("us-east-1", endpoint_url=emulator.endpoint_url, name="A", **keys(0))
+    target_b = Target("us-east-1", endpoint_url=second.endpoint_url, name="B", **keys(1))
+    timer = StepTimer()
+    events: list[tuple[int, str, str, str]] = []
+    async with Fleet([target_a, target_b], max_attempts=1) as fleet:
+        fleet._timer = timer
+        async with fleet.watch_instances(interval=60, max_sweeps=4, health=health) as watch:
+            reader = asyncio.create_task(_collect(watch, events))
+            for sweep in (2, 3, 4):
+                await timer.asleep.wait()
+                outage["on"] = sweep in (2, 3)
+                if sweep == 4:
+                    second.add_instance(b, "us-east-1", "b-new")
+                timer.step()
+            await reader
+    changes = [e for e in events if e[1] != "health"]
+    assert sorted(changes) == [
+        (1, "change", "A", "a-web appeared"),
+        (1, "change", "B", "b-web appeared"),
+        (4, "change", "B", "b-new appeared"),
+    ]
+    health_events = [e for e in events if e[1] == "health"]
+    if health:
+        (failing, recovered) = health_events
+        assert failing[0] == 2 and failing[3].startswith("B is failing: ThrottledError: ")
+        assert recovered == (4, "health", "B", "B answers again")
+    else:
+        assert health_events == []
+
+
+async def _collect(
+    watch: InstanceWatch[InstanceChange | al.TargetHealthChange],
+    events: list[tuple[int, str, str, str]],
+) -> None:
+    """Every event of the watch as (sweep, kind of event, target, its str up to a comma)."""
+    async for event in watch:
+        kind = "change" if isinstance(event, InstanceChange) else "health"
+        text = str(event).split(",")[0].replace(f" ({event.target.label})", "")
+        events.append((event.sweep, kind, event.target.label, text))
+
+
+def _instance(name: str = "web-1", **fields: Any) -> al.Instance:
+    return al.Instance(
+        name=name, state=al.InstanceState(name=fields.pop("state", "running")), **fields
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "before", "after", "text"),
+    [
+        ("added", None, _instance(), "web-1 (A) appeared, running"),
+        ("removed", _instance(state="stopped"), None, "web-1 (A) is gone (was stopped)"),
+        (
+            "changed",
+            _instance(public_ip_address="3.250.1.7"),
+            _instance(state="stopping"),
+            "web-1 (A): public_ip_address 3.250.1.7 → none; state running → stopping",
+        ),
+        (
+            "changed",
+            _instance(bundle_id="nano_3_0", hardware=al.InstanceHardware(cpu_count=1)),
+            _instance(bundle_id="small_3_0", hardware=al.InstanceHardware(cpu_count=2)),
+            "web-1 (A): bundle_id nano_3_0 → small_3_0; hardware changed",
+        ),
+        (
+            "added",
+            None,
+            _instance("x\ny" + "z" * 200),
+            "x y" + "z" * 76 + "… (A) appeared, running",
+        ),
+    ],
+)
+def test_a_change_reads_as_one_line_to_post(
+    kind: Any, before: al.Instance | None, after: al.Instance | None, text: str
+) -> None:
+    """str(InstanceChange) is one line: the instance, its target, what happened, and old → new
+    values of short fields in the Instance's own order (nested ones named only)."""
+    changed = frozenset(
+        name
+        for name in ("public_ip_address", "state", "bundle_id", "hardware")
+        if before is not None
+        and after is not None
+        and getattr(before, name) != getattr(after, name)
+    )
+    target = Target("us-east-1", name="A")
+    change = InstanceChange(target=target, kind=kind, before=before, after=after, changed=changed)
+    assert str(change) == text
+    assert "\n" not in str(change)

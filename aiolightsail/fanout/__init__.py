@@ -14,7 +14,7 @@ from aiolightsail.fanout._engine import DEFAULT_TARGET_TIMEOUT
 from aiolightsail.fanout._failure import FleetFailure, FoundInstances
 from aiolightsail.fanout._fleet import Fleet
 from aiolightsail.fanout._stream import FleetStream
-from aiolightsail.fanout._watch import InstanceChange, InstanceWatch
+from aiolightsail.fanout._watch import InstanceChange, InstanceWatch, TargetHealthChange
 
 __all__ = [
     "DEFAULT_TARGET_TIMEOUT",
@@ -24,4 +24,5 @@ __all__ = [
     "FoundInstances",
     "InstanceChange",
     "InstanceWatch",
+    "TargetHealthChange",
 ]

@@ -14,7 +14,7 @@ import asyncio
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, Self, TypedDict, TypeVar, Unpack
+from typing import Any, Literal, Self, TypedDict, TypeVar, Unpack, overload
 
 from aiolightsail import _instrument, _waiters
 from aiolightsail import _validation as check
@@ -37,7 +37,7 @@ from aiolightsail.fanout._failure import FleetFailure, FoundInstances
 from aiolightsail.fanout._organization import DEFAULT_ORGANIZATIONS_REGION, organization_targets
 from aiolightsail.fanout._scope import Scope
 from aiolightsail.fanout._stream import FleetStream, Produce, Send
-from aiolightsail.fanout._watch import InstanceWatch
+from aiolightsail.fanout._watch import InstanceChange, InstanceWatch, TargetHealthChange
 
 __all__ = ["Fleet"]
 
@@ -537,13 +537,34 @@ class Fleet:
 
         return self._stream(targets, produce, expected=expected)
 
+    @overload
     def watch_instances(
         self,
         *,
         interval: float = 60.0,
         targets: Iterable[Target] | None = None,
         max_sweeps: int | None = None,
-    ) -> InstanceWatch:
+        health: Literal[False] = False,
+    ) -> InstanceWatch[InstanceChange]: ...
+
+    @overload
+    def watch_instances(
+        self,
+        *,
+        interval: float = 60.0,
+        targets: Iterable[Target] | None = None,
+        max_sweeps: int | None = None,
+        health: bool,
+    ) -> InstanceWatch[InstanceChange | TargetHealthChange]: ...
+
+    def watch_instances(
+        self,
+        *,
+        interval: float = 60.0,
+        targets: Iterable[Target] | None = None,
+        max_sweeps: int | None = None,
+        health: bool = False,
+    ) -> InstanceWatch[InstanceChange] | InstanceWatch[InstanceChange | TargetHealthChange]:
         """A feed of the instances added, removed and changed in every target, sweep after sweep.
 
         ::
@@ -562,15 +583,20 @@ class Fleet:
             interval: seconds from the start of one sweep to the start of the next.
             targets: a subset of the fleet's targets (default: all).
             max_sweeps: end the feed after this many sweeps (default: never).
+            health: also yield a :class:`~aiolightsail.TargetHealthChange` when a
+                target starts failing (once, however many sweeps it fails) and
+                when it answers again.
 
         Returns:
-            The watch, an async iterator of :class:`~aiolightsail.InstanceChange`.
+            The watch, an async iterator of :class:`~aiolightsail.InstanceChange`
+            (and, with ``health=True``, of :class:`~aiolightsail.TargetHealthChange`).
         """
         self._require_open()
         interval = check.duration(interval, "interval")
         if max_sweeps is not None:
             check.integer(max_sweeps, "max_sweeps", low=1, high=2**62)
-        return InstanceWatch(
+        check.boolean(health, "health")
+        watch: InstanceWatch[Any] = InstanceWatch(
             targets=self._choose(targets),
             interval=interval,
             max_sweeps=max_sweeps,
@@ -581,7 +607,9 @@ class Fleet:
             concurrency=self.concurrency,
             fail_fast=self.fail_fast,
             prepare=self._scope.prepare,
+            health=health,
         )
+        return watch
 
     async def _list_instances(self, target: Target) -> tuple[Instance, ...] | FleetFailure:
         """Every instance of ``target``, or its failure: what one watch sweep asks of a target."""

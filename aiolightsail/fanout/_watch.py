@@ -31,22 +31,29 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import functools
+import sys
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Generic, Literal, cast
 
 import attrs
 
 from aiolightsail import _logging
 from aiolightsail._models import Instance
-from aiolightsail._repr import SafeRepr
+from aiolightsail._repr import SafeRepr, one_line
 from aiolightsail._target import Target
 from aiolightsail._waiters import Timer
 from aiolightsail.fanout._channel import Channel, ChannelClosed, ChannelReader, EndOfChannel, stop
 from aiolightsail.fanout._failure import FleetFailure
 from aiolightsail.fanout._stream import run_workers
 
-__all__ = ["InstanceChange", "InstanceWatch", "ListTarget", "diff"]
+if sys.version_info >= (3, 13):
+    from typing import TypeVar
+else:  # a TypeVar's default (PEP 696) is 3.13's
+    from typing_extensions import TypeVar
+
+__all__ = ["InstanceChange", "InstanceWatch", "ListTarget", "TargetHealthChange", "diff"]
 
 _log = _logging.logger("aiolightsail.watch")
 
@@ -55,6 +62,8 @@ MAX_FAILURES = 1000
 
 ChangeKind = Literal["added", "removed", "changed"]
 _FIELDS = Instance.__struct_fields__
+#: Where each attribute of Instance stands: a change's ``str`` names them in this order.
+_ORDER = {name: index for index, name in enumerate(_FIELDS)}
 #: The view of a target without instances.
 _NONE: Mapping[str, Instance] = {}
 
@@ -87,6 +96,97 @@ class InstanceChange(SafeRepr):
         instance = self.after if self.after is not None else self.before
         assert instance is not None  # noqa: S101 - one of them is always set
         return instance
+
+    def __str__(self) -> str:
+        """One line a bot can post as it is.
+
+        ``web-1 (prod/eu-west-1) appeared, running``, ``web-1 (prod/eu-west-1)
+        is gone (was stopped)``, ``web-1 (prod/eu-west-1): state running →
+        stopped; public_ip_address 3.250.1.7 → none``: each changed attribute
+        by name, with its old and new values when they are short scalars.
+        """
+        head = f"{_shown(self.instance.name)} ({self.target.label})"
+        if self.kind == "added":
+            return f"{head} appeared, {_shown(self.instance.state_name)}"
+        if self.kind == "removed":
+            return f"{head} is gone (was {_shown(self.instance.state_name)})"
+        parts = []
+        for name in sorted(self.changed, key=lambda name: _ORDER.get(name, len(_ORDER))):
+            if name in _VALUES_SHOWN:
+                old, new = (_shown(_value(i, name)) for i in (self.before, self.after))
+                parts.append(f"{name} {old} → {new}")
+            else:
+                parts.append(f"{name} changed")
+        return f"{head}: {'; '.join(parts)}"
+
+
+@attrs.frozen(kw_only=True)
+class TargetHealthChange(SafeRepr):
+    """A target of a watch started failing, or answers again (``watch_instances(health=True)``).
+
+    A target that fails sweep after sweep is reported once, when it starts;
+    ``"recovered"`` when a later sweep lists it again.
+
+    Attributes:
+        target: the target.
+        kind: ``"failing"`` or ``"recovered"``.
+        failure: for ``"failing"``, the sweep's :class:`~aiolightsail.FleetFailure`
+            (its ``error`` says why); ``None`` for ``"recovered"``.
+        sweep: the sweep that saw it, from 1.
+    """
+
+    target: Target
+    kind: Literal["failing", "recovered"]
+    failure: FleetFailure | None = None
+    sweep: int = 1
+
+    def __str__(self) -> str:
+        """One line a bot can post as it is: ``prod/eu-west-1 is failing: ThrottledError: …``
+        or ``prod/eu-west-1 answers again``."""
+        if self.failure is None:
+            return f"{self.target.label} answers again"
+        error = self.failure.error
+        return f"{self.target.label} is failing: {type(error).__name__}: {_shown(str(error))}"
+
+
+#: Characters of one value that a change's ``str`` keeps (the change holds them whole).
+_VALUE_SHOWN = 80
+#: The attributes whose old and new values a change's ``str`` shows (``state`` by its
+#: name); the others, nested structures, are named only.
+_VALUES_SHOWN = frozenset(
+    {
+        "state",
+        "public_ip_address",
+        "private_ip_address",
+        "ipv6_addresses",
+        "is_static_ip",
+        "ip_address_type",
+        "blueprint_id",
+        "bundle_id",
+        "ssh_key_name",
+        "username",
+    }
+)
+
+
+def _value(instance: Instance | None, name: str) -> object:
+    if instance is None:
+        return None
+    return instance.state_name if name == "state" else getattr(instance, name)
+
+
+def _shown(value: object) -> str:
+    if value is None or value == ():
+        return "none"
+    if isinstance(value, tuple):
+        value = ", ".join(map(str, value))
+    return one_line(str(value), _VALUE_SHOWN)
+
+
+#: Either kind of event of a watch.
+WatchEvent = InstanceChange | TargetHealthChange
+#: What a watch yields: instance changes, and target health changes when asked for.
+E = TypeVar("E", default=InstanceChange)
 
 
 def _key(instance: Instance) -> str:
@@ -143,7 +243,7 @@ def diff(
 ListTarget = Callable[[Target], Awaitable[tuple[Instance, ...] | FleetFailure]]
 
 
-class InstanceWatch(ChannelReader):
+class InstanceWatch(ChannelReader, Generic[E]):
     """An async iterator of :class:`InstanceChange`, sweep after sweep (``fleet.watch_instances``).
 
     Use it with ``async with`` so that leaving the loop also cancels the sweep in flight::
@@ -151,6 +251,11 @@ class InstanceWatch(ChannelReader):
         async with fleet.watch_instances(interval=60) as watch:
             async for change in watch:
                 print(change.kind, change.target.label, change.instance.name)
+
+    Made with ``health=True``, it also yields a :class:`TargetHealthChange`
+    when a target starts failing and when it answers again (its type is then
+    ``InstanceWatch[InstanceChange | TargetHealthChange]``); ``str()`` of
+    either kind of event is a line to post as it is.
 
     Attributes:
         sweeps: how many sweeps have ended.
@@ -173,8 +278,10 @@ class InstanceWatch(ChannelReader):
         concurrency: int,
         fail_fast: bool,
         prepare: Callable[[Target], Awaitable[None]] | None = None,
+        health: bool = False,
     ) -> None:
         self._targets = targets
+        self._health = health
         self._interval = interval
         self._max_sweeps = max_sweeps
         self._list_target = list_target
@@ -185,14 +292,14 @@ class InstanceWatch(ChannelReader):
         # Batches of one target's changes; producers wait while it is full.
         self._concurrency = concurrency
         self._prepare = prepare
-        self._channel: Channel[tuple[InstanceChange, ...]] = Channel(
+        self._channel: Channel[tuple[WatchEvent, ...]] = Channel(
             max(1, min(len(targets), concurrency))
         )
         # Per target with instances, its last listing by key (``_key``); no entry: none.
         self._views: dict[Target, dict[str, Instance]] = {}
         self._wanting = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
-        self._buffer: tuple[InstanceChange, ...] = ()
+        self._buffer: tuple[WatchEvent, ...] = ()
         self._index = 0
         self._closed = False
         self.sweeps = 0
@@ -209,7 +316,7 @@ class InstanceWatch(ChannelReader):
             f"{len(getattr(self, 'failing', {}))} failing [{state}]>"
         )
 
-    async def __anext__(self) -> InstanceChange:
+    async def __anext__(self) -> E:
         if self._closed:
             raise StopAsyncIteration
         if self._runner is None:
@@ -232,7 +339,9 @@ class InstanceWatch(ChannelReader):
             self._buffer = batch
         change = self._buffer[self._index]
         self._index += 1
-        return change
+        # A TargetHealthChange is only ever sent to a watch made with health=True, whose E
+        # includes it.
+        return cast("E", change)
 
     async def aclose(self) -> None:
         """Cancel the sweep in flight and start no other. Idempotent."""
@@ -272,20 +381,29 @@ class InstanceWatch(ChannelReader):
         listed = await self._list_target(target)
         if not isinstance(listed, tuple):  # the target's FleetFailure
             self.failures.append(listed)
+            started_failing = target not in self.failing
             self.failing[target] = listed
             if self._fail_fast:
                 raise listed.error
+            if self._health and started_failing:
+                await self._send(
+                    TargetHealthChange(target=target, kind="failing", failure=listed, sweep=sweep)
+                )
             return
-        self.failing.pop(target, None)
+        events: list[WatchEvent] = []
+        if self.failing.pop(target, None) is not None and self._health:
+            events.append(TargetHealthChange(target=target, kind="recovered", sweep=sweep))
         view = {_key(instance): instance for instance in listed}
         del listed
-        changes = diff(target, self._views.get(target, _NONE), view, sweep=sweep)
+        events += diff(target, self._views.get(target, _NONE), view, sweep=sweep)
         if view:
             self._views[target] = view
         else:
             self._views.pop(target, None)
-        if changes:
-            try:
-                await self._channel.send(tuple(changes))
-            except ChannelClosed:
-                return
+        if events:
+            await self._send(*events)
+
+    async def _send(self, *events: WatchEvent) -> None:
+        """Hand one target's events of a sweep to the consumer (dropped once it has left)."""
+        with contextlib.suppress(ChannelClosed):
+            await self._channel.send(events)
