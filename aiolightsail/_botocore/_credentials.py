@@ -346,6 +346,29 @@ def _children() -> dict[int, list[int]]:
     return children
 
 
+#: How often a stopped process's state is read before going on without it: a signal
+#: reaches a process running on another core after an interrupt, microseconds later.
+_STOP_CHECKS = 10_000
+
+
+def _await_stop(pid: int) -> None:
+    """Return once ``pid`` is stopped or gone (its state ``T``, ``t``, ``Z`` or ``X``).
+
+    ``kill(SIGSTOP)`` returns before a process running on another core has stopped:
+    until it has, it may still fork, and its new child would escape the scan of
+    :func:`_children` that follows.
+    """
+    for _ in range(_STOP_CHECKS):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as file:
+                stat = file.read()
+        except OSError:  # gone
+            return
+        state = stat[stat.rfind(b")") + 2 :][:1]
+        if state in (b"T", b"t", b"Z", b"X"):
+            return
+
+
 def end_process_tree(pid: int) -> bool:
     """Kill process ``pid`` and every process it started, directly or not.
 
@@ -365,6 +388,8 @@ def end_process_tree(pid: int) -> bool:
         for member in new:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(member, signal.SIGSTOP)
+        for member in new:
+            _await_stop(member)
         stopped |= new
         tree = _children()
         new = {child for parent in stopped for child in tree.get(parent, ())} - stopped
