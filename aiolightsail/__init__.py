@@ -45,6 +45,7 @@ from aiolightsail._errors import (
     ValidationError,
     WaitFailedError,
     WaitTimeoutError,
+    WriteOutcomeUnknownError,
 )
 from aiolightsail._gate import get_cpu_budget, set_cpu_budget
 from aiolightsail._instrument import (
@@ -176,6 +177,7 @@ __all__ = [
     "ValidationError",
     "WaitFailedError",
     "WaitTimeoutError",
+    "WriteOutcomeUnknownError",
     "__version__",
     "get_cpu_budget",
     "set_cpu_budget",

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 
-from aiolightsail import _botocore, _instrument, _logging, _waiters
+from aiolightsail import _botocore, _instrument, _logging, _waiters, _writes
 from aiolightsail import _operations as ops
 from aiolightsail import _validation as check
 from aiolightsail._botocore import Config
@@ -69,6 +69,20 @@ OPENING = "opening the client (resolving credentials, reading the configuration)
 
 #: How long a waiter waits by default, in seconds.
 DEFAULT_WAIT_TIMEOUT = 600.0
+
+
+def _unfit(exc: Exception, op: ops.Op[Any]) -> ResponseError:
+    """What a caller gets when ``op``'s answer does not fit its model: a ResponseError
+    naming the operation and what did not fit, whatever the models raised.
+
+    Every answer is checked at the boundary: a value no model check foresaw (a
+    timestamp out of range, a structure nested past the interpreter's depth)
+    must be one target's failure, never an exception that ends a fleet stream.
+    """
+    return ResponseError(
+        f"the answer does not fit the {op.model.__name__} model: {type(exc).__name__}: {exc}",
+        operation=op.wire,
+    )
 
 
 def _access_key(
@@ -418,13 +432,15 @@ class LightsailClient:
 
     # -- plumbing: one request, shaped by the operations table ----------------
 
-    async def _call(self, op: ops.Op[Any], params: dict[str, Any]) -> dict[str, Any]:
+    async def _call(
+        self, op: ops.Op[Any], params: dict[str, Any], write: _botocore.Sending | None = None
+    ) -> dict[str, Any]:
         client = self._require_open()
         await take_turn()  # building and signing the request is one turn's work
         deadline = asyncio.timeout(self._options.call_timeout)
         try:
             async with deadline:
-                return await client.call(op.wire, params)
+                return await client.call(op.wire, params, write=write)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -439,21 +455,56 @@ class LightsailClient:
 
     async def _answer(self, op: ops.Op[Any], params: dict[str, Any]) -> tuple[Any, str | None]:
         """Send ``op``; its result as models (one, or a tuple), and its ``nextPageToken``."""
-        answer = await self._call(op, params)
+        return await self._decode(await self._call(op, params), op)
+
+    @staticmethod
+    async def _decode(answer: Mapping[str, Any], op: ops.Op[Any]) -> tuple[Any, str | None]:
+        """``op``'s answer as models (one, or a tuple), and its ``nextPageToken``.
+
+        Raises:
+            ResponseError: the answer does not fit, whatever decoding raised.
+        """
         # Decoding into models is this step's work: take a turn first, so that
         # many answers arriving together do not stall the loop.
         await take_turn()
-        if isinstance(answer, _botocore.Body):
-            return decode_answer(op, answer.body)
-        return convert_answer(op, answer)
+        try:
+            if isinstance(answer, _botocore.Body):
+                return decode_answer(op, answer.body)
+            return convert_answer(op, answer)
+        except ResponseError:
+            raise
+        except Exception as exc:
+            raise _unfit(exc, op) from exc
+
+    async def _result(self, answer: Mapping[str, Any], op: ops.Op[Any]) -> Any:
+        result, _ = await self._decode(answer, op)
+        return result
+
+    async def _write(self, op: ops.Op[Any], params: dict[str, Any]) -> Any:
+        """Send the write ``op``; an uncertain outcome is reconciled by a read (``_writes``)."""
+        return await _writes.send_once(
+            self,
+            op,
+            params,
+            send=lambda sending: self._call(op, params, write=sending),
+            convert=self._result,
+            within=self._options.call_timeout,
+            attempts=self._require_open().max_attempts,
+            region=self._region,
+        )
 
     async def _one(self, op: ops.Op[_M], params: dict[str, Any]) -> _M:
         """Send ``op``; its result member is one object."""
+        if op.writes:
+            written: _M = await self._write(op, params)
+            return written
         result, _ = await self._answer(op, params)
         return result  # type: ignore[no-any-return]  # the op's model, by its answer type
 
     async def _list(self, op: ops.Op[_M], params: dict[str, Any]) -> list[_M]:
         """Send ``op``; its result member is a list."""
+        if op.writes:
+            return list(await self._write(op, params))
         result, _ = await self._answer(op, params)
         return list(result)
 
@@ -1262,6 +1313,7 @@ class LightsailClient:
             self.get_instance,
             name,
             what="instance",
+            operation=ops.GET_INSTANCE.wire,
             within=timeout,
             interval=interval,
             timer=self._timer,
@@ -1290,6 +1342,7 @@ class LightsailClient:
             self.get_instance_snapshot,
             name,
             what="instance snapshot",
+            operation=ops.GET_INSTANCE_SNAPSHOT.wire,
             within=timeout,
             interval=interval,
             timer=self._timer,

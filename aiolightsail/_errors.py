@@ -12,6 +12,7 @@
     │   └── TargetTimeoutError (also TimeoutError)   a fleet target ran past target_timeout
     ├── WaitTimeoutError (also TimeoutError)   a waiter's timeout passed first (.last)
     ├── WaitFailedError                        what a waiter waited for failed (.last)
+    ├── WriteOutcomeUnknownError               a write may or may not have taken effect
     └── APIError                               the service said no
         ├── NotFoundError
         ├── InvalidInputError
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     # For annotations only: the models import this module.
     from aiolightsail._models import Instance, InstanceSnapshot, Operation
 
+from aiolightsail._text import bounded
+
 __all__ = [
     "APIError",
     "AccessDeniedError",
@@ -69,6 +72,7 @@ __all__ = [
     "ValidationError",
     "WaitFailedError",
     "WaitTimeoutError",
+    "WriteOutcomeUnknownError",
     "api_error_from_response",
 ]
 
@@ -124,7 +128,7 @@ class ValidationError(LightsailError, ValueError):
         self.parameter = parameter
         self.rule = rule
         self.value = value if show else None
-        shown = f" (got {value!r})" if show else ""
+        shown = f" (got {bounded(repr(value))})" if show else ""
         super().__init__(f"{parameter}: {rule}{shown}")
 
 
@@ -144,6 +148,7 @@ class ResponseError(LightsailError):
 
     def __init__(self, message: str, *, operation: str | None = None) -> None:
         self.operation = operation
+        message = bounded(message)
         super().__init__(f"{operation}: {message}" if operation else message)
 
 
@@ -163,7 +168,7 @@ class RedirectError(ResponseError):
         self, message: str, *, status: int, location: str | None, operation: str | None = None
     ) -> None:
         self.status = status
-        self.location = location
+        self.location = None if location is None else bounded(location)
         super().__init__(message, operation=operation)
 
 
@@ -176,7 +181,7 @@ class TransportError(LightsailError, OSError):
     def __init__(self, message: str, *, operation: str | None = None, region: str | None = None):
         self.operation = operation
         self.region = region
-        super().__init__(message)
+        super().__init__(bounded(message))
 
 
 class RequestTimeoutError(TransportError, TimeoutError):
@@ -213,7 +218,7 @@ class WaitTimeoutError(LightsailError, TimeoutError):
         last: Instance | InstanceSnapshot | Sequence[Operation] | None = None,
     ) -> None:
         self.last = last
-        super().__init__(message)
+        super().__init__(bounded(message))
 
 
 class WaitFailedError(LightsailError):
@@ -229,7 +234,43 @@ class WaitFailedError(LightsailError):
 
     def __init__(self, message: str, *, last: Instance | InstanceSnapshot | Operation) -> None:
         self.last = last
-        super().__init__(message)
+        super().__init__(bounded(message))
+
+
+class WriteOutcomeUnknownError(LightsailError):
+    """A write may or may not have taken effect, and no read could tell which.
+
+    A write (create, delete, start, stop, reboot, a port change) is uncertain
+    when its request may have reached the service and no answer said what
+    happened: the connection was reset or timed out after it was made, or the
+    service answered a 5xx. The library then reads what the write would have
+    changed, returns the real outcome when the read tells, and re-sends only
+    when the read shows the write was not done; this error is what is left
+    (``docs/reliability.md``, "Writes are done once"). Its ``__cause__`` is the
+    failure that made the write uncertain.
+
+    Attributes:
+        operation: the wire operation (``"CreateInstances"``).
+        region: the region the request went to.
+        resources: the names the write was about.
+        check: what to look at to learn the outcome, in words.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        region: str | None,
+        resources: tuple[str, ...],
+        check: str,
+    ) -> None:
+        self.operation = operation
+        self.region = region
+        self.resources = resources
+        self.check = check
+        where = " ".join(part for part in (operation, region) if part)
+        super().__init__(f"{bounded(message)} [{where}]; check: {check}")
 
 
 class APIError(LightsailError):
@@ -261,14 +302,16 @@ class APIError(LightsailError):
         tip: str | None = None,
         docs: str | None = None,
     ) -> None:
-        self.code = code
-        self.message = message
+        # The service's text, each piece bounded: a 4 MiB message or code is a
+        # broken or hostile answer, not something to keep whole.
+        self.code = code = bounded(code)
+        self.message = message = bounded(message)
         self.operation = operation
         self.region = region
-        self.request_id = request_id
+        self.request_id = None if request_id is None else bounded(request_id)
         self.http_status = http_status
-        self.tip = tip
-        self.docs = docs
+        self.tip = None if tip is None else bounded(tip)
+        self.docs = None if docs is None else bounded(docs)
         where = " ".join(part for part in (operation, region) if part)
         super().__init__(f"{code}: {message}" + (f" [{where}]" if where else ""))
 

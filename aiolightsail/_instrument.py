@@ -42,6 +42,7 @@ from aiolightsail import _logging
 from aiolightsail._errors import APIError, ThrottledError, ValidationError
 from aiolightsail._models import Page
 from aiolightsail._repr import SafeRepr
+from aiolightsail._text import bounded
 
 __all__ = [
     "Attempts",
@@ -64,10 +65,6 @@ T = TypeVar("T")
 _retries_log = _logging.logger("aiolightsail.retries")
 _fleet_log = _logging.logger("aiolightsail.fleet")
 _hooks_log = _logging.logger("aiolightsail.instrument")
-
-#: The longest error code an event or a log record carries (a code is a word; a
-#: hostile answer's ``__type`` may be anything).
-_CODE_MAX = 100
 
 
 @attrs.frozen(kw_only=True)
@@ -255,8 +252,9 @@ def error_code(error: BaseException) -> str:
 
 
 def _clean_code(code: str) -> str:
-    """A code fit for a log record or an event: redacted and bounded."""
-    return _logging.redact(code)[:_CODE_MAX]
+    """A code fit for a log record or an event: redacted and bounded (a code is a word;
+    a hostile answer's ``__type`` may be anything)."""
+    return bounded(_logging.redact(code))
 
 
 def _throttled(code: str | None, status: int | None) -> bool:

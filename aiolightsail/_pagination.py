@@ -29,6 +29,7 @@ from typing import Generic, Self, TypeVar
 
 from aiolightsail._errors import LightsailError, PaginationError
 from aiolightsail._models import Page
+from aiolightsail._text import bounded
 
 __all__ = ["DEFAULT_MAX_PAGES", "MAX_EMPTY_PAGES", "PageIterator"]
 
@@ -40,8 +41,6 @@ DEFAULT_MAX_PAGES = 10_000
 #: listing can return an empty page before more items; a hundred in a row is a
 #: loop the service has no reason to make.
 MAX_EMPTY_PAGES = 100
-#: The longest part of a refused token shown in an error message.
-_SHOWN = 60
 
 T = TypeVar("T")
 
@@ -195,5 +194,4 @@ def _digest(token: str) -> bytes:
 
 def _shown(token: str) -> str:
     """A token for an error message: its repr, cut to a bounded length."""
-    text = repr(token)
-    return text if len(text) <= _SHOWN else f"{text[: _SHOWN - 3]}...'"
+    return bounded(repr(token))

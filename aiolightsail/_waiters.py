@@ -31,7 +31,13 @@ from aiolightsail._enums import (
     OperationStatus,
     is_final_status,
 )
-from aiolightsail._errors import NotFoundError, ValidationError, WaitFailedError, WaitTimeoutError
+from aiolightsail._errors import (
+    NotFoundError,
+    ResponseError,
+    ValidationError,
+    WaitFailedError,
+    WaitTimeoutError,
+)
 from aiolightsail._models import Instance, InstanceSnapshot, Operation
 from aiolightsail._repr import one_line
 
@@ -94,6 +100,24 @@ class Reads(Protocol):
     async def get_instance(self, instance_name: str) -> Instance: ...
 
     async def get_instance_snapshot(self, instance_snapshot_name: str) -> InstanceSnapshot: ...
+
+
+def _about(asked: str, answered: object, *, what: str, operation: str) -> None:
+    """Refuse an answer about another resource than the one asked about.
+
+    A waiter decides from what the answer says of a resource; an answer about
+    another operation or instance (a broken proxy's cache, a hostile server)
+    would make it report success for what it never saw, so the answer's own
+    identity must be the one asked for.
+
+    Raises:
+        ResponseError: the answer names another resource, or none.
+    """
+    if answered != asked:
+        shown = "none" if answered is None else repr(answered)
+        raise ResponseError(
+            f"asked about {what} {asked!r}, the answer is about {shown}", operation=operation
+        )
 
 
 def _delays(interval: float | None) -> Iterator[float]:
@@ -247,7 +271,9 @@ async def wait_for_operations(
         for index, operation in enumerate(current):
             if not _final(operation):
                 assert operation.id is not None  # noqa: S101 - checked above
-                current[index] = await client.get_operation(operation.id)
+                answered = await client.get_operation(operation.id)
+                _about(operation.id, answered.id, what="operation", operation="GetOperation")
+                current[index] = answered
         return list(current)
 
     def done(seen: list[Operation]) -> bool:
@@ -294,8 +320,13 @@ async def _wait_for_instance(
             raise WaitFailedError(f"instance {name} is {now} and will not {goal}", last=instance)
         return False
 
+    async def fetch() -> Instance:
+        instance = await client.get_instance(name)
+        _about(name, instance.name, what="instance", operation="GetInstance")
+        return instance
+
     return await poll(
-        lambda: client.get_instance(name),
+        fetch,
         done,
         what=f"instance {name} to {goal}",
         within=within,
@@ -362,8 +393,13 @@ async def wait_for_instance_snapshot(
             raise WaitFailedError(f"instance snapshot {name} ended in error", last=snapshot)
         return snapshot.state == InstanceSnapshotState.AVAILABLE
 
+    async def fetch() -> InstanceSnapshot:
+        snapshot = await client.get_instance_snapshot(name)
+        _about(name, snapshot.name, what="instance snapshot", operation="GetInstanceSnapshot")
+        return snapshot
+
     return await poll(
-        lambda: client.get_instance_snapshot(name),
+        fetch,
         done,
         what=f"instance snapshot {name} to be available",
         within=within,
@@ -377,17 +413,21 @@ async def wait_until_deleted(
     name: str,
     *,
     what: str,
+    operation: str,
     within: float,
     interval: float | None,
     timer: Timer,
 ) -> None:
-    """Poll ``get(name)`` until it raises ``NotFoundError``; see the client's methods."""
+    """Poll ``get(name)`` (the wire ``operation``) until it raises ``NotFoundError``;
+    see the client's methods."""
 
     async def fetch() -> T | None:
         try:
-            return await get(name)
+            found = await get(name)
         except NotFoundError:
             return None
+        _about(name, getattr(found, "name", None), what=what, operation=operation)
+        return found
 
     await poll(
         fetch,

@@ -195,7 +195,7 @@ async def test_a_bug_below_a_request_surfaces_as_itself(
 ) -> None:
     """A programming error raised while a request is made reaches the caller unrelabelled."""
 
-    async def broken(self: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def broken(self: Any, operation: str, params: dict[str, Any], **_: Any) -> dict[str, Any]:
         raise bug
 
     monkeypatch.setattr(_botocore.Transport, "call", broken)

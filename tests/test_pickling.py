@@ -71,6 +71,14 @@ def _error(cls: type[BaseException]) -> BaseException:
         error = cls("connection reset", operation="GetInstances", region="eu-west-1")
     elif issubclass(cls, al.WaitTimeoutError | al.WaitFailedError):
         error = cls("still pending", last=al.Instance(name="web-1"))
+    elif issubclass(cls, al.WriteOutcomeUnknownError):
+        error = cls(
+            "the answer was lost",
+            operation="RebootInstance",
+            region="eu-west-1",
+            resources=("web-1",),
+            check="its operations",
+        )
     else:
         error = cls("listing stopped")
     if isinstance(error, al.LightsailError):

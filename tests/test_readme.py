@@ -32,7 +32,7 @@ import attrs
 import mypy.api
 import pytest
 
-from aiolightsail import InstanceStateName, LightsailClient
+from aiolightsail import Fleet, InstanceStateName, LightsailClient
 from aiolightsail.emulator import Clock, Emulator
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -200,11 +200,19 @@ async def _act_and_wait(emulator: Emulator, run: Callable[[], Awaitable[str]]) -
     assert any(p.from_port == 443 and p.state == "open" for p in ports)
 
 
+async def _act_in_one_call(emulator: Emulator, run: Callable[[], Awaitable[str]]) -> None:
+    emulator.add_instance(None, "eu-west-1", "web-1")
+    assert await run() == "web-1 stopped\n"
+    state = emulator.state(emulator.default_account.account_id, "eu-west-1")
+    assert state.get_instance("web-1").state_name(emulator.clock.now()) == "stopped"
+
+
 #: The blocks that run against the emulator: what to seed, and what to expect.
 RUNS: dict[str, Callable[[Emulator, Callable[[], Awaitable[str]]], Awaitable[None]]] = {
     "the-library-in-ten-lines-1": _ten_lines,
     "the-library-in-ten-lines-2": _across,
     "for-bots-act-wait-and-watch-1": _act_and_wait,
+    "for-bots-act-wait-and-watch-2": _act_in_one_call,
 }
 
 
@@ -218,6 +226,7 @@ async def test_example_runs_against_the_emulator(
     """The example runs to its end against the emulator and prints or does what it says."""
     async with Emulator(clock=Clock.manual()) as emulator:
         monkeypatch.setattr(LightsailClient, "_timer", emulator.clock)
+        monkeypatch.setattr(Fleet, "_timer", emulator.clock)
         account = emulator.default_account
         keys = (
             f"aws_access_key_id = {account.access_key_id}\n"

@@ -46,7 +46,7 @@ from aiolightsail._botocore._sts import (  # noqa: E402
     caller_account_id,
 )
 from aiolightsail._botocore._translate import reraise, translate  # noqa: E402
-from aiolightsail._botocore._transport import Transport  # noqa: E402
+from aiolightsail._botocore._transport import Sending, Transport, UncertainWrite  # noqa: E402
 
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
@@ -55,8 +55,10 @@ __all__ = [
     "Config",
     "RetryMode",
     "RoleSession",
+    "Sending",
     "Transport",
     "TransportOptions",
+    "UncertainWrite",
     "UnsupportedBotocoreError",
     "assume_role_session",
     "caller_account_id",

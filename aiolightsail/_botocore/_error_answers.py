@@ -7,8 +7,10 @@ Two rules, applied by the transport (``_transport``) to every error answer:
   is not an object, or XML that does not parse makes them raise, and the
   exception would escape the retry logic altogether, so even a 503 would not
   be retried. Before parsing, :func:`readable` replaces such a body by an
-  empty error document of the protocol, which botocore reads as an error
-  whose code is the HTTP status.
+  empty error document of the protocol (:func:`empty`), which botocore reads
+  as an error whose code is the HTTP status; and whatever botocore's parser
+  still raises on an error answer (a body :func:`readable` let through), the
+  transport reads that answer as the empty document too.
 * **Every HTTP 429 is a throttle, whatever its body says.** botocore's
   ``standard`` retry mode retries a throttle by its *error code*
   (``ThrottlingException``...) and a transient failure by its status (500,
@@ -27,7 +29,7 @@ import json
 from typing import Any
 from xml.etree import ElementTree
 
-__all__ = ["judge_throttles", "readable"]
+__all__ = ["empty", "judge_throttles", "readable"]
 
 #: A code that botocore's standard retry mode retries as a throttle.
 _THROTTLE = "TooManyRequestsException"
@@ -53,8 +55,10 @@ def _readable(protocol: str, body: bytes) -> bool:
     if protocol == "json":
         try:
             document = json.loads(text)
-        except (ValueError, RecursionError):
+        except ValueError:
             return True  # botocore keeps text that is not JSON as the message
+        except RecursionError:
+            return False  # nested past the decoder's depth: botocore's parser would raise
         return isinstance(document, dict)
     try:
         # Parsed only to be judged, as botocore would parse it next; expat refuses
@@ -68,8 +72,13 @@ def _readable(protocol: str, body: bytes) -> bool:
 def readable(protocol: str, status: int, body: bytes) -> bytes:
     """The body of an error answer (``status`` >= 300) as botocore's parser should read it."""
     if protocol in _EMPTY and not _readable(protocol, body):
-        return _EMPTY[protocol].format(status).encode()
+        return empty(protocol, status)
     return body
+
+
+def empty(protocol: str, status: int) -> bytes:
+    """The empty error document of ``protocol``: botocore reads it as the error ``status``."""
+    return _EMPTY[protocol].format(status).encode()
 
 
 def _as_throttle(response: Any = None, **_: Any) -> None:

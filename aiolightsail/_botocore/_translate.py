@@ -27,6 +27,7 @@ from aiolightsail._errors import (
     ValidationError,
     api_error_from_response,
 )
+from aiolightsail._text import bounded
 
 __all__ = ["reraise", "translate"]
 
@@ -119,32 +120,35 @@ def translate(
     return None
 
 
-#: The longest message of a library's exception kept (a parser's may hold a whole body).
-_MESSAGE_MAX = 500
-
-
 def _sanitise(exc: BaseException) -> None:
-    """Redact and bound the messages of ``exc`` and of the exceptions it was raised from.
+    """Redact and bound the messages of ``exc`` and of every exception it was raised
+    from or while handling (its ``__cause__`` and ``__context__``, all the way down).
 
     botocore's parsers put the whole response body in their messages (an STS
     answer: a secret key and a session token), and the translated error keeps
     them as ``__cause__``, printed with every traceback. Messages are
-    ``args``; an exception whose message does not come from them is left as it is.
+    ``args``; an exception whose message does not come from them is left as it is
+    (the transport keeps secrets out of those: ``_transport``).
     """
     seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen and len(seen) < 16:
+    pending: list[BaseException] = [exc]
+    while pending and len(seen) < _CHAIN_MAX:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
         seen.add(id(current))
         try:
             text = str(current)
         except Exception:  # noqa: BLE001 - an exception that cannot say what it is
             text = ""
-        cleaned = _logging.redact(text)
-        if len(cleaned) > _MESSAGE_MAX:
-            cleaned = f"{cleaned[:_MESSAGE_MAX]}... ({len(cleaned) - _MESSAGE_MAX} more characters)"
+        cleaned = bounded(_logging.redact(text))
         if cleaned != text and current.args:
             current.args = (cleaned,)
-        current = current.__cause__ or current.__context__
+        pending.extend(e for e in (current.__context__, current.__cause__) if e is not None)
+
+
+#: The most exceptions of one chain looked at (a chain is a handful; a cycle is not endless).
+_CHAIN_MAX = 64
 
 
 def reraise(exc: Exception, *, operation: str | None, region: str | None) -> NoReturn:

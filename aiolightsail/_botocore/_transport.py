@@ -66,7 +66,15 @@ if TYPE_CHECKING:
 
     from botocore.model import OperationModel, ServiceModel
 
-__all__ = ["Answer", "Retries", "Transport", "close_http", "open_http"]
+__all__ = [
+    "Answer",
+    "Retries",
+    "Sending",
+    "Transport",
+    "UncertainWrite",
+    "close_http",
+    "open_http",
+]
 
 # Requests and answers are logged where botocore logs them, with its messages, so a
 # program that turned botocore's DEBUG logging on sees the same lines (redacted:
@@ -130,6 +138,59 @@ class Answer:
     def content(self) -> bytes:
         """The body (botocore's name for it)."""
         return self.body
+
+
+# -- writes whose outcome is uncertain ---------------------------------------------
+
+
+class Sending:
+    """What a write's call tells its caller of its requests (see :meth:`Transport.call`).
+
+    Attributes:
+        in_doubt: whether the last request may have reached the service with no
+            answer yet that says what happened: set when a request is sent, cleared
+            by an answer that says (any status below 500, read) or a failure that
+            proves it was never sent (the connection could not be made).
+    """
+
+    __slots__ = ("in_doubt",)
+
+    def __init__(self) -> None:
+        self.in_doubt = False
+
+
+class UncertainWrite(Exception):  # noqa: N818 - a signal for the write rule, never seen by callers
+    """A write's request may have reached the service, and no answer says what happened.
+
+    Raised instead of retrying: a write is not re-sent blind (``aiolightsail._writes``
+    decides, with a read). ``failure`` is what the attempt ended with, as botocore's
+    exception (a ``ClientError`` for a 5xx answer), for ``translate``.
+    """
+
+    def __init__(self, failure: Exception) -> None:
+        self.failure = failure
+        super().__init__(f"the outcome of a write is uncertain: {type(failure).__name__}")
+
+
+#: aiohttp's failures that prove the request never left: the connection was not made.
+_NEVER_SENT = (
+    aiohttp.ClientConnectorError,  # refused, unreachable, DNS, TLS handshake, proxy connect
+    aiohttp.ClientHttpProxyError,  # the proxy refused the CONNECT tunnel
+    aiohttp.ConnectionTimeoutError,
+    socket.gaierror,
+)
+
+
+def _uncertain(answer: Answer | None, caught: Exception | None) -> bool:
+    """Whether an attempt that ended with ``answer`` or ``caught`` may have done its write.
+
+    A 5xx answer, or a failure after the connection was made (reset, closed,
+    timed out, ``attempt_timeout``): the service may have acted. An answer
+    below 500, or a connection never made: it did not (a 4xx says nothing was done).
+    """
+    if answer is not None:
+        return answer.status_code >= 500
+    return caught is not None and not isinstance(caught.__cause__, _NEVER_SENT)
 
 
 # -- one aiohttp session per event loop ------------------------------------------
@@ -409,8 +470,11 @@ class Transport:
         self.retries = retries
         self._timeout = timeout
         self._ssl = ssl_context
-        self._proxy: str | None = proxy[0] if proxy else None
-        self._proxy_headers: dict[str, str] | None = proxy[1] if proxy else None
+        self._proxy: str | None = None
+        self._proxy_headers: dict[str, str] | None = None
+        if proxy:
+            self._proxy, authorization = _proxy_parts(proxy[0])
+            self._proxy_headers = {**proxy[1], **authorization}
         self._slots = asyncio.Semaphore(max_pool_connections)
         self._headers = {"User-Agent": user_agent, "Accept-Encoding": _IDENTITY}
         if self._protocol == "json":
@@ -423,8 +487,16 @@ class Transport:
         """Where the requests go."""
         return self._url
 
-    async def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def call(
+        self, operation: str, params: Mapping[str, Any], *, write: Sending | None = None
+    ) -> dict[str, Any]:
         """Send one request of ``operation`` (signed, retried) and return the parsed answer.
+
+        ``write`` marks a write: an attempt whose outcome is uncertain (a 5xx, a
+        failure after the connection was made, a success that cannot be read)
+        is not retried but raised as :class:`UncertainWrite`, and ``write`` tells
+        whether a request is in doubt when the call is cancelled (its deadline).
+        Failures that say nothing was done are retried as for any call.
 
         Raises:
             botocore's exceptions (``ClientError`` for an error answer),
@@ -464,11 +536,15 @@ class Transport:
             parsed: dict[str, Any] | None = None
             caught: Exception | None = None
             try:
-                answer = await self._send(body, headers)
+                answer = await self._send(body, headers, write)
+                if answer is not None:
+                    parsed = await self._parse(answer, model)
             except (bce.HTTPClientError, bce.ConnectionError) as exc:
                 caught = exc
-            if answer is not None:
-                parsed = await self._parse(answer, model)
+            except ResponseParserError as exc:  # a success that cannot be read
+                if write is None:
+                    raise
+                raise UncertainWrite(exc) from exc
             delay = await _fire(
                 retries.needs_retry,
                 response=None if answer is None else (answer, parsed),
@@ -478,6 +554,11 @@ class Transport:
                 caught_exception=caught,
                 request_dict=request_dict,
             )
+            if write is not None:
+                write.in_doubt = _uncertain(answer, caught)
+                if write.in_doubt:
+                    failure = caught or bce.ClientError(parsed, operation)  # type: ignore[arg-type]
+                    raise UncertainWrite(failure) from caught
             if delay is None:
                 break
             await asyncio.sleep(delay)
@@ -522,7 +603,9 @@ class Transport:
         SigV4Auth(frozen, self._signing_name, self._signing_region).add_auth(request)
         return dict(request.headers.items())
 
-    async def _send(self, body: bytes, headers: dict[str, str]) -> Answer:
+    async def _send(
+        self, body: bytes, headers: dict[str, str], write: Sending | None = None
+    ) -> Answer:
         """One attempt: sign, send, read the whole body; a 3xx raises :class:`Redirected`."""
         http = self._http
         if http is None:
@@ -530,6 +613,8 @@ class Transport:
         signed = await self._sign(body, headers)
         url = self._url
         async with self._slots:
+            if write is not None:
+                write.in_doubt = True  # from here on, the request may reach the service
             try:
                 async with http.request(
                     "POST",
@@ -549,6 +634,7 @@ class Transport:
             except (asyncio.CancelledError, ResponseParserError):
                 raise
             except Exception as exc:
+                _scrub(exc)
                 _requests_log.debug(
                     "Exception received when sending the HTTP request", exc_info=True
                 )
@@ -569,11 +655,36 @@ class Transport:
         return answer
 
     async def _parse(self, answer: Answer, model: OperationModel) -> dict[str, Any]:
-        """The answer as botocore's parsed dict: lean for a JSON success, botocore's otherwise."""
+        """The answer as botocore's parsed dict: lean for a JSON success, botocore's otherwise.
+
+        Every answer is checked here, whatever it holds: an error answer that
+        cannot be read is read as the empty error document of its status
+        (``_error_answers``), and a success that cannot be read is a
+        :class:`ResponseParserError` that names what did not fit, never the
+        decoder's own exception (a ``RecursionError`` for JSON nested 100,000
+        deep would otherwise end a whole fleet stream, not one target).
+
+        Raises:
+            ResponseParserError: a success answer that cannot be read.
+        """
+        status = answer.status_code
+        try:
+            return await self._read(answer, model, answer.body)
+        except Exception as exc:
+            if status >= 300:
+                # An error answer is judged by its status, whatever its body raised.
+                empty = _error_answers.empty(self._protocol, status)
+                return await self._read(answer, model, empty)
+            if isinstance(exc, ResponseParserError):
+                raise
+            raise ResponseParserError(
+                f"the answer does not fit: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    async def _read(self, answer: Answer, model: OperationModel, body: bytes) -> dict[str, Any]:
         status = answer.status_code
         if status < 300 and self._protocol == "json":
-            return await read_lean(answer.body)
-        body = answer.body
+            return await read_lean(body)
         if status >= 300:
             body = _error_answers.readable(self._protocol, status, body)
         parser = create_parser(self._protocol)
@@ -592,6 +703,54 @@ class Transport:
         http, self._http = self._http, None
         if http is not None:
             await close_http(http)
+
+
+def _proxy_parts(proxy_url: str) -> tuple[str, dict[str, str]]:
+    """A proxy URL without its user and password, and the header that carries them.
+
+    A password in a proxy URL (``http://user:password@proxy:3128``) must never
+    show: aiohttp puts the URL it was given into its exceptions' messages (a
+    407 or a refused ``CONNECT`` is ``ClientHttpProxyError(..., url=...)``),
+    which a traceback, a log record's ``exc_info`` and every chained
+    exception print. So aiohttp never sees the password in a URL: it gets the
+    bare URL, and the credentials only as the ``Proxy-Authorization`` header
+    (UTF-8, so a password of any characters can be sent). The password and
+    that header's value are also registered as secrets with the log filter
+    (``_logging``), which removes them from any line they still reach.
+    """
+    from yarl import URL
+
+    url = URL(proxy_url)
+    if url.user is None and url.password is None:
+        return proxy_url, {}
+    credential = aiohttp.encode_basic_auth(url.user or "", url.password or "")
+    for secret in (url.password, url.raw_password, credential, credential.partition(" ")[2]):
+        _logging.register_secret(secret)
+    return str(url.with_user(None)), {"Proxy-Authorization": credential}
+
+
+#: Request headers that carry credentials, as aiohttp keeps them in an exception.
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "x-amz-security-token"})
+
+
+def _scrub(exc: Exception) -> None:
+    """Mask the credentials of the request ``exc`` failed on, where ``exc`` keeps them.
+
+    aiohttp's response errors (a proxy's 407 is one) keep the request's headers
+    (``request_info``), printed by their ``repr``: a proxy's
+    ``Proxy-Authorization`` holds its user and password in base64. ``exc``
+    becomes the ``__cause__`` of what the caller gets, so those headers are
+    masked before it is chained.
+    """
+    info = getattr(exc, "request_info", None)
+    if isinstance(exc, aiohttp.ClientResponseError) and info is not None:
+        from multidict import CIMultiDict, CIMultiDictProxy
+
+        headers = CIMultiDict(
+            (key, "***" if key.lower() in _CREDENTIAL_HEADERS else value)
+            for key, value in info.headers.items()
+        )
+        exc.request_info = info._replace(headers=CIMultiDictProxy(headers))
 
 
 def _joined(endpoint_url: str) -> str:

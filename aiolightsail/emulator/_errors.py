@@ -12,21 +12,16 @@ from __future__ import annotations
 
 import json
 
+from aiolightsail._text import TEXT_MAX, bounded
+
 __all__ = ["DOCS_URL", "MESSAGE_MAX", "ServiceError", "bounded", "invalid_input", "not_found"]
 
 #: What Lightsail puts in the ``docs`` member of its errors.
 DOCS_URL = "https://lightsail.aws.amazon.com/ls/docs"
-#: The longest error message the emulator sends. Messages quote what was sent
-#: (a name, a value, a canonical request); a request of any size must not make
-#: an answer of the same size.
-MESSAGE_MAX = 1024
-
-
-def bounded(message: str) -> str:
-    """``message``, cut to :data:`MESSAGE_MAX` characters when longer."""
-    if len(message) <= MESSAGE_MAX:
-        return message
-    return f"{message[: MESSAGE_MAX - 30]}... ({len(message) - MESSAGE_MAX + 30} characters cut)"
+#: The longest error message the emulator sends: the library's one bound on outside
+#: text (``aiolightsail._text``). Messages quote what was sent (a name, a value, a
+#: canonical request); a request of any size must not make an answer of the same size.
+MESSAGE_MAX = TEXT_MAX
 
 
 #: The HTTP status of each error code the emulator sends. Lightsail's model

@@ -9,7 +9,10 @@ throttles):
 - **scripts**: :meth:`Faults.fail_next` makes the next *N* calls of an
   operation fail with a given :class:`FaultKind` or with any error response
   (a :class:`~aiolightsail.emulator._errors.ServiceError`, e.g.
-  ``AccessDeniedException``), for deterministic tests;
+  ``AccessDeniedException``), for deterministic tests; two kinds carry the
+  request out first and then lose its answer (:attr:`FaultKind.APPLY_THEN_DROP`)
+  or answer 500 (:attr:`FaultKind.APPLY_THEN_FAIL`), so that a write whose
+  outcome the client cannot know is tested end to end;
   :meth:`Faults.fail_operations` lets the next *N* calls succeed but makes
   the operations they start end ``Failed`` (the resource goes back to where
   it was, a snapshot ends in ``error``).
@@ -60,6 +63,16 @@ class FaultKind(enum.Enum):
     UNAVAILABLE = "unavailable"
     #: The connection is closed without any response.
     DROP = "drop"
+    #: The request is carried out, then the connection is closed without a response:
+    #: the answer of a write that took effect is lost (scripted with :meth:`Faults.fail_next`).
+    APPLY_THEN_DROP = "apply_then_drop"
+    #: The request is carried out, then answered HTTP 500 ``ServiceException``.
+    APPLY_THEN_FAIL = "apply_then_fail"
+
+    @property
+    def after_applying(self) -> bool:
+        """Whether the request is carried out before the fault spoils its answer."""
+        return self in (FaultKind.APPLY_THEN_DROP, FaultKind.APPLY_THEN_FAIL)
 
     def to_error(self) -> ServiceError:
         """Return the error response this fault sends.
@@ -71,7 +84,7 @@ class FaultKind(enum.Enum):
             return ServiceError("ThrottlingException", "Rate exceeded", status=400)
         if self is FaultKind.TOO_MANY_REQUESTS:
             return ServiceError("TooManyRequestsException", "Too Many Requests", status=429)
-        if self is FaultKind.SERVER_ERROR:
+        if self in (FaultKind.SERVER_ERROR, FaultKind.APPLY_THEN_FAIL):
             return ServiceError(
                 "ServiceException",
                 "An internal error occurred. Please try again.",

@@ -49,7 +49,7 @@ class Quotas(SafeRepr):
         """Refuse ``adding`` instances to an account holding ``held`` in ``region``.
 
         Raises:
-            ServiceError: ``InvalidInputException`` past :attr:`instances`.
+            ServiceError: ``InvalidInputException`` past the ``instances`` quota.
         """
         if held + adding > self.instances:
             raise quota_exceeded("instances", self.instances, region, held=held, adding=adding)

@@ -30,6 +30,7 @@ from aiolightsail._regions import LIGHTSAIL_REGIONS
 from aiolightsail.emulator._auth import Account, AuthError, CredentialStore, Principal
 from aiolightsail.emulator._catalogue import BLUEPRINTS_BY_ID, BUNDLES_BY_ID, availability_zones
 from aiolightsail.emulator._clock import Clock
+from aiolightsail.emulator._context import Handler
 from aiolightsail.emulator._errors import ServiceError, bounded, invalid_input
 from aiolightsail.emulator._faults import FaultKind, Faults, Stats
 from aiolightsail.emulator._operations import HANDLERS, Context
@@ -862,7 +863,25 @@ class Emulator:
             self.stats.faults[fault.value] += 1
             if fault is FaultKind.DROP:
                 return self._drop(request)
+            if not fault.after_applying:
+                return self._error(fault.to_error(), request_id)
+        answer = self._carry_out(request, body, operation, handler, account_id, region, request_id)
+        if isinstance(fault, FaultKind) and fault.after_applying:
+            if fault is FaultKind.APPLY_THEN_DROP:
+                return self._drop(request)
             return self._error(fault.to_error(), request_id)
+        return answer
+
+    def _carry_out(
+        self,
+        request: web.BaseRequest,
+        body: bytes,
+        operation: str,
+        handler: Handler,
+        account_id: str,
+        region: str,
+        request_id: str,
+    ) -> web.Response:
         if region not in LIGHTSAIL_REGIONS:
             return self._error(
                 invalid_input(f"Lightsail is not available in region {region!r}."), request_id

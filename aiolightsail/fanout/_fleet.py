@@ -19,7 +19,7 @@ from typing import Any, Literal, Self, TypedDict, TypeVar, Unpack, overload
 from aiolightsail import _instrument, _waiters
 from aiolightsail import _validation as check
 from aiolightsail._botocore import Config
-from aiolightsail._client import LightsailClient
+from aiolightsail._client import DEFAULT_WAIT_TIMEOUT, LightsailClient
 from aiolightsail._errors import LightsailError, NotFoundError, ValidationError
 from aiolightsail._models import Blueprint, Instance, InstanceSnapshot
 from aiolightsail._options import (
@@ -31,6 +31,7 @@ from aiolightsail._options import (
 )
 from aiolightsail._pagination import DEFAULT_MAX_PAGES, PageIterator
 from aiolightsail._target import Target
+from aiolightsail.fanout import _act
 from aiolightsail.fanout._across import expand
 from aiolightsail.fanout._engine import DEFAULT_TARGET_TIMEOUT, Budget, Engine
 from aiolightsail.fanout._failure import FleetFailure, FoundInstances
@@ -658,6 +659,55 @@ class Fleet:
         found.sort(key=lambda pair: self._positions[pair[0]])
         found.failures = [f for f in stream.failures if not isinstance(f.error, NotFoundError)]
         return found
+
+    async def act(
+        self,
+        action: str,
+        instance_name: str,
+        *,
+        target: Target | None = None,
+        # A parameter, not asyncio.timeout(): one deadline over the steps, and a deadline
+        # that ends the action's request must read as "outcome unknown", not "not done".
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109
+    ) -> Instance:
+        """Start, stop or reboot one instance, and wait until it is in its new state.
+
+        One deadline covers it all: finding the instance, the action, its
+        operations, the new state. The action methods of the client (which
+        return the operations at once) are what it sends::
+
+            instance = await fleet.act("reboot", "web-1", timeout=300)
+            print(instance.name, instance.state_name)  # web-1 running
+
+        Args:
+            action: ``"start"`` (to ``running``), ``"stop"`` (to ``stopped``) or
+                ``"reboot"`` (its operation ended, ``running``).
+            instance_name: the instance.
+            target: where it is; ``None``: the one target that has an instance
+                of that name (see :meth:`find_instances`).
+            timeout: seconds for everything.
+
+        Returns:
+            The instance in its new state.
+
+        Raises:
+            ValidationError: a bad argument; a ``target`` not of this fleet; a name
+                found in several targets (nothing is sent).
+            NotFoundError: no target has the instance (nothing is sent).
+            WaitTimeoutError: the deadline passed before the instance was found
+                (``last`` ``None``; nothing was sent) or while waiting (``last``:
+                the operations, then the instance).
+            WriteOutcomeUnknownError: the deadline passed while the action's request
+                was in flight, or the client could not tell whether it was done: it
+                may have been, and it is not sent again (see ``docs/reliability.md``).
+            WaitFailedError: the action's operation failed, or the instance is
+                going away.
+            APIError: the service refused the action (starting a running instance).
+        """
+        self._require_open()
+        return await _act.act(
+            self, action, instance_name, target=target, timeout=timeout, timer=self._timer
+        )
 
     def _paged(
         self,

@@ -39,6 +39,18 @@ class Seen:
         )
 
 
+async def serve(handler: Handler) -> tuple[web.AppRunner, str]:
+    """Serve every request with ``handler`` on ``127.0.0.1:0``: the runner and the URL."""
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    return runner, f"http://{host}:{port}"
+
+
 async def _unset(_request: web.Request) -> web.StreamResponse:
     return web.Response(status=599, text="no handler set")
 
@@ -59,14 +71,7 @@ class Hostile:
 
     async def start(self) -> None:
         """Serve until :meth:`stop`."""
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
+        self._runner, self.url = await serve(self._dispatch)
 
     async def stop(self) -> None:
         """Close the listener and every connection."""
@@ -209,3 +214,71 @@ class Trickler:
                 self.idle.set()
             self._writers.discard(writer)
             writer.close()
+
+
+#: The parts of a request a front does not pass on: aiohttp sets them for what it sends.
+_HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
+
+
+def signed_region(seen: Seen) -> str:
+    """The region of a SigV4-signed request: the third part of its credential scope."""
+    authorization = seen.headers.get("Authorization", "")
+    scope = authorization.partition("Credential=")[2].partition(",")[0]
+    parts = scope.split("/")
+    return parts[2] if len(parts) > 2 else ""
+
+
+@attrs.define(eq=False)
+class Front:
+    """A server on ``127.0.0.1:0`` in front of ``upstream`` (the emulator): every request is
+    passed on as it came (its signature still holds: the ``Host`` header is kept), unless
+    ``spoil`` returns a hostile answer for it; then that answer is sent instead.
+
+    One endpoint URL then serves many targets, some hostile and some healthy (say, by
+    :func:`signed_region`), which is what a command-line run with one ``--endpoint-url``
+    needs.
+    """
+
+    upstream: str
+    spoil: Callable[[Seen], web.StreamResponse | None] = attrs.field(
+        default=lambda _seen: None, repr=False
+    )
+    seen: list[Seen] = attrs.field(factory=list, repr=False)
+    spoiled: int = 0
+    url: str = ""
+    _runner: web.AppRunner | None = None
+    _session: Any = None
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        import aiohttp
+
+        body = await request.read()
+        seen = Seen(request.method, request.path, dict(request.headers), body)
+        self.seen.append(seen)
+        answer = self.spoil(seen)
+        if answer is not None:
+            self.spoiled += 1
+            return answer
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+        if self._session is None:
+            self._session = aiohttp.ClientSession(auto_decompress=False)
+        async with self._session.request(
+            request.method, self.upstream + request.path_qs, data=body, headers=headers
+        ) as passed:
+            content = await passed.read()
+            return web.Response(
+                status=passed.status,
+                body=content,
+                headers={k: v for k, v in passed.headers.items() if k.lower() not in _HOP_BY_HOP},
+            )
+
+    async def start(self) -> None:
+        """Serve until :meth:`stop`."""
+        self._runner, self.url = await serve(self._dispatch)
+
+    async def stop(self) -> None:
+        """Close the listener, every connection and the upstream session."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()

@@ -133,9 +133,15 @@ async def test_bad_response_is_a_clear_lightsail_error(
     with pytest.raises(al.LightsailError) as caught:
         await CALLS[operation](client)
     error = caught.value
+    if isinstance(error, al.WriteOutcomeUnknownError):
+        # A write answered with a success it cannot read, or a 5xx, is uncertain: here the
+        # reads that would tell get the same answers, so its outcome stays unknown, from
+        # the failure the other operations raise (docs/reliability.md, "Writes are done once").
+        assert error.operation in {"DeleteInstance", "CloseInstancePublicPorts"}
+        error = error.__cause__  # type: ignore[assignment]
     assert isinstance(error, expected), repr(error)
     assert type(error).__module__ == "aiolightsail._errors"
-    assert len(str(error)) <= MAX_MESSAGE
+    assert len(str(caught.value)) <= MAX_MESSAGE
 
 
 async def test_html_200_mid_listing_does_not_end_the_listing_quietly(

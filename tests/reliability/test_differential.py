@@ -390,3 +390,55 @@ async def test_an_unknown_retry_mode_is_refused() -> None:
             config=AioConfig(retries={"mode": "legacy", "total_max_attempts": ATTEMPTS}),
             attempt_timeout=None,
         )
+
+
+async def test_an_uncertain_write_is_reconciled_where_botocore_resends(server: Hostile) -> None:
+    """A difference by design: a write answered 500 after the service carried it out is
+    re-sent by a stock client (every attempt, then an error), and sent once on the lean
+    path, which reads that it took effect and returns its operations."""
+    instance = {
+        "name": "web-1",
+        "blueprintId": "amazon_linux_2023",
+        "bundleId": "nano_3_0",
+        "location": {"availabilityZone": "eu-west-1a", "regionName": REGION},
+    }
+    operation = {
+        "id": "op-1",
+        "resourceName": "web-1",
+        "operationType": "CreateInstance",
+        "status": "Started",
+        "createdAt": 1764000000.0,
+    }
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        called = request.headers["X-Amz-Target"].rpartition(".")[2]
+        if called == "CreateInstances":
+            return web.Response(status=500, body=_error_body("ServiceException"))
+        if called == "GetInstance":
+            return lightsail_json({"instance": instance})
+        return lightsail_json({"operations": [operation]})
+
+    server.handler = answer
+    params = {
+        "instanceNames": ["web-1"],
+        "availabilityZone": "eu-west-1a",
+        "blueprintId": "amazon_linux_2023",
+        "bundleId": "nano_3_0",
+    }
+    stock = await _stock(server.url, "CreateInstances", params)
+    assert stock[0] == "error"
+    assert [s.operation for s in server.seen] == ["CreateInstances"] * ATTEMPTS
+    server.seen.clear()
+    async with LightsailClient(REGION, endpoint_url=server.url, max_attempts=ATTEMPTS, **KEYS) as c:
+        created = await c.create_instances(
+            instance_names=["web-1"],
+            availability_zone="eu-west-1a",
+            blueprint_id="amazon_linux_2023",
+            bundle_id="nano_3_0",
+        )
+    assert [o.id for o in created] == ["op-1"]
+    assert [s.operation for s in server.seen] == [
+        "CreateInstances",
+        "GetInstance",
+        "GetOperationsForResource",
+    ]
