@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,13 @@ from aiolightsail._botocore import _sessions as _session
 
 if TYPE_CHECKING:
     from aiolightsail.emulator import Emulator
+
+# A shell starts a background job (`pytest &`) with SIGINT ignored, and the commands the
+# tests start would inherit that: the tests that interrupt a command with SIGINT need it
+# delivered. An ignored SIGINT is a property of how the suite was started, not of the
+# code under test.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The pytest plugin is tested in pytest sessions of its own, as users run it.
 pytest_plugins = ("pytester",)

@@ -241,16 +241,43 @@ async def _spawn(program: str, *args: str, **options: Any) -> _Helper:
     """Start a helper as aiobotocore does (its ``popen``), keeping its transport to end it.
 
     ``asyncio.create_subprocess_exec`` does this very thing, but keeps the
-    transport to itself.
+    transport to itself. A cancellation while the process starts waits for the
+    start to finish, then ends the process (and what it started) and reaps it:
+    asyncio's own clean-up on that path is itself cancellable, and a second
+    cancellation (a deadline, then the loop shutting down) would leave the
+    process unreaped.
     """
     loop = asyncio.get_running_loop()
-    transport, protocol = await loop.subprocess_exec(
-        lambda: asyncio.subprocess.SubprocessStreamProtocol(limit=2**16, loop=loop),
-        program,
-        *args,
-        **options,
+    starting = asyncio.ensure_future(
+        loop.subprocess_exec(
+            lambda: asyncio.subprocess.SubprocessStreamProtocol(limit=2**16, loop=loop),
+            program,
+            *args,
+            **options,
+        )
     )
+    try:
+        transport, protocol = await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):  # it failed to start: nothing to end
+            transport, protocol = await _to_the_end(starting)
+            helper = _Helper(asyncio.subprocess.Process(transport, protocol, loop), transport)
+            await helper.end()
+        raise
     return _Helper(asyncio.subprocess.Process(transport, protocol, loop), transport)
+
+
+async def _to_the_end(future: asyncio.Future[T]) -> T:
+    """``future``'s result, awaited to its end through any cancellation of the caller.
+
+    For clean-up that must finish (reaping a killed process takes milliseconds): the
+    cancellation that arrived meanwhile is not lost, since the caller is already
+    unwinding with one.
+    """
+    while not future.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(future)
+    return future.result()
 
 
 class _Helper:
@@ -295,15 +322,24 @@ class _Helper:
             await process.wait()
         except BaseException:
             # Cancelled (a deadline, a fleet closing) or failed: nobody will read
-            # its answer. Killed at once: a grace period would outlast the deadline.
-            if self._process.returncode is None and not end_process_tree(self._process.pid):
-                self._transport.kill()
-            # Our ends of its pipes too: a process that escaped the tree may hold
-            # theirs, and the wait below would last as long as it does.
-            self._transport.close()
-            await self._process.wait()  # reaped: nothing is left behind
+            # its answer.
+            await self.end()
             raise
         return out, err
+
+    async def end(self) -> None:
+        """Kill it and what it started, and reap it, whatever cancellation arrives meanwhile.
+
+        Killed at once: a grace period would outlast the deadline that abandoned it.
+        Reaped to the end: a second cancellation (the loop shutting down after a
+        deadline) would otherwise leave a process that nobody waits for.
+        """
+        if self._process.returncode is None and not end_process_tree(self._process.pid):
+            self._transport.kill()
+        # Our ends of its pipes too: a process that escaped the tree may hold
+        # theirs, and the wait below would last as long as it does.
+        self._transport.close()
+        await _to_the_end(asyncio.ensure_future(self._process.wait()))
 
 
 #: The most a helper may print on stdout or on stderr. Its answer is one small JSON
