@@ -177,17 +177,22 @@ class Ticker:
     def __init__(self, period: float = 0.005) -> None:
         self.period = period
         self.longest_gap = 0.0
+        #: The CPU time this process spent inside the longest gap: the gap minus this is
+        #: time the process waited for a core (another process ran), not its own work.
+        self.longest_gap_cpu = 0.0
         self.ticks = 0
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
-        last = time.perf_counter()
+        last, last_cpu = time.perf_counter(), time.process_time()
         while True:
             await asyncio.sleep(self.period)
-            now = time.perf_counter()
-            self.longest_gap = max(self.longest_gap, now - last)
+            now, cpu = time.perf_counter(), time.process_time()
+            if now - last > self.longest_gap:
+                self.longest_gap = now - last
+                self.longest_gap_cpu = cpu - last_cpu
             self.ticks += 1
-            last = now
+            last, last_cpu = now, cpu
 
     async def __aenter__(self) -> Ticker:
         self._task = asyncio.create_task(self._run())

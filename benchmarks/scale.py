@@ -13,7 +13,8 @@ Figures per run:
   first client) to the last item;
 - ``first_item_s``: from the same start to the first item handed to the caller;
 - ``stall_ms``: the longest gap of a 5 ms ticker during the sweep, without
-  ``gc.freeze()``; ``gc_ms``/``gc_longest_ms`` time the collector meanwhile;
+  ``gc.freeze()``, and ``stall_cpu_ms`` the process's CPU time inside it (the
+  rest of the gap it waited for a core); ``gc_ms``/``gc_longest_ms`` time the collector meanwhile;
 - ``peak_rss_mib``: the process's peak RSS at the end of the sweep;
 - ``gc_objects``: every GC-tracked object in the process while the fleet (or
   every client) is still open after the sweep, after ``gc.collect()``; and
@@ -126,7 +127,7 @@ async def _measured(
             clock = _Clock()
             await sweep(clock)
             wall, cpu = clock.stop()
-        stall = ticker.longest_gap
+        stall, stall_cpu = ticker.longest_gap, ticker.longest_gap_cpu
     expected = params["targets"] * params["instances_per_target"]
     if clock.items != expected:
         raise RuntimeError(f"scale: listed {clock.items} items, expected {expected}")
@@ -136,6 +137,7 @@ async def _measured(
         "cpu_ms_per_target": cpu / params["targets"] * 1e3,
         "first_item_s": clock.first,
         "stall_ms": stall * 1e3,
+        "stall_cpu_ms": stall_cpu * 1e3,
         "gc_ms": collector.total * 1e3,
         "gc_longest_ms": collector.longest * 1e3,
         "gc_full_collections": collector.full_collections,
