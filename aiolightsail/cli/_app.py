@@ -494,18 +494,25 @@ class _WithAccountId(Target):
         return self.account_id
 
 
-async def _with_account_ids(fleet: Fleet) -> dict[Target, Target]:
-    """Each target of ``fleet`` as shown: with its 12-digit account id.
+class AccountIds:
+    """Each target as shown, with its 12-digit account id, learnt while the targets are listed.
 
-    Learnt with :meth:`Fleet.account_id` (one ``GetCallerIdentity`` per set of
-    credentials, all at once), each within the target's ``--timeout``. A
-    target whose id cannot be learnt keeps its own label; its listing fails
-    too, and says why.
+    Every target's id is asked for at once, when this is made, with :meth:`Fleet.account_id`
+    (one ``GetCallerIdentity`` per set of credentials), each within the target's
+    ``--timeout``, while the listing runs: a target's id and its listing share one
+    deadline, whatever the output. A target whose id cannot be learnt keeps its own
+    label; its listing fails too, and says why.
     """
 
-    async def shown(target: Target) -> Target:
+    def __init__(self, fleet: Fleet) -> None:
+        self._fleet = fleet
+        self._learning = {
+            target: asyncio.create_task(self._shown(target)) for target in fleet.targets
+        }
+
+    async def _shown(self, target: Target) -> Target:
         try:
-            account_id = await fleet.account_id(target)
+            account_id = await self._fleet.account_id(target)
         except LightsailError:
             return target
         return _WithAccountId(
@@ -513,8 +520,24 @@ async def _with_account_ids(fleet: Fleet) -> dict[Target, Target]:
             name=target.name, account_id=account_id,
         )  # fmt: skip
 
-    targets = fleet.targets
-    return dict(zip(targets, await asyncio.gather(*map(shown, targets)), strict=True))
+    async def of(self, target: Target) -> Target:
+        """``target`` as shown, once its id is learnt (or could not be)."""
+        return await asyncio.shield(self._learning[target])
+
+    async def learnt(self) -> None:
+        """Return once every target's id is learnt (or could not be)."""
+        await asyncio.gather(*map(asyncio.shield, self._learning.values()))
+
+    def known(self, target: Target) -> Target:
+        """``target`` as shown if its id is learnt already, else ``target`` itself."""
+        learning = self._learning[target]
+        return learning.result() if learning.done() and not learning.cancelled() else target
+
+    async def aclose(self) -> None:
+        """Stop asking for the ids not learnt yet."""
+        for learning in self._learning.values():
+            learning.cancel()
+        await asyncio.wait(self._learning.values())
 
 
 async def _inventory(
@@ -531,31 +554,28 @@ async def _inventory(
     its failure reported as soon as the stream records it.
     """
     async with fleet:
-        learning = asyncio.create_task(_with_account_ids(fleet))
+        # The ids are learnt while the targets are listed: NDJSON writes a target's lines
+        # once its id is known, the other formats print once every target is done.
+        ids = AccountIds(fleet)
         try:
-            # NDJSON writes each line at once, with its account id: the ids come first.
-            # The other formats print once every target is done: the ids are learnt
-            # meanwhile, so that a target's id and its listing share one --timeout.
-            shown = await learning if listing.output == "ndjson" else None
             async with listing.stream(fleet) as stream:
                 async for listed, item in stream:
                     reporter.follow(stream, found=1)
-                    if shown is not None:
+                    if listing.output == "ndjson":
+                        shown = await ids.of(listed)
                         # Blocking writes on the loop are fine here: the producers are
                         # waiting on the network, and a pipeline wants lines early.
-                        write_ndjson_line(stdout, record(shown[listed], item))
+                        write_ndjson_line(stdout, record(shown, item))
                         stdout.flush()
                     else:
                         rows.append((listed, item))
                 reporter.follow(stream)
-            await learning
+            await ids.learnt()
         finally:
-            if learning.done() and not learning.cancelled():
-                known = learning.result()
-                rows[:] = [(known[target], item) for target, item in rows]
-            else:  # interrupted: the rows keep their targets' own labels
-                learning.cancel()
-                await asyncio.wait([learning])
+            # Interrupted, the rows of targets whose ids are not known yet keep their
+            # targets' own labels.
+            rows[:] = [(ids.known(target), item) for target, item in rows]
+            await ids.aclose()
 
 
 def _stdout_is_terminal() -> bool:

@@ -40,7 +40,7 @@ from aiolightsail import (
     Target,
     _logging,
 )
-from aiolightsail.cli._app import _FLEET_OPTIONS, _OUTPUT_OPTION, _with_account_ids, build_fleet
+from aiolightsail.cli._app import _FLEET_OPTIONS, _OUTPUT_OPTION, AccountIds, build_fleet
 from aiolightsail.cli._guidance import credentials_hint
 from aiolightsail.cli._output import (
     KINDS,
@@ -153,7 +153,7 @@ async def _follow(
 ) -> int:
     """Run the watch; the number of targets failing at its end."""
     async with fleet, fleet.watch_instances(interval=interval, max_sweeps=sweeps) as watch:
-        shown = await _with_account_ids(fleet)  # the account column: account ids
+        ids = AccountIds(fleet)  # the account column, learnt while the first sweep runs
         reporter = _FailureReporter(watch, err, quiet=quiet)
         reporting = asyncio.create_task(reporter.run())
         try:
@@ -163,17 +163,18 @@ async def _follow(
                 view = _View(len(fleet.targets), console)
                 with Live(view.render(watch), console=console, auto_refresh=False) as live:
                     async for change in watch:
-                        view.apply(change, shown.get(change.target, change.target))
+                        view.apply(change, await ids.of(change.target))
                         live.update(view.render(watch), refresh=True)
                     live.update(view.render(watch), refresh=True)
             else:
                 async for change in watch:
-                    write_ndjson_line(out, event(change, shown.get(change.target)))
+                    write_ndjson_line(out, event(change, await ids.of(change.target)))
                     out.flush()
         finally:
             reporting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reporting
+            await ids.aclose()
         reporter.check()  # the last sweep's
         return len(watch.failing)
 

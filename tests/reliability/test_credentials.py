@@ -329,10 +329,21 @@ def test_the_command_line_gives_up_on_a_hung_helper_at_its_timeout(
     assert _running_with(marker) == []
 
 
-async def test_the_listing_learns_account_ids_while_it_lists(hostile: Hostile) -> None:
-    """`instances -o json` asks for the account ids and the instances at once (so the two
-    share one --timeout): a server that answers only once both requests have arrived gets
-    both, and the row shows the account id."""
+@pytest.mark.parametrize(
+    "command",
+    [
+        "instances -r eu-west-1 -o json",
+        "instances -r eu-west-1 -o ndjson",
+        "watch -r eu-west-1 -o ndjson --sweeps 1",
+    ],
+    ids=["json", "ndjson", "watch"],
+)
+async def test_the_listing_learns_account_ids_while_it_lists(
+    hostile: Hostile, command: str
+) -> None:
+    """The listings and `watch` ask for the account ids and the instances at once (so the
+    two share one --timeout): a server that answers only once both requests have arrived
+    gets both, and the row shows the account id."""
     from tests.test_operations import INSTANCE
 
     both = asyncio.Event()
@@ -346,8 +357,7 @@ async def test_the_listing_learns_account_ids_while_it_lists(hostile: Hostile) -
         return web.Response(text=_IDENTITY, content_type="text/xml")
 
     hostile.handler = answer
-    argv = ["instances", "-r", "eu-west-1", "-o", "json", "--timeout", "30"]
-    argv += ["--endpoint-url", hostile.url]
+    argv = [*command.split(), "--timeout", "30", "--endpoint-url", hostile.url]
     env = {
         "AWS_ACCESS_KEY_ID": KEYS["aws_access_key_id"],
         "AWS_SECRET_ACCESS_KEY": KEYS["aws_secret_access_key"],
@@ -357,8 +367,11 @@ async def test_the_listing_learns_account_ids_while_it_lists(hostile: Hostile) -
         CliRunner(env=env).invoke, _app.cli, argv, catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
-    [row] = json.loads(result.stdout)
-    assert row["account"] == "123456789012"
+    if "-o json" in command:
+        [row] = json.loads(result.stdout)
+    else:
+        [row] = map(json.loads, result.stdout.splitlines())
+    assert row["account"] == "123456789012", row
     assert sorted(seen.operation for seen in hostile.seen) == ["GetCallerIdentity", "GetInstances"]
 
 
