@@ -346,3 +346,48 @@ async def test_two_streams_on_one_target_take_turns(
 
         first, second = await asyncio.gather(read(), read())
     assert (first, second, most[0]) == ([1, 2, 3], [1, 2, 3], 1)
+
+
+async def _settled() -> None:
+    """Let every task that can run, run (the workers below wait only on events)."""
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_workers_start_slowly_two_more_per_client_opened_or_target_done() -> None:
+    """A stream starts ``_FIRST`` workers, then two more each time one opens its target's
+    client and each time one finishes a target, never more than its concurrency, and every
+    target is worked on once, in order. The test decides when each client "opens"."""
+    from aiolightsail.fanout import _stream
+    from aiolightsail.fanout._scope import on_client_open
+
+    targets = [Target("eu-west-1", name=f"t{i}") for i in range(60)]
+    opened = {target.name: asyncio.Event() for target in targets}
+    done = {target.name: asyncio.Event() for target in targets}
+    started: list[str] = []
+
+    async def work(target: Target) -> None:
+        started.append(target.name)
+        await opened[target.name].wait()
+        tell = on_client_open.get()
+        assert tell is not None
+        tell()  # as Scope.client does once the client is open
+        await done[target.name].wait()
+
+    running = asyncio.create_task(_stream.run_workers(targets, 40, work))
+    await _settled()
+    assert started == [f"t{i}" for i in range(_stream._FIRST)]
+    opened["t0"].set()
+    await _settled()
+    assert len(started) == _stream._FIRST + 2
+    done["t0"].set()  # its worker takes the next target, and makes room for two more
+    await _settled()
+    assert len(started) == _stream._FIRST + 2 + 1 + 2
+    for name in list(opened):
+        opened[name].set()
+    await _settled()
+    assert len(started) - 1 == 40  # workers busy (t0 is done): the concurrency, no more
+    for name in list(done):
+        done[name].set()
+    await asyncio.wait_for(running, 10)
+    assert started == [target.name for target in targets]
