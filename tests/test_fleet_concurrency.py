@@ -364,7 +364,7 @@ async def test_workers_start_slowly_two_more_per_client_opened_or_target_done() 
     targets = [Target("eu-west-1", name=f"t{i}") for i in range(60)]
     opened = {target.name: asyncio.Event() for target in targets}
     done = {target.name: asyncio.Event() for target in targets}
-    started: list[str] = []
+    started: list[str | None] = []
 
     async def work(target: Target) -> None:
         started.append(target.name)
