@@ -531,13 +531,16 @@ class AccountIds:
     def known(self, target: Target) -> Target:
         """``target`` as shown if its id is learnt already, else ``target`` itself."""
         learning = self._learning[target]
-        return learning.result() if learning.done() and not learning.cancelled() else target
+        if learning.done() and not learning.cancelled() and learning.exception() is None:
+            return learning.result()
+        return target
 
     async def aclose(self) -> None:
         """Stop asking for the ids not learnt yet."""
         for learning in self._learning.values():
             learning.cancel()
-        await asyncio.wait(self._learning.values())
+        if self._learning:
+            await asyncio.wait(self._learning.values())
 
 
 async def _inventory(
