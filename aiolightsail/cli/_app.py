@@ -557,18 +557,21 @@ async def _inventory(
     its failure reported as soon as the stream records it.
     """
     async with fleet:
-        # The ids are learnt while the targets are listed: NDJSON writes a target's lines
-        # once its id is known, the other formats print once every target is done.
         ids = AccountIds(fleet)
         try:
+            # NDJSON writes each line at once, with its account id: the ids come first
+            # (a line held back for its id would be lost to a Ctrl-C). The other formats
+            # print once every target is done: the ids are learnt meanwhile, so that a
+            # target's id and its listing share one --timeout.
+            if listing.output == "ndjson":
+                await ids.learnt()
             async with listing.stream(fleet) as stream:
                 async for listed, item in stream:
                     reporter.follow(stream, found=1)
                     if listing.output == "ndjson":
-                        shown = await ids.of(listed)
                         # Blocking writes on the loop are fine here: the producers are
                         # waiting on the network, and a pipeline wants lines early.
-                        write_ndjson_line(stdout, record(shown, item))
+                        write_ndjson_line(stdout, record(ids.known(listed), item))
                         stdout.flush()
                     else:
                         rows.append((listed, item))

@@ -608,22 +608,37 @@ class _HoldPage(Faults):
     """Faults that hold one GetInstances call (counted from 0) until the test releases it,
     and say when it arrives.
 
-    The hold blocks the emulator's loop, which has nothing else to serve meanwhile.
+    The hold blocks the emulator's loop, so it starts only once the command's STS identity
+    call has been answered (``identified``): the command learns the account ids while it
+    lists, and a hold that came first would keep the id from the rows. Until then the call
+    to hold is throttled, and the command asks for it again after its backoff.
     """
 
     page: int
     arrived: threading.Event = attrs.field(factory=threading.Event)
     release: threading.Event = attrs.field(factory=threading.Event)
+    identified: Callable[[], bool] = lambda: True
     calls: int = 0
     held_too_long: bool = False
 
     def decide(self, operation: str) -> FaultKind | ServiceError | None:
         if operation == "GetInstances":
             if self.calls == self.page:
+                if not self.identified():
+                    return FaultKind.THROTTLE
                 self.arrived.set()
                 self.held_too_long = not self.release.wait(timeout=30)
             self.calls += 1
         return super().decide(operation)
+
+
+def hold_page(page: int) -> tuple[_HoldPage, EmulatorThread]:
+    """An emulator (the test accounts, small pages) whose ``page``-th GetInstances is held
+    once the STS identity call has been answered."""
+    faults = _HoldPage(page=page)
+    served = EmulatorThread(_accounts(), page_size=PAGE_SIZE, faults=faults)
+    faults.identified = lambda: served.emulator.stats.sts_requests > 0
+    return faults, served
 
 
 @contextlib.contextmanager
@@ -639,8 +654,7 @@ def reaped(process: subprocess.Popen[Any], faults: _HoldPage) -> Iterator[None]:
 
 def test_ndjson_lines_arrive_while_the_next_page_is_awaited(credentials: None) -> None:
     """With -o ndjson a page's items reach stdout before the target's next page has answered."""
-    faults = _HoldPage(page=1)
-    served = EmulatorThread(_accounts(), page_size=PAGE_SIZE, faults=faults)
+    faults, served = hold_page(1)
     try:
         seeded = served.call(
             served.emulator.seed_instances, ACCOUNTS[1][0], "eu-west-1", 2 * PAGE_SIZE

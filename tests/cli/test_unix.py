@@ -32,7 +32,7 @@ from aiolightsail import LIGHTSAIL_REGIONS, UnauthenticatedError
 from aiolightsail._regions import REGION_PATTERN
 from aiolightsail.cli import _app
 from aiolightsail.cli._guidance import CREDENTIALS_HINT, credentials_hint, region_problem
-from tests.cli.test_listing import EmulatorThread, _accounts, _HoldPage, invoke, reaped
+from tests.cli.test_listing import EmulatorThread, _accounts, hold_page, invoke, reaped
 from tests.cli.test_listing import _parse as _parse_records
 from tests.conftest import ACCOUNTS, PAGE_SIZE
 
@@ -240,8 +240,7 @@ def test_head_1_gets_its_line_and_the_command_exits_0(keys: None, output: str) -
 @pytest.mark.parametrize("output", ["table", "csv", "json", "ndjson"])
 def test_ctrl_c_prints_the_complete_rows_listed_and_exits_130(keys: None, output: str) -> None:
     """SIGINT while a page is awaited: the items listed so far, well-formed; 130; one line."""
-    faults = _HoldPage(page=2)
-    served = EmulatorThread(_accounts(), page_size=PAGE_SIZE, faults=faults)
+    faults, served = hold_page(2)
     try:
         seeded = served.call(
             served.emulator.seed_instances, ACCOUNTS[0][0], "eu-west-1", 4 * PAGE_SIZE
