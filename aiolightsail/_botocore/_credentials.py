@@ -256,15 +256,17 @@ async def _spawn(program: str, *args: str, **options: Any) -> _Helper:
             **options,
         )
     )
+
+    def helper(started: tuple[asyncio.SubprocessTransport, Any]) -> _Helper:
+        transport, protocol = started
+        return _Helper(asyncio.subprocess.Process(transport, protocol, loop), transport)
+
     try:
-        transport, protocol = await asyncio.shield(starting)
+        return helper(await asyncio.shield(starting))
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):  # it failed to start: nothing to end
-            transport, protocol = await _to_the_end(starting)
-            helper = _Helper(asyncio.subprocess.Process(transport, protocol, loop), transport)
-            await helper.end()
+            await helper(await _to_the_end(starting)).end()
         raise
-    return _Helper(asyncio.subprocess.Process(transport, protocol, loop), transport)
 
 
 async def _to_the_end(future: asyncio.Future[T]) -> T:

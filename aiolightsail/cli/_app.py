@@ -495,13 +495,14 @@ class _WithAccountId(Target):
 
 
 class AccountIds:
-    """Each target as shown, with its 12-digit account id, learnt while the targets are listed.
+    """Each target as shown, with its 12-digit account id.
 
     Every target's id is asked for at once, when this is made, with :meth:`Fleet.account_id`
     (one ``GetCallerIdentity`` per set of credentials), each within the target's
-    ``--timeout``, while the listing runs: a target's id and its listing share one
-    deadline, whatever the output. A target whose id cannot be learnt keeps its own
-    label; its listing fails too, and says why.
+    ``--timeout``. Made before a listing or a watch starts, the ids are learnt while it
+    runs, so a target's id and its listing share one deadline (NDJSON listings wait for
+    :meth:`learnt` first: they write each line at once). A target whose id cannot be
+    learnt keeps its own label; its listing fails too, and says why.
     """
 
     def __init__(self, fleet: Fleet) -> None:
